@@ -1,0 +1,16 @@
+/**
+ * rnn-inspect as a library: PyTorch-exact RNN, LSTM and GRU (stacked and as cells) over float32
+ * tensors, with a per-layer, per-step trace of every forward pass.
+ */
+export { RNN, LSTM, GRU, Recurrent } from './modules/recurrent.js';
+export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, Trace } from './modules/recurrent.js';
+export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
+export type { CellOptions } from './modules/cell.js';
+export type { RecurrentOptions, RecurrentConfig } from './modules/config.js';
+export type { ParameterSpec } from './modules/parameters.js';
+export { kinds, kindOf } from './modules/kinds/index.js';
+export type { CellKind, KindName } from './modules/kinds/index.js';
+export { Tensor, formatShape, numel } from './tensor/tensor.js';
+export type { Shape, Nested } from './tensor/tensor.js';
+export { tensorFromNested } from './tensor/nested.js';
+export { RnnInspectError, UsageError, ConfigError, ShapeError, FormatError, BudgetError, InternalError } from './errors.js';

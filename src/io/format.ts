@@ -1,0 +1,33 @@
+/**
+ * What a file format provides. Each format lives in one file of this folder and is listed once in
+ * `formats.ts`; the reader picks a format by extension, then by magic bytes.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A tensor as a file stored it: the float32 tensor we compute with, and the file's own dtype name. */
+export interface StoredTensor {
+  tensor: Tensor;
+  /** The dtype as the file names it (`float32`, `<f4`, `F16`, `torch.FloatStorage`, ...). */
+  dtype: string;
+}
+
+/** Named tensors in the file's own order, and any free-form metadata the file carries. */
+export interface TensorFile {
+  tensors: Map<string, StoredTensor>;
+  metadata?: Record<string, string>;
+}
+
+export interface TensorFormat {
+  /** Short name used in messages and `--save` (json, npy, npz, safetensors, pt, csv). */
+  name: string;
+  /** Lower-case file extensions, with the dot. */
+  extensions: readonly string[];
+  /** True when the first bytes say the file is of this format. */
+  sniff?(head: Uint8Array): boolean;
+  /** Reads a single tensor (an input such as x or h_0). */
+  readTensor?(bytes: Uint8Array, file: string): StoredTensor;
+  /** Reads named tensors (a state_dict). */
+  readTensors?(bytes: Uint8Array, file: string): TensorFile;
+  /** Encodes named tensors; a single-tensor format takes exactly one. */
+  writeTensors?(tensors: ReadonlyMap<string, import('../tensor/tensor.js').Tensor>, file: string): Uint8Array;
+}

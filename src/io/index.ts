@@ -1,0 +1,168 @@
+/**
+ * Reading and writing tensor files. The format comes from the extension, else from the magic bytes.
+ * `-` is JSON on standard input. Writes go to a temporary file renamed into place, so a failed
+ * write never leaves a half-written output.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { FormatError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+import { formats } from './formats.js';
+import { jsonFormat } from './json.js';
+
+export type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+export { formats } from './formats.js';
+
+/** Files larger than this are refused before they are read (override with `maxBytes`). */
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
+
+export interface ReadOptions {
+  maxBytes?: number;
+}
+
+function formatByExtension(file: string): TensorFormat | undefined {
+  const ext = extname(file).toLowerCase();
+  return formats.find((f) => f.extensions.includes(ext));
+}
+
+function formatByMagic(head: Uint8Array): TensorFormat | undefined {
+  return formats.find((f) => f.sniff?.(head));
+}
+
+function describeErrno(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'a directory';
+    default:
+      return err.message;
+  }
+}
+
+/** The whole file, after checking that it exists, is a regular file, is not empty and is within the size limit. */
+export function readBytes(file: string, options: ReadOptions = {}): Uint8Array {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (file === '-') {
+    const bytes = readStdin(maxBytes);
+    if (bytes.length === 0) throw new FormatError(`standard input: expected JSON, got nothing`);
+    return bytes;
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new FormatError(`${file}: expected a readable file, got ${describeErrno(err as NodeJS.ErrnoException)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new FormatError(`${file}: expected a readable file, got a directory`);
+    if (st.size === 0) throw new FormatError(`${file}: expected data, got an empty file`);
+    if (st.size > maxBytes) {
+      throw new FormatError(`${file}: expected at most ${maxBytes} bytes, got a file of ${st.size} bytes`);
+    }
+    const bytes = new Uint8Array(st.size);
+    let off = 0;
+    while (off < bytes.length) {
+      const n = readSync(fd, bytes, off, bytes.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === bytes.length ? bytes : bytes.subarray(0, off);
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    throw new FormatError(`${file}: expected a readable file, got ${describeErrno(err as NodeJS.ErrnoException)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readStdin(maxBytes: number): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EOF') break;
+      throw new FormatError(`standard input: expected JSON, got ${(err as Error).message}`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > maxBytes) throw new FormatError(`standard input: expected at most ${maxBytes} bytes, got more`);
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function pickFormat(file: string, bytes: Uint8Array, wants: 'readTensor' | 'readTensors'): TensorFormat {
+  if (file === '-') return jsonFormat;
+  const format = formatByExtension(file) ?? formatByMagic(bytes.subarray(0, 16));
+  if (!format) {
+    const known = formats.filter((f) => f[wants]).flatMap((f) => f.extensions);
+    throw new FormatError(`${file}: expected a file of type ${known.join(', ')}, got an unknown extension "${extname(file)}" and unrecognised contents`);
+  }
+  if (!format[wants]) {
+    const known = formats.filter((f) => f[wants]).flatMap((f) => f.extensions);
+    const what = wants === 'readTensor' ? 'a single tensor' : 'named tensors (weights)';
+    throw new FormatError(`${file}: expected ${what} in one of ${known.join(', ')}, got a ${format.name} file`);
+  }
+  return format;
+}
+
+/** Reads one tensor (x, h_0, c_0) from a file. */
+export function readTensorFile(file: string, options: ReadOptions = {}): StoredTensor {
+  const bytes = readBytes(file, options);
+  const label = file === '-' ? 'standard input' : file;
+  return pickFormat(file, bytes, 'readTensor').readTensor!(bytes, label);
+}
+
+/** Reads named tensors (a state_dict) from a file. */
+export function readTensorsFile(file: string, options: ReadOptions = {}): TensorFile {
+  const bytes = readBytes(file, options);
+  const label = file === '-' ? 'standard input' : file;
+  return pickFormat(file, bytes, 'readTensors').readTensors!(bytes, label);
+}
+
+/** The format `--save FILE` would write, or an error listing the ones it can. */
+export function writerFor(file: string): TensorFormat {
+  const format = formatByExtension(file);
+  if (!format?.writeTensors) {
+    const known = formats.filter((f) => f.writeTensors).flatMap((f) => f.extensions);
+    throw new FormatError(`${file}: expected an output extension of ${known.join(', ')}, got "${extname(file) || 'none'}"`);
+  }
+  return format;
+}
+
+/** Writes bytes atomically: a temporary file beside the target, then a rename. */
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
+  const dir = dirname(file);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new FormatError(`${file}: expected an existing directory to write into, got none at ${dir}`);
+  }
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new FormatError(`${file}: expected a writable path, got ${describeErrno(err as NodeJS.ErrnoException)}`);
+  }
+}
+
+/** Writes named tensors in the format the extension names. */
+export function writeTensorsFile(file: string, tensors: ReadonlyMap<string, Tensor>): void {
+  const format = writerFor(file);
+  writeFileAtomic(file, format.writeTensors!(tensors, file));
+}
+

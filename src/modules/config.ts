@@ -1,0 +1,108 @@
+/**
+ * A stacked recurrent module's configuration, checked as PyTorch's constructor checks it.
+ */
+import { ConfigError } from '../errors.js';
+import type { Nonlinearity } from '../kernels/activations.js';
+import type { CellKind } from './kinds/index.js';
+
+/** torch.nn.RNN / LSTM / GRU constructor arguments, in camelCase. */
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  /** RNN only. */
+  nonlinearity?: Nonlinearity;
+  bias?: boolean;
+  batchFirst?: boolean;
+  /** Dropout on each layer's output but the last, in training mode only. */
+  dropout?: number;
+  bidirectional?: boolean;
+  /** LSTM only: project h to this many features (0: none). */
+  projSize?: number;
+  /** Seed of the generator that initialises the weights (and draws dropout masks). */
+  seed?: number;
+}
+
+export interface RecurrentConfig {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  nonlinearity: Nonlinearity;
+  bias: boolean;
+  batchFirst: boolean;
+  dropout: number;
+  bidirectional: boolean;
+  projSize: number;
+  seed: number;
+}
+
+export const DEFAULT_SEED = 0;
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${name}: expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveConfig(kind: CellKind, options: RecurrentOptions): RecurrentConfig {
+  const inputSize = positiveInteger('input_size', options.inputSize);
+  const hiddenSize = positiveInteger('hidden_size', options.hiddenSize);
+  const numLayers = positiveInteger('num_layers', options.numLayers ?? 1);
+  const nonlinearity = options.nonlinearity ?? 'tanh';
+  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
+    throw new ConfigError(`nonlinearity: Unknown nonlinearity '${String(nonlinearity)}' (expected tanh or relu)`);
+  }
+  if (nonlinearity !== 'tanh' && !kind.hasNonlinearity) {
+    throw new ConfigError(`nonlinearity: expected none for ${kind.name} (only RNN takes one), got '${nonlinearity}'`);
+  }
+  const dropout = options.dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
+    throw new ConfigError(
+      `dropout: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${String(dropout)}`,
+    );
+  }
+  const projSize = options.projSize ?? 0;
+  if (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 0) {
+    throw new ConfigError(`proj_size: proj_size should be a positive integer or zero to disable projections, got ${String(projSize)}`);
+  }
+  if (projSize > 0 && !kind.supportsProjection) {
+    throw new ConfigError(`proj_size: proj_size argument is only supported for LSTM, not RNN or GRU (got proj_size=${projSize} for ${kind.name})`);
+  }
+  if (projSize > 0 && projSize >= hiddenSize) {
+    throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size, got proj_size=${projSize}, hidden_size=${hiddenSize}`);
+  }
+  const seed = options.seed ?? DEFAULT_SEED;
+  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`seed: expected a non-negative integer, got ${String(seed)}`);
+  return {
+    inputSize,
+    hiddenSize,
+    numLayers,
+    nonlinearity,
+    bias: options.bias ?? true,
+    batchFirst: options.batchFirst ?? false,
+    dropout,
+    bidirectional: options.bidirectional ?? false,
+    projSize,
+    seed,
+  };
+}
+
+/** PyTorch's warning for dropout on a single layer (it has no effect there). */
+export function configWarnings(config: RecurrentConfig): string[] {
+  if (config.dropout > 0 && config.numLayers === 1) {
+    return [
+      `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${config.dropout} and num_layers=1`,
+    ];
+  }
+  return [];
+}
+
+export function numDirections(config: RecurrentConfig): number {
+  return config.bidirectional ? 2 : 1;
+}
+
+/** Features of h and out per direction: proj_size when projecting, else hidden_size. */
+export function realHiddenSize(config: RecurrentConfig): number {
+  return config.projSize > 0 ? config.projSize : config.hiddenSize;
+}

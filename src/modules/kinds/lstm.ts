@@ -1,0 +1,41 @@
+/**
+ * LSTM, as torch.nn.LSTM; gates in PyTorch's row order i, f, g, o:
+ *   i = σ(W_ii x + b_ii + W_hi h + b_hi)    f = σ(W_if x + b_if + W_hf h + b_hf)
+ *   g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
+ *   c_t = f ⊙ c_{t-1} + i ⊙ g               h_t = o ⊙ tanh(c_t)   (then h_t = h_t W_hr^T with proj_size)
+ */
+import { sigmoid } from '../../kernels/activations.js';
+import type { CellKind, StepArgs } from './kind.js';
+
+export const lstmKind: CellKind = {
+  type: 'lstm',
+  name: 'LSTM',
+  cellName: 'LSTMCell',
+  gateCount: 4,
+  gates: ['i', 'f', 'g', 'o'],
+  hasCellState: true,
+  supportsProjection: true,
+  hasNonlinearity: false,
+  equations: [
+    'i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)',
+    'g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)',
+    'c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t   h_t = o_t ⊙ tanh(c_t)   (h_t = W_hr h_t with --proj-size)',
+  ],
+  step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut }: StepArgs): void {
+    const G = 4 * H;
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let j = 0; j < H; j++) {
+        const at = (gate: number): number => gi[giOffset + row + gate * H + j]! + gh[row + gate * H + j]!;
+        const i = sigmoid(at(0));
+        const f = sigmoid(at(1));
+        const g = Math.tanh(at(2));
+        const o = sigmoid(at(3));
+        // c is rounded to float32 before tanh, as PyTorch stores it between the two.
+        const c = Math.fround(f * cPrev![b * H + j]! + i * g);
+        cOut![b * H + j] = c;
+        hOut[b * H + j] = o * Math.tanh(c);
+      }
+    }
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * Elman RNN, as torch.nn.RNN:
+ *   h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)     (or relu)
+ */
+import { nonlinearities } from '../../kernels/activations.js';
+import type { CellKind, StepArgs } from './kind.js';
+
+export const rnnKind: CellKind = {
+  type: 'rnn',
+  name: 'RNN',
+  cellName: 'RNNCell',
+  gateCount: 1,
+  gates: ['h'],
+  hasCellState: false,
+  supportsProjection: false,
+  hasNonlinearity: true,
+  equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
+  step({ batch, hiddenSize, gi, giOffset, gh, hOut, nonlinearity }: StepArgs): void {
+    const act = nonlinearities[nonlinearity];
+    const n = batch * hiddenSize;
+    for (let i = 0; i < n; i++) hOut[i] = act(gi[giOffset + i]! + gh[i]!);
+  },
+};

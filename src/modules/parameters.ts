@@ -1,0 +1,115 @@
+/**
+ * Parameter names and shapes exactly as PyTorch's state_dict, in its order:
+ * for each layer k, for each direction: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k},
+ * weight_hr_l{k}, with the suffix `_reverse` on the second direction.
+ *
+ * Shape: weight_ih (gates * hidden, layer input) | weight_hh (gates * hidden, real hidden) |
+ *        bias_* (gates * hidden) | weight_hr (proj, hidden)
+ * where layer input is input_size for layer 0 and num_directions * real hidden above it.
+ */
+import { ShapeError } from '../errors.js';
+import { formatShape, sameShape, Tensor, type Shape } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
+import type { CellKind } from './kinds/index.js';
+
+export interface ParameterSpec {
+  name: string;
+  shape: Shape;
+  layer: number;
+  direction: number;
+}
+
+/** The weights of one layer and direction. */
+export interface LayerWeights {
+  weightIh: Float32Array;
+  weightHh: Float32Array;
+  biasIh: Float32Array | null;
+  biasHh: Float32Array | null;
+  weightHr: Float32Array | null;
+  inFeatures: number;
+}
+
+export function parameterSuffix(layer: number, direction: number): string {
+  return `_l${layer}${direction === 1 ? '_reverse' : ''}`;
+}
+
+export function parameterSpecs(kind: CellKind, config: RecurrentConfig): ParameterSpec[] {
+  const D = numDirections(config);
+  const gateRows = kind.gateCount * config.hiddenSize;
+  const realHidden = realHiddenSize(config);
+  const specs: ParameterSpec[] = [];
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const inFeatures = layer === 0 ? config.inputSize : realHidden * D;
+    for (let direction = 0; direction < D; direction++) {
+      const s = parameterSuffix(layer, direction);
+      const add = (name: string, shape: Shape): void => {
+        specs.push({ name: name + s, shape, layer, direction });
+      };
+      add('weight_ih', [gateRows, inFeatures]);
+      add('weight_hh', [gateRows, realHidden]);
+      if (config.bias) {
+        add('bias_ih', [gateRows]);
+        add('bias_hh', [gateRows]);
+      }
+      if (config.projSize > 0) add('weight_hr', [config.projSize, config.hiddenSize]);
+    }
+  }
+  return specs;
+}
+
+export function parameterCount(specs: readonly ParameterSpec[]): number {
+  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** PyTorch's reset_parameters: every parameter uniform in ±1/sqrt(hidden_size), in state_dict order. */
+export function initParameters(specs: readonly ParameterSpec[], hiddenSize: number, random: Random): Map<string, Tensor> {
+  const stdv = 1 / Math.sqrt(hiddenSize);
+  const params = new Map<string, Tensor>();
+  for (const spec of specs) {
+    const t = Tensor.zeros(spec.shape);
+    random.fillUniform(t.data, -stdv, stdv);
+    params.set(spec.name, t);
+  }
+  return params;
+}
+
+/**
+ * Checks a state_dict against the specs as `load_state_dict(strict=True)` does, and returns the
+ * parameters in spec order. Every problem is named: missing keys, unexpected keys, misshapen keys.
+ */
+export function checkStateDict(
+  moduleName: string,
+  specs: readonly ParameterSpec[],
+  stateDict: ReadonlyMap<string, Tensor>,
+): Map<string, Tensor> {
+  const problems: string[] = [];
+  const missing = specs.filter((s) => !stateDict.has(s.name)).map((s) => s.name);
+  const known = new Set(specs.map((s) => s.name));
+  const unexpected = [...stateDict.keys()].filter((k) => !known.has(k));
+  if (missing.length) problems.push(`missing key(s) ${missing.map((k) => `"${k}"`).join(', ')}`);
+  if (unexpected.length) problems.push(`unexpected key(s) ${unexpected.map((k) => `"${k}"`).join(', ')}`);
+  for (const spec of specs) {
+    const t = stateDict.get(spec.name);
+    if (t && !sameShape(t.shape, spec.shape)) {
+      problems.push(`size mismatch for ${spec.name}: expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`);
+    }
+  }
+  if (problems.length) {
+    throw new ShapeError(`Error(s) in loading state_dict for ${moduleName}: ${problems.join('; ')}`);
+  }
+  return new Map(specs.map((s) => [s.name, stateDict.get(s.name)!.clone()]));
+}
+
+export function layerWeights(params: ReadonlyMap<string, Tensor>, layer: number, direction: number): LayerWeights {
+  const s = parameterSuffix(layer, direction);
+  const weightIh = params.get('weight_ih' + s)!;
+  return {
+    weightIh: weightIh.data,
+    weightHh: params.get('weight_hh' + s)!.data,
+    biasIh: params.get('bias_ih' + s)?.data ?? null,
+    biasHh: params.get('bias_hh' + s)?.data ?? null,
+    weightHr: params.get('weight_hr' + s)?.data ?? null,
+    inFeatures: weightIh.shape[1]!,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Stacked recurrent modules with torch.nn.RNN / LSTM / GRU's arguments, parameters and semantics.
+ * One base class; RNN, LSTM and GRU are thin subclasses that name their kind.
+ *
+ *   out, h_n = rnn(x, h_0)           (LSTM: out, (h_n, c_n) = lstm(x, (h_0, c_0)))
+ *
+ * Shape: x (seqLen, batch, inputSize), (batch, seqLen, inputSize) with batchFirst, or (seqLen, inputSize) |
+ *        h_0, h_n (numLayers * D, batch, realHidden) whatever batchFirst says | c_0, c_n (numLayers * D, batch, hiddenSize) |
+ *        out (seqLen, batch, D * realHidden), batch-first with batchFirst
+ * where D = 2 if bidirectional else 1 and realHidden = projSize || hiddenSize.
+ */
+import { dropoutMask } from '../kernels/dropout.js';
+import { Random } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { runAutomatic } from './automatic.js';
+import { configWarnings, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
+import { prepareInput, type ForwardState, type PreparedInput } from './forward-input.js';
+import { gruKind } from './kinds/gru.js';
+import type { CellKind } from './kinds/index.js';
+import { lstmKind } from './kinds/lstm.js';
+import { rnnKind } from './kinds/rnn.js';
+import { runManual } from './manual.js';
+import { checkStateDict, initParameters, parameterCount, parameterSpecs, type ParameterSpec } from './parameters.js';
+import { assembleResult, type ForwardResult } from './result.js';
+
+export type { ForwardState } from './forward-input.js';
+export type { ForwardResult, LayerTrace, Trace } from './result.js';
+
+export interface ForwardOptions extends ForwardState {
+  /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
+  dropoutSeed?: number;
+}
+
+export class Recurrent {
+  readonly kind: CellKind;
+  readonly config: RecurrentConfig;
+  /** As in PyTorch, a new module is in training mode; dropout acts only then. */
+  training = true;
+  private params: Map<string, Tensor>;
+
+  constructor(kind: CellKind, options: RecurrentOptions) {
+    this.kind = kind;
+    this.config = resolveConfig(kind, options);
+    this.params = initParameters(this.parameterSpecs(), this.config.hiddenSize, new Random(this.config.seed));
+  }
+
+  get numDirections(): number {
+    return numDirections(this.config);
+  }
+
+  /** Features of h and of each direction of out: projSize when projecting, else hiddenSize. */
+  get realHiddenSize(): number {
+    return realHiddenSize(this.config);
+  }
+
+  /** PyTorch's warnings for this configuration (dropout on a single layer). */
+  get warnings(): string[] {
+    return configWarnings(this.config);
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  parameterSpecs(): ParameterSpec[] {
+    return parameterSpecs(this.kind, this.config);
+  }
+
+  parameterCount(): number {
+    return parameterCount(this.parameterSpecs());
+  }
+
+  /** The parameters by state_dict name, in PyTorch's order (copies). */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.params].map(([k, t]) => [k, t.clone()]));
+  }
+
+  /** Replaces every parameter, as load_state_dict(strict=True): missing, unexpected or misshapen keys are errors. */
+  loadStateDict(stateDict: ReadonlyMap<string, Tensor> | Record<string, Tensor>): this {
+    const map = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    this.params = checkStateDict(this.kind.name, this.parameterSpecs(), map);
+    return this;
+  }
+
+  /** Checks and normalises the inputs as PyTorch's forward does, without running anything. */
+  prepare(x: Tensor, state: ForwardState = {}): PreparedInput {
+    return prepareInput(this.kind, this.config, x, state);
+  }
+
+  /** The automatic path: the whole sequence layer by layer, as nn.RNN runs it. */
+  forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
+    const input = this.prepare(x, options);
+    return assembleResult(this.config, input, runAutomatic(this.kind, this.config, this.params, input, this.dropoutMasks(input, options)));
+  }
+
+  /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */
+  forwardManual(x: Tensor, options: ForwardOptions = {}): ForwardResult {
+    const input = this.prepare(x, options);
+    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options)));
+  }
+
+  /**
+   * The dropout masks for each layer's output but the last, drawn up front from a seeded generator
+   * so that the automatic and manual paths drop the same elements.
+   */
+  private dropoutMasks(input: PreparedInput, options: ForwardOptions): (Float32Array | null)[] {
+    const { dropout, numLayers } = this.config;
+    if (!this.training || dropout === 0 || numLayers === 1) return [];
+    const random = new Random(options.dropoutSeed ?? this.config.seed);
+    const size = input.seqLen * input.batch * this.numDirections * this.realHiddenSize;
+    return Array.from({ length: numLayers - 1 }, () => dropoutMask(size, dropout, () => random.next()));
+  }
+}
+
+/** torch.nn.RNN: Elman RNN with tanh or relu. */
+export class RNN extends Recurrent {
+  constructor(options: RecurrentOptions) {
+    super(rnnKind, options);
+  }
+}
+
+/** torch.nn.LSTM: gates i, f, g, o; a cell state c beside h; optional projections (projSize). */
+export class LSTM extends Recurrent {
+  constructor(options: RecurrentOptions) {
+    super(lstmKind, options);
+  }
+}
+
+/** torch.nn.GRU: gates r, z, n. */
+export class GRU extends Recurrent {
+  constructor(options: RecurrentOptions) {
+    super(gruKind, options);
+  }
+}
