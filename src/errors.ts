@@ -35,3 +35,10 @@ export class InternalError extends RnnInspectError {
     super(message, 1);
   }
 }
+
+/** A run that worked but whose check failed (a shape expectation, a compare tolerance): exit 1. */
+export class CheckFailedError extends RnnInspectError {
+  constructor(message: string) {
+    super(message, 1);
+  }
+}

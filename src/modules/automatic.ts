@@ -15,7 +15,10 @@ import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js
 import type { PreparedInput } from './forward-input.js';
 import type { CellKind } from './kinds/index.js';
 import { layerWeights } from './parameters.js';
-import { isActive, type LayerTrace, type RawResult } from './result.js';
+import { isActive, type Direction, type LayerTrace, type RawResult } from './result.js';
+
+/** Called after each step of each layer and direction, in the order the automatic path runs them. */
+export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null) => void;
 
 export function runAutomatic(
   kind: CellKind,
@@ -23,6 +26,7 @@ export function runAutomatic(
   params: ReadonlyMap<string, Tensor>,
   input: PreparedInput,
   dropoutMasks: readonly (Float32Array | null)[],
+  onStep?: StepObserver,
 ): RawResult {
   const { seqLen: T, batch: B, lengths } = input;
   const D = numDirections(config);
@@ -68,6 +72,7 @@ export function runAutomatic(
             cTrace.set(cRow, (t * B + b) * H);
           }
         }
+        onStep?.(l, d === 0 ? 'forward' : 'reverse', t, hTrace.subarray(t * B * Hr, (t + 1) * B * Hr), cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null);
       }
       hN.set(h, idx * B * Hr);
       if (cN && c) cN.set(c, idx * B * H);

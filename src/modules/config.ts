@@ -106,3 +106,16 @@ export function numDirections(config: RecurrentConfig): number {
 export function realHiddenSize(config: RecurrentConfig): number {
   return config.projSize > 0 ? config.projSize : config.hiddenSize;
 }
+
+/** PyTorch's repr of the module: `RNN(100, 20, num_layers=4, batch_first=True)`. */
+export function moduleRepr(kind: CellKind, config: RecurrentConfig): string {
+  const py = (v: boolean | number): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : Number.isInteger(v) ? v.toFixed(1) : String(v));
+  let s = `${config.inputSize}, ${config.hiddenSize}`;
+  if (config.projSize !== 0) s += `, proj_size=${config.projSize}`;
+  if (config.numLayers !== 1) s += `, num_layers=${config.numLayers}`;
+  if (!config.bias) s += `, bias=${py(false)}`;
+  if (config.batchFirst) s += `, batch_first=${py(true)}`;
+  if (config.dropout !== 0) s += `, dropout=${py(config.dropout)}`;
+  if (config.bidirectional) s += `, bidirectional=${py(true)}`;
+  return `${kind.name}(${s})`;
+}

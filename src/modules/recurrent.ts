@@ -12,8 +12,8 @@
 import { dropoutMask } from '../kernels/dropout.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { runAutomatic } from './automatic.js';
-import { configWarnings, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
+import { runAutomatic, type StepObserver } from './automatic.js';
+import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
 import { prepareInput, type ForwardState, type PreparedInput } from './forward-input.js';
 import { gruKind } from './kinds/gru.js';
 import type { CellKind } from './kinds/index.js';
@@ -24,11 +24,14 @@ import { checkStateDict, initParameters, parameterCount, parameterSpecs, type Pa
 import { assembleResult, type ForwardResult } from './result.js';
 
 export type { ForwardState } from './forward-input.js';
+export type { StepObserver } from './automatic.js';
 export type { ForwardResult, LayerTrace, Trace } from './result.js';
 
 export interface ForwardOptions extends ForwardState {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
   dropoutSeed?: number;
+  /** Automatic path only: sees each layer's h_t (batch, realHidden) as soon as it is computed. */
+  onStep?: StepObserver;
 }
 
 export class Recurrent {
@@ -67,6 +70,11 @@ export class Recurrent {
     return this.train(false);
   }
 
+  /** PyTorch's repr: `RNN(100, 20, num_layers=4, batch_first=True)`. */
+  toString(): string {
+    return moduleRepr(this.kind, this.config);
+  }
+
   parameterSpecs(): ParameterSpec[] {
     return parameterSpecs(this.kind, this.config);
   }
@@ -95,7 +103,7 @@ export class Recurrent {
   /** The automatic path: the whole sequence layer by layer, as nn.RNN runs it. */
   forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
     const input = this.prepare(x, options);
-    return assembleResult(this.config, input, runAutomatic(this.kind, this.config, this.params, input, this.dropoutMasks(input, options)));
+    return assembleResult(this.config, input, runAutomatic(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), options.onStep));
   }
 
   /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */

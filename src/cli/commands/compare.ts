@@ -1,0 +1,43 @@
+/**
+ * `rnn-inspect compare`: the automatic path (the module over the whole sequence) against the
+ * manual one (a cell stepped in a loop), on the same weights and input. Exit 1 when they differ.
+ */
+import { Option, type Command } from 'commander';
+import { CheckFailedError } from '../../errors.js';
+import { buildCompareReport } from '../../report/compare-report.js';
+import { configJson } from '../../report/run-report.js';
+import type { CliContext } from '../context.js';
+import { addModelOptions, modelFlags } from '../model-options.js';
+import { oneOf, positiveNumber } from '../parse.js';
+import { renderCompareTable } from '../render/compare-table.js';
+import { setupRun } from '../setup.js';
+
+export function registerCompare(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('compare')
+    .description('check a hand-written cell loop (manual) against the whole-sequence module (automatic) on the same weights and input');
+  addModelOptions(cmd)
+    .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
+    .action(() => {
+      const o = cmd.opts();
+      const { flags, explicit } = modelFlags(cmd);
+      const setup = setupRun(flags, explicit);
+      const { module } = setup;
+      const auto = module.forward(setup.x, setup.forward);
+      const manual = module.forwardManual(setup.x, setup.forward);
+      const report = buildCompareReport(module, auto, manual, {
+        version: ctx.version,
+        config: configJson(module, setup.geometry),
+        ...(o['tolerance'] !== undefined ? { tolerance: o['tolerance'] as number } : {}),
+      });
+      const sink = ctx.openOutput(cmd);
+      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderCompareTable(report, ctx.chalk(cmd)));
+      sink.commit();
+      const bad = report.results.filter((r) => !r.ok);
+      if (bad.length) {
+        const worst = bad.reduce((a, b) => (b.max_abs_diff > a.max_abs_diff ? b : a));
+        throw new CheckFailedError(`compare: ${bad.length} tensor(s) differ beyond tolerance; worst ${worst.name}: expected |diff| <= ${worst.tolerance}, got ${worst.max_abs_diff} at [${worst.where.join(', ')}]`);
+      }
+    });
+}

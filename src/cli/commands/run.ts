@@ -1,0 +1,58 @@
+/**
+ * `rnn-inspect [run]`: build the module, run it, and show what went in and what came out.
+ */
+import { Option, type Command } from 'commander';
+import { CheckFailedError } from '../../errors.js';
+import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
+import { stepStats } from '../../report/step-stats.js';
+import { formatShape } from '../../tensor/tensor.js';
+import type { CliContext } from '../context.js';
+import { addModelOptions, modelFlags } from '../model-options.js';
+import { collect, expectation, oneOf } from '../parse.js';
+import { renderRunTable } from '../render/run-table.js';
+import { setupRun } from '../setup.js';
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('run', { isDefault: true })
+    .description('run a stacked RNN, LSTM or GRU and show its shapes, parameters and per-layer trace');
+  addModelOptions(cmd)
+    .addOption(new Option('--format <format>', 'table|json|ndjson').argParser(oneOf(['table', 'json', 'ndjson'] as const)).default('table'))
+    .option('--include-tensors', 'JSON: add out, h_n (and c_n) as nested lists')
+    .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
+    .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
+    .action(() => {
+      const o = cmd.opts();
+      const { flags, explicit } = modelFlags(cmd);
+      const setup = setupRun(flags, explicit);
+      const format = o['format'] as 'table' | 'json' | 'ndjson';
+      const trace = o['trace'] as TraceLevel;
+      const sink = ctx.openOutput(cmd);
+      const { module, geometry } = setup;
+      const onStep =
+        format === 'ndjson' && trace !== 'none'
+          ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
+              const stats = stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full');
+              sink.write(JSON.stringify({ event: 'step', layer, direction, ...stats }) + '\n');
+            }
+          : undefined;
+      const result = module.forward(setup.x, onStep ? { ...setup.forward, onStep } : setup.forward);
+      const report = buildRunReport(module, result, {
+        version: ctx.version,
+        trace,
+        includeTensors: !!o['includeTensors'],
+        geometry,
+        expectations: o['expect'],
+      });
+      if (format === 'json') sink.write(JSON.stringify(report, null, 2) + '\n');
+      else if (format === 'ndjson') sink.write(JSON.stringify({ event: 'summary', ...report }) + '\n');
+      else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
+      sink.commit();
+      const failed = (report.expectations ?? []).filter((e) => !e.ok);
+      if (failed.length) {
+        const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
+        throw new CheckFailedError(`--expect: ${diff.join('; ')}`);
+      }
+    });
+}
+

@@ -1,0 +1,12 @@
+/** What every command gets from the program: the version, colour and output handling. */
+import type { ChalkInstance } from 'chalk';
+import type { Command } from 'commander';
+import type { Sink } from './output.js';
+
+export interface CliContext {
+  version: string;
+  /** The chalk instance for this command (honours --no-color and NO_COLOR). */
+  chalk(cmd: Command): ChalkInstance;
+  /** Standard output, or the -o file; the main entry aborts it if the command throws. */
+  openOutput(cmd: Command): Sink;
+}

@@ -1,0 +1,67 @@
+/**
+ * The options that describe a model and its data, shared by `run` and `compare`.
+ */
+import { Option, type Command } from 'commander';
+import { kindNames } from '../modules/kinds/index.js';
+import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability } from './parse.js';
+import type { Explicit, ModelFlags } from './setup.js';
+
+export const DEFAULT_MAX_MEMORY = '2G';
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--type <kind>', `recurrent kind: ${kindNames.join('|')}`).argParser(oneOf(kindNames)).default('rnn'))
+    .option('--batch <n>', 'batch size of the random input', positiveInt, 3)
+    .option('--seq-len <n>', 'time steps of the random input', positiveInt, 10)
+    .option('--input-size <n>', 'features of x at each step', positiveInt, 100)
+    .option('--hidden, --hidden-size <n>', 'features of h', positiveInt, 20)
+    .option('--num-layers, --layers <n>', 'stacked layers (num_layers)', positiveInt, 1)
+    .addOption(new Option('--nonlinearity <name>', 'RNN only: tanh|relu').argParser(oneOf(['tanh', 'relu'] as const)).default('tanh'))
+    .option('--no-bias', 'no bias_ih / bias_hh parameters')
+    .option('--batch-first', 'x and out are (batch, seq, feature); h_0 and h_n are not affected')
+    .option('--bidirectional', 'a reverse direction beside the forward one')
+    .option('--proj-size <n>', 'LSTM only: project h to this many features', nonNegativeInt, 0)
+    .option('--dropout <p>', "dropout on each layer's output but the last (with --train)", probability, 0)
+    .option('--train', 'training mode: dropout acts (masks drawn from --seed)')
+    .option('--unbatched', 'a 2-D x (seq_len, input_size) with no batch dimension')
+    .option('--seed <n>', 'seed for the random weights, input and dropout masks', nonNegativeInt, 0)
+    .option('--input <file>', 'x from a file (- for JSON on stdin)')
+    .option('--h0 <file>', 'h_0 from a file (default zeros)')
+    .option('--c0 <file>', 'LSTM: c_0 from a file (default zeros)')
+    .option('--weights <file>', 'a state_dict; its sizes replace the size flags')
+    .option('--module <prefix>', 'with several recurrent modules in --weights: the one to use')
+    .option('--lengths <list>', 'valid steps of each batch element, e.g. 3,10,7 (as pack_padded_sequence)', intList)
+    .option('--enforce-sorted', 'with --lengths: require non-increasing lengths, as pack_padded_sequence(enforce_sorted=True)')
+    .option('--max-memory <size>', 'refuse runs estimated to need more memory than this', byteSize, byteSize(DEFAULT_MAX_MEMORY));
+}
+
+export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explicit } {
+  const o = cmd.opts();
+  const flags: ModelFlags = {
+    type: o['type'],
+    batch: o['batch'],
+    seqLen: o['seqLen'],
+    inputSize: o['inputSize'],
+    hiddenSize: o['hiddenSize'],
+    layers: o['layers'],
+    nonlinearity: o['nonlinearity'],
+    bias: o['bias'],
+    batchFirst: o['batchFirst'],
+    bidirectional: o['bidirectional'],
+    dropout: o['dropout'],
+    train: o['train'],
+    unbatched: o['unbatched'],
+    projSize: o['projSize'],
+    seed: o['seed'],
+    input: o['input'],
+    h0: o['h0'],
+    c0: o['c0'],
+    weights: o['weights'],
+    module: o['module'],
+    lengths: o['lengths'],
+    enforceSorted: o['enforceSorted'],
+    maxMemory: o['maxMemory'],
+  };
+  const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
+  return { flags, explicit };
+}

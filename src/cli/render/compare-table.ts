@@ -1,0 +1,29 @@
+/** The human rendering of a compare report: one row per tensor and per layer. */
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { CompareReport } from '../../schema/compare.js';
+import { formatShape } from '../../tensor/tensor.js';
+import { num } from './style.js';
+
+export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
+  const t = new Table({
+    head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''].map((h) => c.bold(h)),
+    style: { head: [], border: [] },
+  });
+  for (const x of r.results) {
+    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
+  }
+  const loop =
+    r.manual_loop === 'time-major'
+      ? 'manual: for t: for layer: h[layer] = cell[layer](input, h[layer]); input = h[layer]   (layer 0 reads x[t])'
+      : 'manual: layer-major (bidirectional: the reverse direction needs the future): for layer: for t forward, then for t backward';
+  const verdict = r.ok ? c.green('automatic = manual: every tensor within tolerance') : c.red('automatic ≠ manual: see DIFFERS above');
+  return [
+    `${c.bold(r.module)}  ${c.dim('automatic (nn.' + r.module.split('(')[0] + ' over the whole sequence) vs manual (a cell loop)')}`,
+    c.dim(loop),
+    t.toString(),
+    c.dim(`tolerance: ${r.tolerance_rule}`),
+    verdict,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,229 @@
+/**
+ * From flags and files to a module and its inputs. Sizes come, in order of authority, from the
+ * weights file, then from explicit flags, then from the input file, then from defaults; a flag
+ * given explicitly that contradicts a file is an error naming both.
+ */
+import { BudgetError, FormatError, UsageError } from '../errors.js';
+import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
+import { resolveConfig, type RecurrentOptions } from '../modules/config.js';
+import { inferModules, type InferredModule } from '../modules/infer-config.js';
+import { kindOf, type CellKind } from '../modules/kinds/index.js';
+import { estimateForward } from '../modules/memory.js';
+import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
+import type { RunGeometry } from '../report/describe.js';
+import { Random } from '../tensor/random.js';
+import { formatShape, Tensor } from '../tensor/tensor.js';
+import { formatBytes } from './parse.js';
+
+export interface ModelFlags {
+  type: string;
+  batch: number;
+  seqLen: number;
+  inputSize: number;
+  hiddenSize: number;
+  layers: number;
+  nonlinearity: 'tanh' | 'relu';
+  bias: boolean;
+  batchFirst?: boolean;
+  bidirectional?: boolean;
+  dropout: number;
+  train?: boolean;
+  unbatched?: boolean;
+  projSize: number;
+  seed: number;
+  input?: string;
+  h0?: string;
+  c0?: string;
+  weights?: string;
+  module?: string;
+  lengths?: number[];
+  enforceSorted?: boolean;
+  maxMemory: number;
+}
+
+/** Whether the user typed the option (as opposed to its default). */
+export type Explicit = (key: keyof ModelFlags) => boolean;
+
+export interface RunSetup {
+  module: Recurrent;
+  x: Tensor;
+  forward: ForwardOptions;
+  geometry: RunGeometry;
+  /** Where the weights came from, for the report. */
+  weightsFrom: string | null;
+}
+
+const FLAG: Record<string, string> = {
+  type: '--type',
+  inputSize: '--input-size',
+  hiddenSize: '--hidden-size',
+  layers: '--layers',
+  bidirectional: '--bidirectional',
+  bias: '--no-bias',
+  projSize: '--proj-size',
+  batch: '--batch',
+  seqLen: '--seq-len',
+  unbatched: '--unbatched',
+};
+
+/** Finite values only: NaN or Infinity in an input would silently poison every later step. */
+export function checkFinite(t: Tensor, label: string): Tensor {
+  const i = t.data.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) {
+    const idx: number[] = [];
+    let rest = i;
+    for (let d = t.rank - 1; d >= 0; d--) {
+      idx.unshift(rest % t.shape[d]!);
+      rest = Math.floor(rest / t.shape[d]!);
+    }
+    throw new FormatError(`${label}: expected finite numbers, got ${t.data[i]} at [${idx.join(', ')}]`);
+  }
+  return t;
+}
+
+function readInput(file: string, what: string): Tensor {
+  const label = `${what} (${file === '-' ? 'standard input' : file})`;
+  return checkFinite(readTensorFile(file).tensor, label);
+}
+
+/** The recurrent module a weights file holds, chosen with --module when there are several. */
+function pickModule(file: string, weights: TensorFile, prefix: string | undefined): InferredModule | null {
+  const { modules } = inferModules(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor])));
+  const names = modules.map((m) => (m.prefix === '' ? '(top level)' : m.prefix.replace(/\.$/, '')));
+  if (prefix !== undefined) {
+    const want = prefix.replace(/\.$/, '');
+    const found = modules.find((m) => m.prefix.replace(/\.$/, '') === want);
+    if (!found) throw new UsageError(`--module: expected one of ${names.join(', ') || '(none found)'} in ${file}, got "${prefix}"`);
+    return found;
+  }
+  if (modules.length > 1) {
+    throw new UsageError(`--module: ${file} holds ${modules.length} recurrent modules; expected --module with one of ${names.join(', ')}`);
+  }
+  return modules[0] ?? null;
+}
+
+function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
+  switch (key) {
+    case 'type':
+      return `a ${m.type.toUpperCase()} (weight_ih_l0 rows = ${m.type === 'lstm' ? 4 : m.type === 'gru' ? 3 : 1} × hidden_size)`;
+    case 'inputSize':
+      return `input_size ${m.inputSize} (${m.prefix}weight_ih_l0 columns)`;
+    case 'hiddenSize':
+      return `hidden_size ${m.hiddenSize}`;
+    case 'layers':
+      return `num_layers ${m.numLayers}`;
+    case 'bidirectional':
+      return m.bidirectional ? 'a bidirectional module' : 'a unidirectional module (no _reverse keys)';
+    case 'bias':
+      return m.bias ? 'bias parameters' : 'no bias parameters';
+    case 'projSize':
+      return `proj_size ${m.projSize}`;
+    default:
+      return '';
+  }
+}
+
+export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
+  let weights: TensorFile | null = null;
+  let inferred: InferredModule | null = null;
+  if (flags.weights) {
+    weights = readTensorsFile(flags.weights);
+    inferred = pickModule(flags.weights, weights, flags.module);
+  } else if (flags.module !== undefined) {
+    throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
+  }
+
+  // The module's configuration: the weights' word is final; a contradicting flag is an error.
+  const fromWeights = <K extends keyof ModelFlags>(key: K, value: ModelFlags[K]): ModelFlags[K] => {
+    if (!inferred || !flags.weights) return flags[key];
+    if (explicit(key) && flags[key] !== value) {
+      throw new UsageError(`${FLAG[key]} ${String(flags[key])} contradicts ${flags.weights}: it holds ${describeInferred(inferred, key)}`);
+    }
+    return value;
+  };
+  const type = inferred ? fromWeights('type', inferred.type) : flags.type;
+  const kind: CellKind = kindOf(type);
+  let inputSize = inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize;
+  const hiddenSize = inferred ? fromWeights('hiddenSize', inferred.hiddenSize) : flags.hiddenSize;
+  const numLayers = inferred ? fromWeights('layers', inferred.numLayers) : flags.layers;
+  const bidirectional = inferred ? fromWeights('bidirectional', inferred.bidirectional) : (flags.bidirectional ?? false);
+  const bias = inferred ? fromWeights('bias', inferred.bias) : flags.bias;
+  const projSize = inferred ? fromWeights('projSize', inferred.projSize) : flags.projSize;
+
+  // The data: an input file fixes batch and seq_len; without one, random x from the flags.
+  let x: Tensor | null = null;
+  let batch = flags.batch;
+  let seqLen = flags.seqLen;
+  let batched = !flags.unbatched;
+  const batchFirst = flags.batchFirst ?? false;
+  if (flags.input) {
+    x = readInput(flags.input, 'x');
+    const label = flags.input === '-' ? 'standard input' : flags.input;
+    if (x.rank === 2 || x.rank === 3) {
+      batched = x.rank === 3;
+      const fileSeq = batched ? x.shape[batchFirst ? 1 : 0]! : x.shape[0]!;
+      const fileBatch = batched ? x.shape[batchFirst ? 0 : 1]! : 1;
+      const layout = !batched ? '(seq_len, input_size)' : batchFirst ? '(batch, seq_len, input_size)' : '(seq_len, batch, input_size)';
+      const clash = (key: 'batch' | 'seqLen', fileValue: number): void => {
+        if (explicit(key) && flags[key] !== fileValue) {
+          throw new UsageError(`${FLAG[key]} ${flags[key]} contradicts ${label}: x ${formatShape(x!.shape)} read as ${layout} has ${key === 'batch' ? 'batch' : 'seq_len'} ${fileValue}`);
+        }
+      };
+      if (flags.unbatched && batched) throw new UsageError(`--unbatched contradicts ${label}: expected a 2-D x (seq_len, input_size), got ${formatShape(x.shape)}`);
+      if (!batched && explicit('batch')) throw new UsageError(`--batch ${flags.batch} contradicts ${label}: x ${formatShape(x.shape)} is unbatched (2-D: seq_len, input_size)`);
+      if (batched) clash('batch', fileBatch);
+      clash('seqLen', fileSeq);
+      batch = fileBatch;
+      seqLen = fileSeq;
+      if (!inferred && !explicit('inputSize')) inputSize = x.shape[x.rank - 1]!;
+    }
+  }
+
+  const options: RecurrentOptions = {
+    inputSize,
+    hiddenSize,
+    numLayers,
+    nonlinearity: flags.nonlinearity,
+    bias,
+    batchFirst,
+    dropout: flags.dropout,
+    bidirectional,
+    projSize,
+    seed: flags.seed,
+  };
+  const config = resolveConfig(kind, options);
+  const estimate = estimateForward(kind, config, seqLen, batch);
+  if (estimate.bytes > flags.maxMemory) {
+    throw new BudgetError(
+      `--max-memory: expected a run within ${formatBytes(flags.maxMemory)}, got an estimate of ${formatBytes(estimate.bytes)} ` +
+        `(seq_len ${seqLen} × batch ${batch} × ${numLayers} layer(s), hidden ${hiddenSize}); raise --max-memory or shrink the run`,
+    );
+  }
+  const module = new Recurrent(kind, options).train(flags.train ?? false);
+  if (weights && flags.weights) {
+    const prefix = inferred?.prefix ?? '';
+    const own = new Map<string, Tensor>();
+    for (const [k, v] of weights.tensors) if (k.startsWith(prefix)) own.set(k.slice(prefix.length), checkFinite(v.tensor, `${flags.weights}: ${k}`));
+    module.loadStateDict(own);
+  }
+  if (!x) {
+    const shape = !batched ? [seqLen, inputSize] : batchFirst ? [batch, seqLen, inputSize] : [seqLen, batch, inputSize];
+    x = Tensor.zeros(shape);
+    new Random(flags.seed ^ 0x5eed).fillNormal(x.data);
+  }
+  const h0 = flags.h0 ? readInput(flags.h0, 'h_0') : undefined;
+  const c0 = flags.c0 ? readInput(flags.c0, 'c_0') : undefined;
+  if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
+  const forward: ForwardOptions = {};
+  if (h0) forward.h0 = h0;
+  if (c0) forward.c0 = c0;
+  if (flags.lengths) forward.lengths = flags.lengths;
+  if (flags.enforceSorted) forward.enforceSorted = true;
+  return {
+    module,
+    x,
+    forward,
+    weightsFrom: flags.weights ?? null,
+    geometry: { seqLen, batch, batched, h0Given: !!h0, c0Given: !!c0, lengths: flags.lengths ?? null },
+  };
+}

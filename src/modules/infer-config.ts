@@ -1,0 +1,169 @@
+/**
+ * Recognises PyTorch recurrent modules (nn.RNN, nn.GRU, nn.LSTM) in a state_dict from the names
+ * and shapes of their parameters, as PyTorch names them:
+ *
+ *   <prefix>weight_ih_l{k}[_reverse]  (gates*hidden, input_size)   layer 0; (gates*hidden, dirs*out) above
+ *   <prefix>weight_hh_l{k}[_reverse]  (gates*hidden, out)          out = proj_size or hidden_size
+ *   <prefix>bias_ih_l{k}[_reverse]    (gates*hidden,)              present only with bias=True
+ *   <prefix>bias_hh_l{k}[_reverse]    (gates*hidden,)
+ *   <prefix>weight_hr_l{k}[_reverse]  (proj_size, hidden_size)     LSTM with proj_size > 0 only
+ *
+ * gates is 1 for RNN, 3 for GRU, 4 for LSTM. The prefix is the module's path in its parent
+ * (`''`, `rnn1.`, `model.lstm.`). The RNN nonlinearity (tanh or relu) leaves no trace in the
+ * weights; the caller must say it.
+ *
+ * A group whose shapes do not fit one module (a missing layer, a layer of another size) is not
+ * guessed at: it is left out of `modules`, its keys go to `unrecognised`, and `rejected` says why.
+ */
+
+export type RecurrentType = 'rnn' | 'gru' | 'lstm';
+
+export interface InferredModule {
+  prefix: string;
+  type: RecurrentType;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  projSize: number;
+  /** This module's keys, in file order. */
+  keys: string[];
+}
+
+export interface RejectedGroup {
+  prefix: string;
+  reason: string;
+  keys: string[];
+}
+
+export interface InferredModules {
+  /** Recognised modules, in the order their first key appears in the file. */
+  modules: InferredModule[];
+  /** Every key that belongs to no recognised module (Linear layers, rejected groups), in file order. */
+  unrecognised: string[];
+  /** Groups that looked recurrent but whose shapes do not fit together, and why. */
+  rejected: RejectedGroup[];
+}
+
+type Shaped = { readonly shape: readonly number[] };
+
+const PARAM = /^(|.*\.)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/;
+const GATES: Readonly<Record<number, RecurrentType>> = { 1: 'rnn', 3: 'gru', 4: 'lstm' };
+
+interface Group {
+  prefix: string;
+  keys: string[];
+  /** `weight_ih_l0`, `bias_hh_l1_reverse`, ... to shape. */
+  params: Map<string, readonly number[]>;
+}
+
+function shapeText(shape: readonly number[] | undefined): string {
+  return shape ? `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})` : 'missing';
+}
+
+/** The module a group describes, or the reason it does not describe one. */
+function inferGroup(group: Group): InferredModule | string {
+  const p = group.params;
+  const layers = new Set<number>();
+  let bidirectional = false;
+  for (const name of p.keys()) {
+    const m = /_l(\d+)(_reverse)?$/.exec(name)!;
+    layers.add(Number(m[1]));
+    if (m[2]) bidirectional = true;
+  }
+  const numLayers = Math.max(...layers) + 1;
+  const hh0 = p.get('weight_hh_l0');
+  const ih0 = p.get('weight_ih_l0');
+  if (!hh0 || !ih0) return 'weight_ih_l0 and weight_hh_l0 are needed to tell the module';
+  if (ih0.length !== 2 || hh0.length !== 2) return `weight_ih_l0 ${shapeText(ih0)} and weight_hh_l0 ${shapeText(hh0)} should be 2-D`;
+
+  const hr0 = p.get('weight_hr_l0');
+  const projSize = hr0 ? hr0[0]! : 0;
+  const hiddenSize = hr0 ? hr0[1]! : hh0[1]!;
+  if (hiddenSize <= 0) return `hidden_size would be ${hiddenSize}`;
+  const gates = ih0[0]! / hiddenSize;
+  const type = GATES[gates];
+  if (!type) {
+    return `weight_ih_l0 has ${ih0[0]} rows, not 1, 3 or 4 times hidden_size ${hiddenSize} (weight_${hr0 ? 'hr' : 'hh'}_l0 columns)`;
+  }
+  if (hr0 && type !== 'lstm') return `weight_hr_l0 (a projection) belongs to an LSTM, but the rows say ${type.toUpperCase()}`;
+  const inputSize = ih0[1]!;
+  const bias = p.has('bias_ih_l0');
+  const out = projSize || hiddenSize;
+  const dirs = bidirectional ? 2 : 1;
+  const rows = gates * hiddenSize;
+
+  // Every parameter every layer and direction needs, with the shape PyTorch would give it.
+  const expected = new Map<string, number[]>();
+  for (let k = 0; k < numLayers; k++) {
+    for (const suffix of bidirectional ? ['', '_reverse'] : ['']) {
+      const l = `_l${k}${suffix}`;
+      expected.set(`weight_ih${l}`, [rows, k === 0 ? inputSize : dirs * out]);
+      expected.set(`weight_hh${l}`, [rows, out]);
+      if (bias) {
+        expected.set(`bias_ih${l}`, [rows]);
+        expected.set(`bias_hh${l}`, [rows]);
+      }
+      if (projSize) expected.set(`weight_hr${l}`, [projSize, hiddenSize]);
+    }
+  }
+  for (const [name, shape] of expected) {
+    const got = p.get(name);
+    if (!got) return `${name} is missing for a ${numLayers}-layer ${bidirectional ? 'bidirectional ' : ''}${type.toUpperCase()}`;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      return `${name} is ${shapeText(got)}, expected ${shapeText(shape)} for a ${type.toUpperCase()} with input_size ${inputSize}, hidden_size ${hiddenSize}${projSize ? `, proj_size ${projSize}` : ''}`;
+    }
+  }
+  for (const name of p.keys()) {
+    if (expected.has(name)) continue;
+    if (name.startsWith('bias') && !bias) return `${name} is present but bias_ih_l0 is not`;
+    if (name.startsWith('weight_hr') && !projSize) return `${name} is present but weight_hr_l0 is not`;
+    return `${name} is not a parameter of a ${numLayers}-layer ${type.toUpperCase()}`;
+  }
+  return { prefix: group.prefix, type, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize, keys: group.keys };
+}
+
+function shapeOf(v: Shaped | { readonly tensor: Shaped }): readonly number[] {
+  return 'tensor' in v ? v.tensor.shape : v.shape;
+}
+
+/**
+ * Finds the recurrent modules among named tensors. Accepts what the readers return (a Map of
+ * tensors or of stored tensors) or a list of `{name, shape}`.
+ */
+export function inferModules(
+  tensors: ReadonlyMap<string, Shaped | { readonly tensor: Shaped }> | Iterable<{ readonly name: string; readonly shape: readonly number[] }>,
+): InferredModules {
+  const entries: [string, readonly number[]][] = [];
+  if (tensors instanceof Map) {
+    for (const [name, v] of tensors as ReadonlyMap<string, Shaped | { readonly tensor: Shaped }>) entries.push([name, shapeOf(v)]);
+  } else {
+    for (const { name, shape } of tensors as Iterable<{ name: string; shape: readonly number[] }>) entries.push([name, shape]);
+  }
+
+  const groups = new Map<string, Group>();
+  for (const [name, shape] of entries) {
+    const m = PARAM.exec(name);
+    if (!m) continue;
+    const prefix = m[1]!;
+    let group = groups.get(prefix);
+    if (!group) {
+      group = { prefix, keys: [], params: new Map() };
+      groups.set(prefix, group);
+    }
+    group.keys.push(name);
+    group.params.set(name.slice(prefix.length), shape);
+  }
+
+  const modules: InferredModule[] = [];
+  const rejected: RejectedGroup[] = [];
+  for (const group of groups.values()) {
+    const result = inferGroup(group);
+    if (typeof result === 'string') rejected.push({ prefix: group.prefix, reason: result, keys: group.keys });
+    else modules.push(result);
+  }
+  const accepted = new Set(modules.flatMap((m) => m.keys));
+  const unrecognised = entries.map(([name]) => name).filter((name) => !accepted.has(name));
+  return { modules, unrecognised, rejected };
+}
