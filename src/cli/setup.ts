@@ -3,7 +3,7 @@
  * weights file, then from explicit flags, then from the input file, then from defaults; a flag
  * given explicitly that contradicts a file is an error naming both.
  */
-import { BudgetError, FormatError, UsageError } from '../errors.js';
+import { BudgetError, FormatError, ShapeError, UsageError } from '../errors.js';
 import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
 import { resolveConfig, type RecurrentOptions } from '../modules/config.js';
 import { inferModules, type InferredModule } from '../modules/infer-config.js';
@@ -175,7 +175,12 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
       clash('seqLen', fileSeq);
       batch = fileBatch;
       seqLen = fileSeq;
-      if (!inferred && !explicit('inputSize')) inputSize = x.shape[x.rank - 1]!;
+      const features = x.shape[x.rank - 1]!;
+      if (!inferred && !explicit('inputSize')) inputSize = features;
+      else if (features !== inputSize) {
+        const source = inferred ? `${flags.weights} holds weight_ih_l0 with ${inputSize} columns` : `--input-size ${inputSize} was given`;
+        throw new ShapeError(`x: input.size(-1) must be equal to input_size. Expected ${inputSize}, got ${features} (${source}; ${label} has ${features} features per step)`);
+      }
     }
   }
 

@@ -14,7 +14,7 @@ export function parseJson(bytes: Uint8Array, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const bad = /\b(NaN|-?Infinity)\b/.exec(text);
+    const bad = /(\bNaN\b|-?\bInfinity\b)/.exec(text);
     if (bad) {
       throw new FormatError(`${file}: expected finite numbers, got ${bad[1]} (not valid JSON; replace non-finite values)`);
     }

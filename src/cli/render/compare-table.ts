@@ -9,9 +9,10 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
   const t = new Table({
     head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''].map((h) => c.bold(h)),
     style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const x of r.results) {
-    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
+    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
   }
   const loop =
     r.manual_loop === 'time-major'
