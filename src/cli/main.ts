@@ -13,6 +13,8 @@ import { fileSink, stdoutSink, type Sink } from './output.js';
 import { makeChalk } from './render/style.js';
 
 const EXAMPLES = `
+The default command is run; its options: rnn-inspect run --help
+
 Examples:
   The seed example: 4 stacked layers, batch_first (x (3, 10, 100) -> out (3, 10, 20), h_n (4, 3, 20))
     $ rnn-inspect --layers 4 --hidden 20 --batch-first

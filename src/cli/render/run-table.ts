@@ -47,7 +47,7 @@ function shapesSection(r: RunReport, c: ChalkInstance): string {
 
 function hnSection(r: RunReport, c: ChalkInstance): string {
   const D = r.config.bidirectional ? 2 : 1;
-  const t = table(c, ['slice', 'layer', 'direction', 'taken at step', 'top layer: equals']);
+  const t = table(c, ['slice', 'layer', 'direction', 'taken at step', 'top layer: equals'], { compact: true });
   const batched = !r.config.unbatched;
   for (const s of r.h_n_slices) {
     const steps = [...new Set(s.steps)];
@@ -69,7 +69,7 @@ function flowSection(r: RunReport, c: ChalkInstance): string {
   const T = r.config.seq_len;
   const D = r.config.bidirectional ? 2 : 1;
   const steps = shownSteps(T, false);
-  const t = table(c, ['‖h_t‖', ...steps.map((s) => (s === null ? '…' : `t=${s}`))]);
+  const t = table(c, ['‖h_t‖', ...steps.map((s) => (s === null ? '…' : `t=${s}`))], { compact: true });
   const byTop = [...r.layers].sort((a, b) => b.layer - a.layer || (a.direction === 'forward' ? -1 : 1));
   for (const l of byTop) {
     t.push([layerName(l, D), ...steps.map((s) => (s === null ? '…' : num(l.steps[s]!.norm)))]);
