@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RnnInspectError } from '../errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import type { CliContext } from './context.js';
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<void> {
     .configureOutput({ outputError: () => {} });
   registerRun(program, ctx);
   registerCompare(program, ctx);
+  registerPipeline(program, ctx);
   registerSchema(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
 

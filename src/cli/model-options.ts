@@ -3,7 +3,7 @@
  */
 import { Option, type Command } from 'commander';
 import { kindNames } from '../modules/kinds/index.js';
-import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability } from './parse.js';
+import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
 import type { Explicit, ModelFlags } from './setup.js';
 
 export const DEFAULT_MAX_MEMORY = '2G';
@@ -24,7 +24,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--dropout <p>', "dropout on each layer's output but the last (with --train)", probability, 0)
     .option('--train', 'training mode: dropout acts (masks drawn from --seed)')
     .option('--unbatched', 'a 2-D x (seq_len, input_size) with no batch dimension')
-    .option('--seed <n>', 'seed for the random weights, input and dropout masks', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed for the random weights, input and dropout masks', seed, 0)
     .option('--input <file>', 'x from a file (- for JSON on stdin)')
     .option('--h0 <file>', 'h_0 from a file (default zeros)')
     .option('--c0 <file>', 'LSTM: c_0 from a file (default zeros)')

@@ -93,3 +93,10 @@ export function formatBytes(n: number): string {
   }
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 }
+
+/** `--seed N`: the generator is 32-bit. */
+export function seed(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > 0xffffffff) throw new InvalidArgumentError(`expected an integer in 0..4294967295, got "${value}"`);
+  return n;
+}

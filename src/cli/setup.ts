@@ -81,7 +81,7 @@ export function checkFinite(t: Tensor, label: string): Tensor {
   return t;
 }
 
-function readInput(file: string, what: string): Tensor {
+export function readInput(file: string, what: string): Tensor {
   const label = `${what} (${file === '-' ? 'standard input' : file})`;
   return checkFinite(readTensorFile(file).tensor, label);
 }

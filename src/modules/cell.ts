@@ -13,7 +13,7 @@ import type { Nonlinearity } from '../kernels/activations.js';
 import { linear } from '../kernels/linear.js';
 import { Random } from '../tensor/random.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { DEFAULT_SEED } from './config.js';
+import { checkSeed, DEFAULT_SEED } from './config.js';
 import { gruKind } from './kinds/gru.js';
 import type { CellKind } from './kinds/index.js';
 import { lstmKind } from './kinds/lstm.js';
@@ -63,7 +63,7 @@ export class CellBase {
       positive('proj_size', this.projSize);
       if (this.projSize >= this.hiddenSize) throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size`);
     }
-    this.params = initParameters(this.parameterSpecs(), this.hiddenSize, new Random(options.seed ?? DEFAULT_SEED));
+    this.params = initParameters(this.parameterSpecs(), this.hiddenSize, new Random(checkSeed(options.seed ?? DEFAULT_SEED)));
   }
 
   /** h's features: projSize when projecting, else hiddenSize. */

@@ -37,6 +37,15 @@ export interface RecurrentConfig {
 }
 
 export const DEFAULT_SEED = 0;
+/** Seeds are 32-bit: the generator's state. */
+export const MAX_SEED = 0xffffffff;
+
+export function checkSeed(seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new ConfigError(`seed: expected an integer in 0..${MAX_SEED}, got ${String(seed)}`);
+  }
+  return seed;
+}
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -73,7 +82,7 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions): Recurr
     throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size, got proj_size=${projSize}, hidden_size=${hiddenSize}`);
   }
   const seed = options.seed ?? DEFAULT_SEED;
-  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`seed: expected a non-negative integer, got ${String(seed)}`);
+  checkSeed(seed);
   return {
     inputSize,
     hiddenSize,

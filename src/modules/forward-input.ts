@@ -66,9 +66,9 @@ function checkState(
   // Unbatched states are 2-D; the rank was checked before this.
   const got = batched ? t.shape : [t.shape[0]!, 1, t.shape[1]!];
   if (!sameShape(got, expected)) {
-    const shown = batched ? expected : [expected[0]!, expected[2]!];
-    const hint = batched ? hiddenHint(name, t.shape, expected, config, config.batchFirst) : '';
-    throw new ShapeError(`${name}: ${message} ${formatShape(shown)}, got ${formatList(t.shape)}${hint}`);
+    // Unbatched states are checked after PyTorch's unsqueeze(1), so both shapes show a batch of 1.
+    const hint = hiddenHint(name, got, expected, config, config.batchFirst && batched);
+    throw new ShapeError(`${name}: ${message} ${formatShape(expected)}, got ${formatList(got)}${hint}`);
   }
   return t.data;
 }
@@ -96,7 +96,9 @@ function checkLengths(lengths: readonly number[], seqLen: number, batch: number,
 
 export function prepareInput(kind: CellKind, config: RecurrentConfig, x: Tensor, state: ForwardState = {}): PreparedInput {
   if (x.rank !== 2 && x.rank !== 3) {
-    throw new ShapeError(`x: ${kind.name}: Expected input to be 2D or 3D, got ${x.rank}D tensor instead`);
+    // PyTorch 2's wording: RNN says "tensor instead", LSTM and GRU just "instead".
+    const tail = kind.name === 'RNN' ? 'tensor instead' : 'instead';
+    throw new ShapeError(`x: ${kind.name}: Expected input to be 2D or 3D, got ${x.rank}D ${tail}`);
   }
   const batched = x.rank === 3;
   const { h0, c0 } = state;

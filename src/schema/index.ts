@@ -1,5 +1,6 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { pipelineReportSchema } from './pipeline.js';
 import { runReportSchema, stepEventSchema, summaryEventSchema } from './run.js';
 
 export const documents = {
@@ -7,7 +8,9 @@ export const documents = {
   'ndjson-step': stepEventSchema,
   'ndjson-summary': summaryEventSchema,
   compare: compareReportSchema,
+  pipeline: pipelineReportSchema,
 };
 
 export * from './run.js';
 export * from './compare.js';
+export * from './pipeline.js';

@@ -34,7 +34,7 @@ function layerName(l: LayerReport | { layer: number; direction: string }, D: num
   return `layer ${l.layer}${D === 2 ? (l.direction === 'reverse' ? ' ←' : ' →') : ''}`;
 }
 
-function shapesSection(r: RunReport, c: ChalkInstance): string {
+export function shapesSection(r: RunReport, c: ChalkInstance): string {
   const t = table(c, ['tensor', 'shape', 'dimensions', 'meaning'], { colWidths: [null, null, null, 56] });
   for (const name of ['x', 'h_0', 'c_0', 'out', 'h_n', 'c_n'] as const) {
     const shape = r.shapes[name];

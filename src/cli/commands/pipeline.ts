@@ -1,0 +1,148 @@
+/**
+ * `rnn-inspect pipeline --spec FILE`: a composed model, each module with its own weights and its
+ * own hidden state. Without --spec, the chain is built from the recurrent modules in --weights.
+ */
+import { Option, type Command } from 'commander';
+import { BudgetError, ConfigError, UsageError } from '../../errors.js';
+import { parseJson } from '../../io/json.js';
+import { readBytes, readTensorsFile } from '../../io/index.js';
+import { inferModules } from '../../modules/infer-config.js';
+import { estimateForward } from '../../modules/memory.js';
+import { Pipeline } from '../../modules/pipeline.js';
+import { fingerprint } from '../../report/fingerprint.js';
+import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
+import { pipelineSpecSchema, type PipelineReport, type PipelineSpec } from '../../schema/pipeline.js';
+import { parseWith } from '../../schema/zod-error.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { CliContext } from '../context.js';
+import { byteSize, collect, formatBytes, oneOf, positiveInt, seed } from '../parse.js';
+import { renderPipelineTable } from '../render/pipeline-table.js';
+import { checkFinite, readInput } from '../setup.js';
+
+function readSpec(file: string): PipelineSpec {
+  const label = file === '-' ? 'standard input' : file;
+  return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);
+}
+
+/** A spec from the modules a checkpoint holds, in file order, named by their key prefixes. */
+function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): PipelineSpec {
+  const { modules } = inferModules(tensors);
+  if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
+  return {
+    modules: modules.map((m, i) => ({
+      name: m.prefix.replace(/\.$/, '') || `module${i}`,
+      type: m.type,
+      input_size: m.inputSize,
+      hidden_size: m.hiddenSize,
+      num_layers: m.numLayers,
+      bias: m.bias,
+      bidirectional: m.bidirectional,
+      proj_size: m.projSize,
+    })),
+  };
+}
+
+export function registerPipeline(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('pipeline')
+    .description('run a composed model (modules in series, encoder-decoder) where each module keeps its own weights and state')
+    .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}')
+    .option('--weights <file>', 'the composed state_dict, keys prefixed by module name (rnn1.weight_ih_l0)')
+    .option('--input <[name=]file>', 'x from a file, or NAME=FILE for another named input (repeatable)', collect(String))
+    .option('--batch <n>', 'batch size of random inputs', positiveInt, 3)
+    .option('--seq-len <n>', 'time steps of random inputs', positiveInt, 10)
+    .option('--seed <n>', 'seed for random weights (module i gets seed + i) and inputs', seed, 0)
+    .option('--train', 'training mode: dropout acts')
+    .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .option('--include-tensors', 'JSON: add each module\'s out, h_n (and c_n)')
+    .addOption(new Option('--trace <level>', 'JSON: none|summary|full per-layer trace').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
+    .option('--max-memory <size>', 'refuse a pipeline estimated to need more memory than this', byteSize, byteSize('2G'))
+    .action(() => {
+      const o = cmd.opts();
+      const weights = o['weights'] ? readTensorsFile(o['weights'] as string) : null;
+      const weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
+      let spec: PipelineSpec;
+      if (o['spec']) spec = readSpec(o['spec'] as string);
+      else if (weightMap) spec = specFromWeights(o['weights'] as string, weightMap);
+      else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
+      let pipeline: Pipeline;
+      try {
+        pipeline = new Pipeline(spec, { seed: o['seed'] as number }).train(!!o['train']);
+      } catch (err) {
+        if (err instanceof ConfigError && !o['spec']) throw new ConfigError(`${err.message}; the modules in ${o['weights']} do not chain on their own: give a --spec`);
+        throw err;
+      }
+      if (weightMap) pipeline.loadStateDict(weightMap);
+
+      const given = new Map<string, Tensor>();
+      for (const arg of (o['input'] as string[] | undefined) ?? []) {
+        const eq = arg.indexOf('=');
+        const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
+        if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
+        given.set(name, readInput(file, name));
+      }
+      const needed = pipeline.inputNames();
+      const unused = [...given.keys()].filter((n) => !needed.includes(n));
+      if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
+      // Steps and batch each module sees: from its input file, else from the flags; checked before allocating.
+      let bytes = 0;
+      for (const stage of pipeline.stages) {
+        let src = stage;
+        while (src.readsModule) src = pipeline.stage(src.reads);
+        const x = given.get(src.reads);
+        const bf = src.module.config.batchFirst;
+        const [T, B] = !x ? [o['seqLen'] as number, o['batch'] as number] : x.rank === 3 ? [x.shape[bf ? 1 : 0]!, x.shape[bf ? 0 : 1]!] : [x.shape[0]!, 1];
+        bytes += estimateForward(stage.module.kind, stage.module.config, T, B).bytes;
+      }
+      const budget = o['maxMemory'] as number;
+      if (bytes > budget) {
+        throw new BudgetError(`--max-memory: expected a pipeline within ${formatBytes(budget)}, got an estimate of ${formatBytes(bytes)}; raise --max-memory or shrink the run`);
+      }
+      const random = new Random((o['seed'] as number) ^ 0x5eed);
+      const inputs = new Map<string, Tensor>();
+      for (const name of needed) {
+        const file = given.get(name);
+        if (file) {
+          inputs.set(name, file);
+          continue;
+        }
+        if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${pipeline.stages.find((s) => s.reads === name)!.name}), got none`);
+        const reader = pipeline.stages.find((s) => !s.readsModule && s.reads === name)!.module.config;
+        const [B, T] = [o['batch'] as number, o['seqLen'] as number];
+        const x = Tensor.zeros(reader.batchFirst ? [B, T, reader.inputSize] : [T, B, reader.inputSize]);
+        random.fillNormal(x.data);
+        inputs.set(name, x);
+      }
+
+      const runs = pipeline.forward(inputs);
+      const report: PipelineReport = {
+        command: 'pipeline',
+        version: ctx.version,
+        order: pipeline.order,
+        modules: pipeline.stages.map((stage) => {
+          const run = runs.get(stage.name)!;
+          const { config } = stage.module;
+          const batched = run.x.rank === 3;
+          const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
+            version: ctx.version,
+            trace: o['trace'] as TraceLevel,
+            includeTensors: !!o['includeTensors'],
+            geometry: {
+              seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
+              batch: batched ? run.x.shape[config.batchFirst ? 0 : 1]! : 1,
+              batched,
+              h0Given: !!run.h0,
+              c0Given: !!run.c0,
+              lengths: null,
+            },
+          });
+          return { name: stage.name, reads: stage.reads, h_0_from: stage.h0From, fingerprint: fingerprint(stage.module.stateDict()), ...rest };
+        }),
+        parameter_count: pipeline.parameterCount(),
+      };
+      const sink = ctx.openOutput(cmd);
+      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderPipelineTable(report, ctx.chalk(cmd)));
+      sink.commit();
+    });
+}
