@@ -24,13 +24,13 @@ export const lstmKind: CellKind = {
   step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut }: StepArgs): void {
     const G = 4 * H;
     for (let b = 0; b < batch; b++) {
-      const row = b * G;
+      const xi = giOffset + b * G;
+      const hi = b * G;
       for (let j = 0; j < H; j++) {
-        const at = (gate: number): number => gi[giOffset + row + gate * H + j]! + gh[row + gate * H + j]!;
-        const i = sigmoid(at(0));
-        const f = sigmoid(at(1));
-        const g = Math.tanh(at(2));
-        const o = sigmoid(at(3));
+        const i = sigmoid(gi[xi + j]! + gh[hi + j]!);
+        const f = sigmoid(gi[xi + H + j]! + gh[hi + H + j]!);
+        const g = Math.tanh(gi[xi + 2 * H + j]! + gh[hi + 2 * H + j]!);
+        const o = sigmoid(gi[xi + 3 * H + j]! + gh[hi + 3 * H + j]!);
         // c is rounded to float32 before tanh, as PyTorch stores it between the two.
         const c = Math.fround(f * cPrev![b * H + j]! + i * g);
         cOut![b * H + j] = c;

@@ -1,0 +1,27 @@
+"""PyTorch's side of the benchmark: median seconds per forward pass for each configuration.
+
+Reads a JSON list of configurations on stdin, prints a JSON list of results. Run by bench/run.js;
+needs Debian's python3-torch (the project's tests never do).
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+results = []
+for c in json.load(sys.stdin):
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[c["type"]]
+    m = cls(c["input_size"], c["hidden_size"], num_layers=c["num_layers"], bidirectional=c["bidirectional"]).eval()
+    x = torch.randn(c["seq_len"], c["batch"], c["input_size"])
+    times = []
+    with torch.no_grad():
+        m(x)
+        for _ in range(c["repeats"]):
+            t0 = time.perf_counter()
+            m(x)
+            times.append(time.perf_counter() - t0)
+    results.append({"name": c["name"], "seconds": statistics.median(times)})
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
