@@ -1,5 +1,15 @@
-/** The file formats, in the order they are tried when sniffing magic bytes. Add a format here. */
+/**
+ * The file formats, in the order they are tried when sniffing magic bytes. Add a format here.
+ *
+ * safetensors comes before json: a safetensors header length whose first byte is `{` (123) would
+ * otherwise look like JSON. npz and pt both claim zip magic; index.ts looks inside to choose.
+ */
+import { csvFormat } from './csv.js';
 import type { TensorFormat } from './format.js';
 import { jsonFormat } from './json.js';
+import { npyFormat } from './npy.js';
+import { npzFormat } from './npz.js';
+import { ptFormat } from './pt.js';
+import { safetensorsFormat } from './safetensors.js';
 
-export const formats: readonly TensorFormat[] = [jsonFormat];
+export const formats: readonly TensorFormat[] = [npyFormat, safetensorsFormat, npzFormat, ptFormat, jsonFormat, csvFormat];

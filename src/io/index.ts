@@ -10,9 +10,15 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
 import { formats } from './formats.js';
 import { jsonFormat } from './json.js';
+import { isZip, zipKind } from './zip.js';
 
 export type { StoredTensor, TensorFile, TensorFormat } from './format.js';
 export { formats } from './formats.js';
+export { encodeNpy, decodeNpy } from './npy.js';
+export { encodeNpz, decodeNpz, type NpzWriteOptions } from './npz.js';
+export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
+export { decodePt, decodePtTensor } from './pt.js';
+export { decodeCsv } from './csv.js';
 
 /** Files larger than this are refused before they are read (override with `maxBytes`). */
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -28,6 +34,28 @@ function formatByExtension(file: string): TensorFormat | undefined {
 
 function formatByMagic(head: Uint8Array): TensorFormat | undefined {
   return formats.find((f) => f.sniff?.(head));
+}
+
+/** The format the bytes themselves show; for a zip, what its members show (.npz or .pt). */
+function formatByContent(bytes: Uint8Array): TensorFormat | undefined {
+  if (isZip(bytes)) {
+    const kind = zipKind(bytes);
+    return kind === undefined ? undefined : formats.find((f) => f.name === kind);
+  }
+  return formatByMagic(bytes.subarray(0, 16));
+}
+
+/**
+ * The format to read `file` with: its extension's, unless the bytes clearly are another format
+ * (a torch.save archive named .npz, an .npy named .bin), in which case the bytes win. When the
+ * bytes show nothing recognisable the extension's reader runs and says what is wrong.
+ */
+export function detectFormat(file: string, bytes: Uint8Array): TensorFormat | undefined {
+  const byExtension = formatByExtension(file);
+  const byContent = formatByContent(bytes);
+  if (!byExtension || !byContent || byContent === byExtension) return byExtension ?? byContent;
+  const claimed = !isZip(bytes) && byExtension.sniff?.(bytes.subarray(0, 16)) === true;
+  return claimed ? byExtension : byContent;
 }
 
 function describeErrno(err: NodeJS.ErrnoException): string {
@@ -105,7 +133,7 @@ function readStdin(maxBytes: number): Uint8Array {
 
 function pickFormat(file: string, bytes: Uint8Array, wants: 'readTensor' | 'readTensors'): TensorFormat {
   if (file === '-') return jsonFormat;
-  const format = formatByExtension(file) ?? formatByMagic(bytes.subarray(0, 16));
+  const format = detectFormat(file, bytes);
   if (!format) {
     const known = formats.filter((f) => f[wants]).flatMap((f) => f.extensions);
     throw new FormatError(`${file}: expected a file of type ${known.join(', ')}, got an unknown extension "${extname(file)}" and unrecognised contents`);
@@ -113,7 +141,7 @@ function pickFormat(file: string, bytes: Uint8Array, wants: 'readTensor' | 'read
   if (!format[wants]) {
     const known = formats.filter((f) => f[wants]).flatMap((f) => f.extensions);
     const what = wants === 'readTensor' ? 'a single tensor' : 'named tensors (weights)';
-    throw new FormatError(`${file}: expected ${what} in one of ${known.join(', ')}, got a ${format.name} file`);
+    throw new FormatError(`${file}: expected ${what} in one of ${known.join(', ')}, got a ${format.extensions[0]} file, which holds ${wants === 'readTensor' ? 'named tensors' : 'a single tensor'}`);
   }
   return format;
 }

@@ -1,0 +1,163 @@
+/**
+ * Element types shared by the binary formats (npy, safetensors, pt) and their decoding into the
+ * float32 we compute with. Every format names its dtypes its own way; each maps them onto these.
+ *
+ * Integers wider than 24 bits and float64 lose precision in float32, as `tensor.float()` does.
+ */
+import { FormatError } from '../errors.js';
+
+export type ElementType =
+  | 'f16'
+  | 'bf16'
+  | 'f32'
+  | 'f64'
+  | 'i8'
+  | 'i16'
+  | 'i32'
+  | 'i64'
+  | 'u8'
+  | 'u16'
+  | 'u32'
+  | 'u64'
+  | 'bool';
+
+export const ITEM_SIZE: Readonly<Record<ElementType, number>> = {
+  f16: 2,
+  bf16: 2,
+  f32: 4,
+  f64: 8,
+  i8: 1,
+  i16: 2,
+  i32: 4,
+  i64: 8,
+  u8: 1,
+  u16: 2,
+  u32: 4,
+  u64: 8,
+  bool: 1,
+};
+
+/** IEEE 754 half precision (binary16) bits to a number; exact, as every half is a float32. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Decodes `count` elements starting at `offset` of `bytes` into a new Float32Array.
+ * The caller has checked that the bytes are there; this re-checks so a slip cannot read past the end.
+ */
+export function decodeElements(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  type: ElementType,
+  littleEndian: boolean,
+  file: string,
+): Float32Array {
+  const size = ITEM_SIZE[type];
+  if (!Number.isSafeInteger(count) || count < 0 || offset < 0 || offset + count * size > bytes.length) {
+    throw new FormatError(`${file}: expected ${count} elements of ${size} bytes at byte ${offset}, got a file of ${bytes.length} bytes`);
+  }
+  const out = new Float32Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * size);
+  const le = littleEndian;
+  switch (type) {
+    case 'f32':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, le);
+      break;
+    case 'f64':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, le);
+      break;
+    case 'f16':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, le));
+      break;
+    case 'bf16': {
+      // bfloat16 is the upper half of a float32's bits.
+      const scratch = new DataView(new ArrayBuffer(4));
+      for (let i = 0; i < count; i++) {
+        scratch.setUint32(0, view.getUint16(i * 2, le) << 16);
+        out[i] = scratch.getFloat32(0);
+      }
+      break;
+    }
+    case 'i8':
+      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
+      break;
+    case 'u8':
+      for (let i = 0; i < count; i++) out[i] = view.getUint8(i);
+      break;
+    case 'bool':
+      for (let i = 0; i < count; i++) out[i] = view.getUint8(i) ? 1 : 0;
+      break;
+    case 'i16':
+      for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, le);
+      break;
+    case 'u16':
+      for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, le);
+      break;
+    case 'i32':
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, le);
+      break;
+    case 'u32':
+      for (let i = 0; i < count; i++) out[i] = view.getUint32(i * 4, le);
+      break;
+    case 'i64':
+      for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, le));
+      break;
+    case 'u64':
+      for (let i = 0; i < count; i++) out[i] = Number(view.getBigUint64(i * 8, le));
+      break;
+  }
+  return out;
+}
+
+/**
+ * A strided view gathered into row-major order: element `[i0, i1, ...]` is
+ * `source[offset + i0 * strides[0] + i1 * strides[1] + ...]`. The caller has checked the bounds.
+ */
+export function gatherStrided(source: Float32Array, shape: readonly number[], strides: readonly number[], offset: number): Float32Array {
+  let count = 1;
+  for (const d of shape) count *= d;
+  const out = new Float32Array(count);
+  if (count === 0) return out;
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let src = offset;
+  for (let k = 0; k < count; k++) {
+    out[k] = source[src]!;
+    // Odometer increment: bump the last axis, carrying into earlier ones.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      index[axis]!++;
+      src += strides[axis]!;
+      if (index[axis]! < shape[axis]!) break;
+      src -= strides[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
+/** True when a strided view is plain row-major storage: then no gather is needed. */
+export function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    if (shape[axis] !== 1 && strides[axis] !== expected) return false;
+    expected *= shape[axis]!;
+  }
+  return true;
+}
+
+/** The largest storage index a strided view touches, or -1 for an empty view (strides are non-negative). */
+export function lastIndex(shape: readonly number[], strides: readonly number[], offset: number): number {
+  let last = offset;
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (shape[axis] === 0) return -1;
+    last += (shape[axis]! - 1) * strides[axis]!;
+  }
+  return last;
+}
