@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RnnInspectError } from '../errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRun(program, ctx);
   registerCompare(program, ctx);
   registerPipeline(program, ctx);
+  registerInspect(program, ctx);
   registerSchema(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
 

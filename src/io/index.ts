@@ -153,11 +153,12 @@ export function readTensorFile(file: string, options: ReadOptions = {}): StoredT
   return pickFormat(file, bytes, 'readTensor').readTensor!(bytes, label);
 }
 
-/** Reads named tensors (a state_dict) from a file. */
-export function readTensorsFile(file: string, options: ReadOptions = {}): TensorFile {
+/** Reads named tensors (a state_dict) from a file; `format` names the reader that read it. */
+export function readTensorsFile(file: string, options: ReadOptions = {}): TensorFile & { format: string } {
   const bytes = readBytes(file, options);
   const label = file === '-' ? 'standard input' : file;
-  return pickFormat(file, bytes, 'readTensors').readTensors!(bytes, label);
+  const format = pickFormat(file, bytes, 'readTensors');
+  return { ...format.readTensors!(bytes, label), format: format.name };
 }
 
 /** The format `--save FILE` would write, or an error listing the ones it can. */

@@ -73,6 +73,12 @@ function inferGroup(group: Group): InferredModule | string {
     if (m[2]) bidirectional = true;
   }
   const numLayers = Math.max(...layers) + 1;
+  // Checked before listing the expected parameters, so a stray `_l999999999` costs nothing.
+  if (layers.size !== numLayers) {
+    let k = 0;
+    while (layers.has(k)) k++;
+    return `layer ${k} is missing (the highest is l${numLayers - 1})`;
+  }
   const hh0 = p.get('weight_hh_l0');
   const ih0 = p.get('weight_ih_l0');
   if (!hh0 || !ih0) return 'weight_ih_l0 and weight_hh_l0 are needed to tell the module';

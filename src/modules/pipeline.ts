@@ -173,8 +173,10 @@ export class Pipeline {
   loadStateDict(stateDict: ReadonlyMap<string, Tensor>): this {
     const per = new Map(this.stages.map((s) => [s.name, new Map<string, Tensor>()]));
     const stray: string[] = [];
+    // The longest name wins, so that "model.lstm.weight_ih_l0" is not taken for a module "model".
+    const byLength = [...this.stages].sort((a, b) => b.name.length - a.name.length);
     for (const [key, t] of stateDict) {
-      const stage = this.stages.find((s) => key.startsWith(s.name + '.'));
+      const stage = byLength.find((s) => key.startsWith(s.name + '.'));
       if (stage) per.get(stage.name)!.set(key.slice(stage.name.length + 1), t);
       else stray.push(key);
     }

@@ -1,5 +1,6 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
 import { runReportSchema, stepEventSchema, summaryEventSchema } from './run.js';
 
@@ -9,8 +10,10 @@ export const documents = {
   'ndjson-summary': summaryEventSchema,
   compare: compareReportSchema,
   pipeline: pipelineReportSchema,
+  inspect: inspectReportSchema,
 };
 
 export * from './run.js';
 export * from './compare.js';
 export * from './pipeline.js';
+export * from './inspect.js';

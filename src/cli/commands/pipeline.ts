@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { BudgetError, ConfigError, UsageError } from '../../errors.js';
 import { parseJson } from '../../io/json.js';
-import { readBytes, readTensorsFile } from '../../io/index.js';
+import { extname } from 'node:path';
+import { readBytes, readTensorsFile, writerFor, writeTensorsFile } from '../../io/index.js';
 import { inferModules } from '../../modules/infer-config.js';
 import { estimateForward } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
@@ -18,6 +19,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { byteSize, collect, formatBytes, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
+import { outputTensors } from './run.js';
 import { checkFinite, readInput } from '../setup.js';
 
 function readSpec(file: string): PipelineSpec {
@@ -25,13 +27,19 @@ function readSpec(file: string): PipelineSpec {
   return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);
 }
 
-/** A spec from the modules a checkpoint holds, in file order, named by their key prefixes. */
-function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): PipelineSpec {
+/**
+ * A spec from the modules a checkpoint holds, in file order, named by their key prefixes, and the
+ * state_dict renamed to those names. Keys of no recurrent module (a Linear head) are not part of it.
+ */
+function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor> } {
   const { modules } = inferModules(tensors);
   if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
-  return {
-    modules: modules.map((m, i) => ({
-      name: m.prefix.replace(/\.$/, '') || `module${i}`,
+  const named = modules.map((m, i) => ({ m, name: m.prefix.replace(/\.$/, '') || `module${i}` }));
+  const weights = new Map<string, Tensor>();
+  for (const { m, name } of named) for (const key of m.keys) weights.set(`${name}.${key.slice(m.prefix.length)}`, tensors.get(key)!);
+  const spec: PipelineSpec = {
+    modules: named.map(({ m, name }) => ({
+      name,
       type: m.type,
       input_size: m.inputSize,
       hidden_size: m.hiddenSize,
@@ -41,6 +49,7 @@ function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): Pi
       proj_size: m.projSize,
     })),
   };
+  return { spec, weights };
 }
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
@@ -57,14 +66,20 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--include-tensors', 'JSON: add each module\'s out, h_n (and c_n)')
     .addOption(new Option('--trace <level>', 'JSON: none|summary|full per-layer trace').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
+    .option('--save <file>', "write every module's out, h_n (and c_n) as NAME.out, ... to .npz, .safetensors or .json")
     .option('--max-memory <size>', 'refuse a pipeline estimated to need more memory than this', byteSize, byteSize('2G'))
     .action(() => {
       const o = cmd.opts();
+      const save = o['save'] as string | undefined;
+      if (save) {
+        writerFor(save);
+        if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
+      }
       const weights = o['weights'] ? readTensorsFile(o['weights'] as string) : null;
-      const weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
+      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
       let spec: PipelineSpec;
       if (o['spec']) spec = readSpec(o['spec'] as string);
-      else if (weightMap) spec = specFromWeights(o['weights'] as string, weightMap);
+      else if (weightMap) ({ spec, weights: weightMap } = specFromWeights(o['weights'] as string, weightMap));
       else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
       let pipeline: Pipeline;
       try {
@@ -116,6 +131,11 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       }
 
       const runs = pipeline.forward(inputs);
+      if (save) {
+        const all = new Map<string, Tensor>();
+        for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
+        writeTensorsFile(save, all);
+      }
       const report: PipelineReport = {
         command: 'pipeline',
         version: ctx.version,

@@ -2,7 +2,11 @@
  * `rnn-inspect [run]`: build the module, run it, and show what went in and what came out.
  */
 import { Option, type Command } from 'commander';
+import { extname } from 'node:path';
 import { CheckFailedError } from '../../errors.js';
+import { writerFor, writeTensorsFile } from '../../io/index.js';
+import type { ForwardResult } from '../../modules/result.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
@@ -11,6 +15,15 @@ import { addModelOptions, modelFlags } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { renderRunTable } from '../render/run-table.js';
 import { setupRun } from '../setup.js';
+
+/** The tensors `--save` writes: out, h_n and c_n by name; a .npy file holds out alone. */
+export function outputTensors(file: string, result: ForwardResult, prefix = ''): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>([[prefix + 'out', result.out]]);
+  if (extname(file).toLowerCase() === '.npy') return tensors;
+  tensors.set(prefix + 'h_n', result.hN);
+  if (result.cN) tensors.set(prefix + 'c_n', result.cN);
+  return tensors;
+}
 
 export function registerRun(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -21,9 +34,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--include-tensors', 'JSON: add out, h_n (and c_n) as nested lists')
     .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
+    .option('--save <file>', 'write out, h_n (and c_n) to .npz, .safetensors or .json (.npy: out only)')
     .action(() => {
       const o = cmd.opts();
       const { flags, explicit } = modelFlags(cmd);
+      const save = o['save'] as string | undefined;
+      if (save) writerFor(save);
       const setup = setupRun(flags, explicit);
       const format = o['format'] as 'table' | 'json' | 'ndjson';
       const trace = o['trace'] as TraceLevel;
@@ -37,6 +53,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             }
           : undefined;
       const result = module.forward(setup.x, onStep ? { ...setup.forward, onStep } : setup.forward);
+      if (save) writeTensorsFile(save, outputTensors(save, result));
       const report = buildRunReport(module, result, {
         version: ctx.version,
         trace,
