@@ -4,10 +4,10 @@
  */
 import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult } from '../modules/result.js';
-import type { CompareReport, Comparison } from '../schema/compare.js';
+import type { CompareReport, Comparison, ReferenceComparison } from '../schema/compare.js';
 import type { RunConfigJson } from '../schema/run.js';
 import { maxAbs, unravel } from '../tensor/stats.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Nested, Tensor } from '../tensor/tensor.js';
 
 export const RELATIVE_TOLERANCE = 1e-6;
 
@@ -75,4 +75,43 @@ export function buildCompareReport(module: Recurrent, auto: ForwardResult, manua
     results,
     ok: results.every((r) => r.ok),
   };
+}
+
+/** Float32 engine vs float64 reference: the parity tolerance used against PyTorch. */
+export const REFERENCE_TOLERANCE = 1e-5;
+
+/** Automatic vs the float64 reference (given as nested lists in PyTorch's layout). */
+export function compareWithReference(auto: ForwardResult, reference: { out: Nested; h_n: Nested; c_n: Nested | null }): ReferenceComparison[] {
+  const pairs: [ReferenceComparison['name'], Tensor, Nested | null][] = [
+    ['out', auto.out, reference.out],
+    ['h_n', auto.hN, reference.h_n],
+  ];
+  if (auto.cN) pairs.push(['c_n', auto.cN, reference.c_n]);
+  return pairs.map(([name, a, ref]) => {
+    const r: number[] = [];
+    const flatten = (v: Nested | null): void => {
+      if (Array.isArray(v)) v.forEach(flatten);
+      else if (v !== null) r.push(v);
+    };
+    flatten(ref);
+    let diff = 0;
+    let at = 0;
+    for (let i = 0; i < a.size; i++) {
+      const d = Math.abs(a.data[i]! - (r[i] ?? NaN));
+      if (!(d <= diff)) {
+        diff = Number.isNaN(d) ? Infinity : d;
+        at = i;
+      }
+    }
+    return {
+      name,
+      shape: [...a.shape],
+      max_abs_diff: diff,
+      where: unravel(at, a.shape),
+      automatic: a.data[at] ?? 0,
+      reference: r[at] ?? NaN,
+      tolerance: REFERENCE_TOLERANCE,
+      ok: diff <= REFERENCE_TOLERANCE,
+    };
+  });
 }

@@ -21,6 +21,19 @@ export const comparisonSchema = z
   })
   .strict();
 
+export const referenceComparisonSchema = z
+  .object({
+    name: z.enum(['out', 'h_n', 'c_n']),
+    shape,
+    max_abs_diff: z.number().nonnegative(),
+    where: z.array(z.number().int().nonnegative()),
+    automatic: z.number(),
+    reference: z.number().describe('the float64 reference value there'),
+    tolerance: z.number().nonnegative(),
+    ok: z.boolean(),
+  })
+  .strict();
+
 export const compareReportSchema = z
   .object({
     command: z.literal('compare'),
@@ -30,9 +43,14 @@ export const compareReportSchema = z
     manual_loop: z.enum(['time-major', 'layer-major']).describe('layer-major when bidirectional: the reverse direction needs the future'),
     tolerance_rule: z.string(),
     results: z.array(comparisonSchema),
+    reference: z
+      .array(referenceComparisonSchema)
+      .optional()
+      .describe('with --reference: automatic vs an independent float64 forward pass (mathjs), tolerance 1e-5'),
     ok: z.boolean(),
   })
   .strict();
 
 export type Comparison = z.infer<typeof comparisonSchema>;
 export type CompareReport = z.infer<typeof compareReportSchema>;
+export type ReferenceComparison = z.infer<typeof referenceComparisonSchema>;

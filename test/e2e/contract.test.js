@@ -101,3 +101,13 @@ test('a 2-D input runs unbatched: out (seq_len, hidden), h_n (layers, hidden)', 
   assert.deepEqual(doc.shapes, { x: [10, 100], h_0: [2, 20], out: [10, 20], h_n: [2, 20] });
   assert.deepEqual(doc.dims.out, ['seq_len', 'hidden_size']);
 });
+
+test('compare --reference: automatic against the independent float64 reference', () => {
+  const doc = runJson(['compare', '--type', 'gru', '--layers', '2', '--bidirectional', '--lengths', '10,6,3', '--reference', '--format', 'json']);
+  compareReportSchema.parse(doc);
+  assert.deepEqual(doc.reference.map((r) => r.name), ['out', 'h_n']);
+  assert.ok(doc.reference.every((r) => r.ok && r.max_abs_diff > 0 && r.max_abs_diff <= 1e-5), 'float32 vs float64 differ a little, within 1e-5');
+  const refused = runCli(['compare', '--reference', '--layers', '2', '--dropout', '0.5', '--train']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^error: --reference: expected eval mode/);
+});

@@ -3,8 +3,9 @@
  * manual one (a cell stepped in a loop), on the same weights and input. Exit 1 when they differ.
  */
 import { Option, type Command } from 'commander';
-import { CheckFailedError } from '../../errors.js';
-import { buildCompareReport } from '../../report/compare-report.js';
+import { CheckFailedError, UsageError } from '../../errors.js';
+import { referenceForward } from '../../reference/mathjs-forward.js';
+import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
 import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
@@ -18,6 +19,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .description('check a hand-written cell loop (manual) against the whole-sequence module (automatic) on the same weights and input');
   addModelOptions(cmd)
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
     .action(() => {
       const o = cmd.opts();
@@ -31,10 +33,24 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         config: configJson(module, setup.geometry),
         ...(o['tolerance'] !== undefined ? { tolerance: o['tolerance'] as number } : {}),
       });
+      if (o['reference']) {
+        if (module.training && module.config.dropout > 0) throw new UsageError('--reference: expected eval mode (the reference has no dropout), got --train with --dropout');
+        const { config } = module;
+        const ref = referenceForward(
+          { type: module.kind.type, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
+          module.stateDict(),
+          { x: setup.x, ...(setup.forward.h0 ? { h_0: setup.forward.h0 } : {}), ...(setup.forward.c0 ? { c_0: setup.forward.c0 } : {}), ...(setup.forward.lengths ? { lengths: setup.forward.lengths } : {}) },
+        );
+        report.reference = compareWithReference(auto, ref);
+        report.ok = report.ok && report.reference.every((r) => r.ok);
+      }
       const sink = ctx.openOutput(cmd);
       sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderCompareTable(report, ctx.chalk(cmd)));
       sink.commit();
-      const bad = report.results.filter((r) => !r.ok);
+      const bad: { name: string; tolerance: number; max_abs_diff: number; where: number[] }[] = [
+        ...report.results.filter((r) => !r.ok),
+        ...(report.reference ?? []).filter((r) => !r.ok).map((r) => ({ ...r, name: `${r.name} vs reference` })),
+      ];
       if (bad.length) {
         const worst = bad.reduce((a, b) => (b.max_abs_diff > a.max_abs_diff ? b : a));
         throw new CheckFailedError(`compare: ${bad.length} tensor(s) differ beyond tolerance; worst ${worst.name}: expected |diff| <= ${worst.tolerance}, got ${worst.max_abs_diff} at [${worst.where.join(', ')}]`);

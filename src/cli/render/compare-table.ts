@@ -18,12 +18,27 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
     r.manual_loop === 'time-major'
       ? 'manual: for t: for layer: h[layer] = cell[layer](input, h[layer]); input = h[layer]   (layer 0 reads x[t])'
       : 'manual: layer-major (bidirectional: the reverse direction needs the future): for layer: for t forward, then for t backward';
-  const verdict = r.ok ? c.green('automatic = manual: every tensor within tolerance') : c.red('automatic ≠ manual: see DIFFERS above');
+  const ref: string[] = [];
+  if (r.reference) {
+    const rt = new Table({
+      head: ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''].map((h) => c.bold(h)),
+      style: { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    });
+    for (const x of r.reference) {
+      rt.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
+    }
+    ref.push(c.dim('reference: an independent float64 forward pass (mathjs), sharing no code with the engine'), rt.toString());
+  }
+  const verdict = r.ok
+    ? c.green(`automatic = manual${r.reference ? ' = reference' : ''}: every tensor within tolerance`)
+    : c.red('a difference beyond tolerance: see DIFFERS above');
   return [
     `${c.bold(r.module)}  ${c.dim('automatic (nn.' + r.module.split('(')[0] + ' over the whole sequence) vs manual (a cell loop)')}`,
     c.dim(loop),
     t.toString(),
     c.dim(`tolerance: ${r.tolerance_rule}`),
+    ...ref,
     verdict,
     '',
   ].join('\n');
