@@ -81,9 +81,9 @@ export function checkFinite(t: Tensor, label: string): Tensor {
   return t;
 }
 
-export function readInput(file: string, what: string): Tensor {
+export function readInput(file: string, what: string, maxBytes?: number): Tensor {
   const label = `${what} (${file === '-' ? 'standard input' : file})`;
-  return checkFinite(readTensorFile(file).tensor, label);
+  return checkFinite(readTensorFile(file, maxBytes === undefined ? {} : { maxBytes }).tensor, label);
 }
 
 /** The recurrent module a weights file holds, chosen with --module when there are several. */
@@ -127,7 +127,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
   let weights: TensorFile | null = null;
   let inferred: InferredModule | null = null;
   if (flags.weights) {
-    weights = readTensorsFile(flags.weights);
+    weights = readTensorsFile(flags.weights, { maxBytes: flags.maxMemory });
     inferred = pickModule(flags.weights, weights, flags.module);
   } else if (flags.module !== undefined) {
     throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
@@ -157,7 +157,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
   let batched = !flags.unbatched;
   const batchFirst = flags.batchFirst ?? false;
   if (flags.input) {
-    x = readInput(flags.input, 'x');
+    x = readInput(flags.input, 'x', flags.maxMemory);
     const label = flags.input === '-' ? 'standard input' : flags.input;
     if (x.rank === 2 || x.rank === 3) {
       batched = x.rank === 3;
@@ -216,8 +216,8 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     x = Tensor.zeros(shape);
     new Random(flags.seed ^ 0x5eed).fillNormal(x.data);
   }
-  const h0 = flags.h0 ? readInput(flags.h0, 'h_0') : undefined;
-  const c0 = flags.c0 ? readInput(flags.c0, 'c_0') : undefined;
+  const h0 = flags.h0 ? readInput(flags.h0, 'h_0', flags.maxMemory) : undefined;
+  const c0 = flags.c0 ? readInput(flags.c0, 'c_0', flags.maxMemory) : undefined;
   if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
   const forward: ForwardOptions = {};
   if (h0) forward.h0 = h0;

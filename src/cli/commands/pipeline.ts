@@ -75,7 +75,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         writerFor(save);
         if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
       }
-      const weights = o['weights'] ? readTensorsFile(o['weights'] as string) : null;
+      const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: o['maxMemory'] as number }) : null;
       let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
       let spec: PipelineSpec;
       if (o['spec']) spec = readSpec(o['spec'] as string);
@@ -95,7 +95,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         const eq = arg.indexOf('=');
         const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
         if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
-        given.set(name, readInput(file, name));
+        given.set(name, readInput(file, name, o['maxMemory'] as number));
       }
       const needed = pipeline.inputNames();
       const unused = [...given.keys()].filter((n) => !needed.includes(n));
