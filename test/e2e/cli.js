@@ -1,4 +1,5 @@
 // Spawns the built CLI the way a user runs it, and helpers shared by the end-to-end tests.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,4 +59,16 @@ export function maxAbsDiff(a, b) {
 /** Strips ANSI escape sequences. */
 export function plain(text) {
   return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Bad input: the exit code (2 unless said), exactly one `error:` line matching `pattern`, no stack trace. */
+export function assertUserError(args, pattern, { code = 2, input } = {}) {
+  const r = runCli(args, { input });
+  assert.equal(r.code, code, `exit code for ${args.join(' ')}: stderr ${r.stderr}`);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `exactly one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^error: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return r;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli, tempDir, writeJson } from './cli.js';
+import { assertUserError, runCli, tempDir, writeJson } from './cli.js';
 
 const dir = tempDir();
 const zeros = (...shape) => (shape.length === 0 ? 0 : Array.from({ length: shape[0] }, () => zeros(...shape.slice(1))));
@@ -13,17 +13,6 @@ const file = (name, text) => {
   writeFileSync(p, text);
   return p;
 };
-
-function assertUserError(args, pattern, { code = 2, input } = {}) {
-  const r = runCli(args, { input });
-  assert.equal(r.code, code, `exit code for ${args.join(' ')}: stderr ${r.stderr}`);
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `exactly one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^error: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  return r;
-}
 
 const cases = [
   ['unknown option', ['--bogus'], /unknown option '--bogus'/],

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readTensorFile, readTensorsFile } from '../../dist/io/index.js';
 import { inspectReportSchema } from '../../dist/schema/index.js';
-import { maxAbsDiff, plain, runCli, runJson, tempDir } from './cli.js';
+import { assertUserError, maxAbsDiff, plain, runCli, runJson, tempDir } from './cli.js';
 
 const SEED = fileURLToPath(new URL('../fixtures/files/seed/', import.meta.url));
 const GEN = fileURLToPath(new URL('../fixtures/files/generated/', import.meta.url));
@@ -133,11 +133,6 @@ const badFiles = [
 ];
 for (const [name, args, pattern] of badFiles) {
   test(`bad file: ${name}`, () => {
-    const r = runCli(args);
-    assert.equal(r.code, 2, r.stderr);
-    const lines = r.stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^error: /);
-    assert.match(lines[0], pattern);
+    assertUserError(args, pattern);
   });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { runCli, runJson, tempDir, writeJson } from './cli.js';
+import { assertUserError, runCli, runJson, tempDir, writeJson } from './cli.js';
 
 const dir = tempDir();
 const zeros = (...shape) => (shape.length === 0 ? 0 : Array.from({ length: shape[0] }, () => zeros(...shape.slice(1))));
@@ -45,12 +45,7 @@ const cases = [
 
 for (const [name, args, pattern] of cases) {
   test(`bad input: ${name}`, () => {
-    const r = runCli(args);
-    assert.equal(r.code, 2, r.stderr);
-    const lines = r.stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^error: /);
-    assert.match(lines[0], pattern);
+    assertUserError(args, pattern);
   });
 }
 
