@@ -8,6 +8,7 @@ import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js
 import { resolveConfig, type RecurrentOptions } from '../modules/config.js';
 import { inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, type CellKind } from '../modules/kinds/index.js';
+import { cellAsLayer } from '../modules/parameters.js';
 import { estimateForward } from '../modules/memory.js';
 import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
 import type { RunGeometry } from '../report/describe.js';
@@ -49,8 +50,8 @@ export interface RunSetup {
   x: Tensor;
   forward: ForwardOptions;
   geometry: RunGeometry;
-  /** Where the weights came from, for the report. */
-  weightsFrom: string | null;
+  /** What the tool did on the user's behalf (a cell's weights run as a layer, ...). */
+  notes: string[];
 }
 
 const FLAG: Record<string, string> = {
@@ -126,8 +127,16 @@ function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
 export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
   let weights: TensorFile | null = null;
   let inferred: InferredModule | null = null;
+  let cell = false;
+  const notes: string[] = [];
   if (flags.weights) {
     weights = readTensorsFile(flags.weights, { maxBytes: flags.maxMemory });
+    const asLayer = cellAsLayer(weights.tensors);
+    if (asLayer) {
+      weights = { ...weights, tensors: asLayer };
+      cell = true;
+      notes.push(`${flags.weights} holds a cell's weights (weight_ih, weight_hh, ...): run as a one-layer module, which steps that cell over every time step`);
+    }
     inferred = pickModule(flags.weights, weights, flags.module);
   } else if (flags.module !== undefined) {
     throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
@@ -216,8 +225,18 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     x = Tensor.zeros(shape);
     new Random(flags.seed ^ 0x5eed).fillNormal(x.data);
   }
-  const h0 = flags.h0 ? readInput(flags.h0, 'h_0', flags.maxMemory) : undefined;
-  const c0 = flags.c0 ? readInput(flags.c0, 'c_0', flags.maxMemory) : undefined;
+  let h0 = flags.h0 ? readInput(flags.h0, 'h_0', flags.maxMemory) : undefined;
+  let c0 = flags.c0 ? readInput(flags.c0, 'c_0', flags.maxMemory) : undefined;
+  if (cell && batched) {
+    // A cell's state is (batch, hidden); as the one layer's h_0 it is (1, batch, hidden).
+    const asLayer = (t: Tensor | undefined, name: string): Tensor | undefined => {
+      if (t?.rank !== 2) return t;
+      notes.push(`${name} ${formatShape(t.shape)} is a cell's state; as the layer's ${name} it is ${formatShape([1, ...t.shape])}`);
+      return t.reshape([1, ...t.shape]);
+    };
+    h0 = asLayer(h0, 'h_0');
+    c0 = asLayer(c0, 'c_0');
+  }
   if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
   const forward: ForwardOptions = {};
   if (h0) forward.h0 = h0;
@@ -228,7 +247,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     module,
     x,
     forward,
-    weightsFrom: flags.weights ?? null,
+    notes,
     geometry: { seqLen, batch, batched, h0Given: !!h0, c0Given: !!c0, lengths: flags.lengths ?? null },
   };
 }

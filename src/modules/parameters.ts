@@ -113,3 +113,15 @@ export function layerWeights(params: ReadonlyMap<string, Tensor>, layer: number,
     inFeatures: weightIh.shape[1]!,
   };
 }
+
+const CELL_KEY = /^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)$/;
+
+/**
+ * A cell's state_dict (RNNCell, LSTMCell, GRUCell: weight_ih, weight_hh, bias_ih, bias_hh) renamed
+ * as layer 0 of a one-layer module, which steps the same cell over time; null when it is not one.
+ */
+export function cellAsLayer<T>(stateDict: ReadonlyMap<string, T>): Map<string, T> | null {
+  const keys = [...stateDict.keys()];
+  if (!keys.includes('weight_ih') || !keys.every((k) => CELL_KEY.test(k))) return null;
+  return new Map(keys.map((k) => [`${k}_l0`, stateDict.get(k)!]));
+}

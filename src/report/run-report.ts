@@ -17,6 +17,8 @@ export interface ReportOptions {
   includeTensors: boolean;
   geometry: RunGeometry;
   expectations?: readonly { name: string; shape: number[] }[];
+  /** What the tool did on the user's behalf. */
+  notes?: readonly string[];
 }
 
 /** What layer l of direction d reads at each step, in words. */
@@ -129,6 +131,7 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
     lengths: g.lengths ? [...g.lengths] : null,
     layers: options.trace === 'none' ? [] : result.trace.layers.map((t) => layerReport(t, D, result.trace.lengths, options.trace === 'full')),
     warnings: module.warnings,
+    notes: [...(options.notes ?? [])],
   };
   if (options.expectations) report.expectations = checkExpectations(options.expectations, actual);
   if (options.includeTensors) {

@@ -86,6 +86,7 @@ export const runReportSchema = z
     lengths: z.array(z.number().int().positive()).nullable(),
     layers: z.array(layerReportSchema).describe('empty with --trace none'),
     warnings: z.array(z.string()),
+    notes: z.array(z.string()).describe("what the tool did on the user's behalf, e.g. a cell's weights run as a one-layer module"),
     expectations: z.array(expectationSchema).optional(),
     tensors: z.object({ out: nested, h_n: nested, c_n: nested.optional() }).strict().optional(),
   })

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { compareReportSchema, runReportSchema, stepEventSchema, summaryEventSchema } from '../../dist/schema/index.js';
 import { runCli, runJson, tempDir } from './cli.js';
 
-const RUN_KEYS = ['command', 'version', 'module', 'config', 'shapes', 'dims', 'meanings', 'h_n_slices', 'parameters', 'parameter_count', 'lengths', 'layers', 'warnings'];
+const RUN_KEYS = ['command', 'version', 'module', 'config', 'shapes', 'dims', 'meanings', 'h_n_slices', 'parameters', 'parameter_count', 'lengths', 'layers', 'warnings', 'notes'];
 
 test('run --format json: the documented keys, valid against the schema', () => {
   const doc = runJson(['--layers', '2', '--format', 'json']);

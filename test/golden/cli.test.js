@@ -66,3 +66,36 @@ for (const g of cases) {
     assert.equal(doc.results.filter((x) => x.tensor === 'h').length, layers, 'one row per layer and direction');
   });
 }
+
+// Cell cases: PyTorch stepped nn.RNNCell / LSTMCell / GRUCell in a loop. Their state_dict
+// (weight_ih, weight_hh, ...) runs through the CLI as a one-layer module, which steps the same cell;
+// the cell's h_0 (batch, hidden) is the layer's (1, batch, hidden), and so is h_n.
+const cellCases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json') && f !== 'INDEX.json')
+  .map((f) => JSON.parse(readFileSync(new URL(f, DIR), 'utf8')))
+  .filter((g) => ['RNNCell', 'LSTMCell', 'GRUCell'].includes(g.module));
+
+test('the golden set holds the four cell cases', () => {
+  assert.equal(cellCases.length, 4);
+});
+
+for (const g of cellCases) {
+  test(`CLI runs the ${g.module} weights of ${g.name} as the cell loop PyTorch ran`, () => {
+    const dir = tempDir();
+    const args = ['--type', g.module.replace('Cell', '').toLowerCase(), '--weights', writeJson(dir, 'sd.json', g.state_dict), '--input', writeJson(dir, 'x.json', g.inputs.x)];
+    if (g.config.nonlinearity) args.push('--nonlinearity', g.config.nonlinearity);
+    if (g.inputs.h_0) args.push('--h0', writeJson(dir, 'h0.json', g.inputs.h_0));
+    if (g.inputs.c_0) args.push('--c0', writeJson(dir, 'c0.json', g.inputs.c_0));
+    const doc = runJson([...args, '--format', 'json', '--include-tensors', '--trace', 'none']);
+    assert.match(doc.notes[0], /holds a cell's weights/);
+    assert.deepEqual(doc.shapes.out, g.shapes.out);
+    assert.deepEqual(doc.shapes.h_n, [1, ...g.shapes.h_n]);
+    for (const name of ['out', 'h_n', 'c_n']) {
+      if (!g.outputs[name]) continue;
+      const got = name === 'out' ? doc.tensors[name] : doc.tensors[name][0];
+      const diff = maxAbsDiff(got, g.outputs[name]);
+      console.log(`${g.name} ${name}: ${diff <= TOLERANCE ? 'OK' : 'MISMATCH'} maxdiff = ${diff.toExponential(2)}`);
+      assert.ok(diff <= TOLERANCE, `${g.name} ${name}: ${diff}`);
+    }
+  });
+}

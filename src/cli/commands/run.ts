@@ -60,6 +60,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         includeTensors: !!o['includeTensors'],
         geometry,
         expectations: o['expect'],
+        notes: setup.notes,
       });
       if (format === 'json') sink.write(JSON.stringify(report, null, 2) + '\n');
       else if (format === 'ndjson') sink.write(JSON.stringify({ event: 'summary', ...report }) + '\n');

@@ -132,6 +132,7 @@ export function renderRunTable(r: RunReport, c: ChalkInstance, traceFull: boolea
   sections.push('', c.bold(`Parameters (${r.parameter_count})`), parametersSection(r, c));
   if (r.layers.length) sections.push('', c.bold('Trace, per layer and step'), traceSection(r, c, traceFull));
   for (const w of r.warnings) sections.push('', c.yellow(`warning: ${w}`));
+  for (const n of r.notes) sections.push('', c.dim(`note: ${n}`));
   if (r.expectations) {
     sections.push('');
     for (const e of r.expectations) {
