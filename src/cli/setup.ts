@@ -13,6 +13,7 @@ import { estimateForward } from '../modules/memory.js';
 import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
 import type { RunGeometry } from '../report/describe.js';
 import { Random } from '../tensor/random.js';
+import { unravel } from '../tensor/stats.js';
 import { formatShape, Tensor } from '../tensor/tensor.js';
 import { formatBytes } from './parse.js';
 
@@ -70,15 +71,7 @@ const FLAG: Record<string, string> = {
 /** Finite values only: NaN or Infinity in an input would silently poison every later step. */
 export function checkFinite(t: Tensor, label: string): Tensor {
   const i = t.data.findIndex((v) => !Number.isFinite(v));
-  if (i >= 0) {
-    const idx: number[] = [];
-    let rest = i;
-    for (let d = t.rank - 1; d >= 0; d--) {
-      idx.unshift(rest % t.shape[d]!);
-      rest = Math.floor(rest / t.shape[d]!);
-    }
-    throw new FormatError(`${label}: expected finite numbers, got ${t.data[i]} at [${idx.join(', ')}]`);
-  }
+  if (i >= 0) throw new FormatError(`${label}: expected finite numbers, got ${t.data[i]} at [${unravel(i, t.shape).join(', ')}]`);
   return t;
 }
 

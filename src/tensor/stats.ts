@@ -1,26 +1,4 @@
-/** Summary statistics of a strided run of values (one hidden-state vector, one tensor). */
-
-export interface Stats {
-  norm: number;
-  mean: number;
-  min: number;
-  max: number;
-}
-
-export function statsOf(data: ArrayLike<number>, offset = 0, length = data.length - offset): Stats {
-  let sum = 0;
-  let sq = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = offset; i < offset + length; i++) {
-    const v = data[i]!;
-    sum += v;
-    sq += v * v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { norm: Math.sqrt(sq), mean: length ? sum / length : 0, min, max };
-}
+/** Where the largest values of a tensor are. */
 
 /** The largest absolute value, and its flat index. */
 export function maxAbs(data: ArrayLike<number>): { value: number; index: number } {

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { encodeNpy } from '../../dist/io/index.js';
+import { Tensor } from '../../dist/index.js';
 import { assertUserError, runCli, tempDir, writeJson } from './cli.js';
 
 const dir = tempDir();
@@ -39,6 +41,7 @@ const cases = [
   ['non-numeric value', ['--input', writeJson(dir, 'str.json', [[[1, 'a']]])], /str.json\[0\]\[0\]\[1\]: expected a number, got the string "a"/],
   ['null value', ['--input', writeJson(dir, 'null.json', [[[1, null]]])], /expected a number, got null/],
   ['NaN in input', ['--input', file('nan.json', '[[[1.0, NaN]]]')], /nan.json: expected finite numbers, got NaN/],
+  ['NaN in a .npy input', ['--input', file('nan.npy', encodeNpy(new Tensor(new Float32Array([0, 1, NaN, 2]), [2, 1, 2])))], /x \(.*nan.npy\): expected finite numbers, got NaN at \[1, 0, 0\]/],
   ['Infinity in input', ['--input', file('inf.json', '[[[1.0, -Infinity]]]')], /expected finite numbers, got -Infinity/],
   ['weights with a missing key', ['--weights', writeJson(dir, 'w_missing.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20) })], /missing key\(s\) "bias_hh_l0"/],
   ['weights with an unexpected key', ['--weights', writeJson(dir, 'w_extra.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20), bias_hh_l0: zeros(20), extra: zeros(2) })], /unexpected key\(s\) "extra"/],
