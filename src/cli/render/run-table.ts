@@ -96,7 +96,9 @@ function traceSection(r: RunReport, c: ChalkInstance, full: boolean): string {
   for (const l of r.layers) {
     const head = ['t', '‖h_t‖', 'mean', 'min', 'max'];
     if (r.lengths) head.push('valid');
+    const hasC = full && l.steps.some((st) => st.c);
     if (full) head.push('h_t values (per batch element)');
+    if (hasC) head.push('c_t values');
     const t = table(c, head, { compact: true });
     const steps = shownSteps(l.steps.length, full);
     for (const s of steps) {
@@ -107,7 +109,9 @@ function traceSection(r: RunReport, c: ChalkInstance, full: boolean): string {
       const st = l.steps[s]!;
       const row = [String(st.t), num(st.norm), num(st.mean), num(st.min), num(st.max)];
       if (r.lengths) row.push(`${st.valid}/${r.config.batch}`);
-      if (full) row.push((st.h ?? []).map((v, b) => `b${b}: [${v.map(num).join(', ')}]`).join('\n'));
+      const values = (rows: number[][] | undefined): string => (rows ?? []).map((v, b) => `b${b}: [${v.map(num).join(', ')}]`).join('\n');
+      if (full) row.push(values(st.h));
+      if (hasC) row.push(values(st.c));
       t.push(row);
     }
     out.push(`${c.bold(layerName(l, D))} ${c.dim(`(${l.direction}, reads ${l.reads}, ends in h_n[${l.h_n_index}])`)}\n${t.toString()}`);
