@@ -73,6 +73,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--debug', 'show stack traces')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerRun(program, ctx);

@@ -32,7 +32,11 @@ export function addModelOptions(cmd: Command): Command {
     .option('--module <prefix>', 'with several recurrent modules in --weights: the one to use')
     .option('--lengths <list>', 'valid steps of each batch element, e.g. 3,10,7 (as pack_padded_sequence)', intList)
     .option('--enforce-sorted', 'with --lengths: require non-increasing lengths, as pack_padded_sequence(enforce_sorted=True)')
-    .option('--max-memory <size>', 'refuse runs estimated to need more memory than this', byteSize, byteSize(DEFAULT_MAX_MEMORY));
+    .addOption(
+      new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
+        .argParser(byteSize)
+        .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
+    );
 }
 
 export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explicit } {

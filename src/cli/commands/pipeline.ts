@@ -17,6 +17,7 @@ import { parseWith } from '../../schema/zod-error.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
+import { DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, formatBytes, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
@@ -67,7 +68,11 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     .option('--include-tensors', 'JSON: add each module\'s out, h_n (and c_n)')
     .addOption(new Option('--trace <level>', 'JSON: none|summary|full per-layer trace').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--save <file>', "write every module's out, h_n (and c_n) as NAME.out, ... to .npz, .safetensors or .json")
-    .option('--max-memory <size>', 'refuse a pipeline estimated to need more memory than this', byteSize, byteSize('2G'))
+    .addOption(
+      new Option('--max-memory <size>', 'refuse a pipeline (and files) estimated to need more memory than this')
+        .argParser(byteSize)
+        .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
+    )
     .action(() => {
       const o = cmd.opts();
       const save = o['save'] as string | undefined;
