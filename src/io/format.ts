@@ -2,6 +2,7 @@
  * What a file format provides. Each format lives in one file of this folder and is listed once in
  * `formats.ts`; the reader picks a format by extension, then by magic bytes.
  */
+import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A tensor as a file stored it: the float32 tensor we compute with, and the file's own dtype name. */
@@ -30,4 +31,13 @@ export interface TensorFormat {
   readTensors?(bytes: Uint8Array, file: string): TensorFile;
   /** Encodes named tensors; a single-tensor format takes exactly one. */
   writeTensors?(tensors: ReadonlyMap<string, import('../tensor/tensor.js').Tensor>, file: string): Uint8Array;
+}
+
+/** The one tensor of a file of named tensors, read as an input (x, h_0); several is an error naming them. */
+export function onlyTensor(contents: TensorFile, file: string): StoredTensor {
+  const { tensors } = contents;
+  if (tensors.size !== 1) {
+    throw new FormatError(`${file}: expected one tensor to use as an input, got ${tensors.size} (${[...tensors.keys()].slice(0, 5).join(', ')})`);
+  }
+  return [...tensors.values()][0]!;
 }

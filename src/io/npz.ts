@@ -8,7 +8,7 @@
 import { zipSync, type Zippable } from 'fflate';
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+import { onlyTensor, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 import { isZip, readZip } from './zip.js';
 
@@ -41,13 +41,7 @@ export const npzFormat: TensorFormat = {
   extensions: ['.npz'],
   sniff: isZip,
   readTensors: decodeNpz,
-  readTensor(bytes, file) {
-    const { tensors } = decodeNpz(bytes, file);
-    if (tensors.size !== 1) {
-      throw new FormatError(`${file}: expected one array to use as a single tensor, got ${tensors.size} (${[...tensors.keys()].join(', ')})`);
-    }
-    return [...tensors.values()][0]!;
-  },
+  readTensor: (bytes, file) => onlyTensor(decodeNpz(bytes, file), file),
   writeTensors(tensors) {
     return encodeNpz(tensors);
   },

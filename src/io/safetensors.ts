@@ -11,7 +11,7 @@
 import { FormatError } from '../errors.js';
 import { Tensor, formatShape, numel, type Shape } from '../tensor/tensor.js';
 import { ITEM_SIZE, decodeElements, type ElementType } from './dtypes.js';
-import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+import { onlyTensor, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 
 /** The reference implementation refuses headers above 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -192,13 +192,7 @@ export const safetensorsFormat: TensorFormat = {
   extensions: ['.safetensors'],
   sniff: isSafetensors,
   readTensors: decodeSafetensors,
-  readTensor(bytes, file) {
-    const { tensors } = decodeSafetensors(bytes, file);
-    if (tensors.size !== 1) {
-      throw new FormatError(`${file}: expected one tensor to use as a single tensor, got ${tensors.size} (${[...tensors.keys()].join(', ')})`);
-    }
-    return [...tensors.values()][0]!;
-  },
+  readTensor: (bytes, file) => onlyTensor(decodeSafetensors(bytes, file), file),
   writeTensors(tensors) {
     return encodeSafetensors(tensors);
   },
