@@ -13,7 +13,7 @@ import type { Nonlinearity } from '../kernels/activations.js';
 import { linear } from '../kernels/linear.js';
 import { Random } from '../tensor/random.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { checkSeed, DEFAULT_SEED } from './config.js';
+import { checkSeed, DEFAULT_SEED, positiveInteger } from './config.js';
 import { gruKind } from './kinds/gru.js';
 import type { CellKind } from './kinds/index.js';
 import { lstmKind } from './kinds/lstm.js';
@@ -31,11 +31,6 @@ export interface CellOptions {
   seed?: number;
 }
 
-function positive(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`${name}: expected a positive integer, got ${String(v)}`);
-  return v;
-}
-
 export class CellBase {
   readonly kind: CellKind;
   readonly inputSize: number;
@@ -47,8 +42,8 @@ export class CellBase {
 
   constructor(kind: CellKind, options: CellOptions) {
     this.kind = kind;
-    this.inputSize = positive('input_size', options.inputSize);
-    this.hiddenSize = positive('hidden_size', options.hiddenSize);
+    this.inputSize = positiveInteger('input_size', options.inputSize);
+    this.hiddenSize = positiveInteger('hidden_size', options.hiddenSize);
     this.bias = options.bias ?? true;
     this.nonlinearity = options.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
@@ -60,7 +55,7 @@ export class CellBase {
     this.projSize = options.projSize ?? 0;
     if (this.projSize !== 0) {
       if (!kind.supportsProjection) throw new ConfigError(`proj_size: proj_size argument is only supported for LSTM, not RNN or GRU`);
-      positive('proj_size', this.projSize);
+      positiveInteger('proj_size', this.projSize);
       if (this.projSize >= this.hiddenSize) throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size`);
     }
     this.params = initParameters(this.parameterSpecs(), this.hiddenSize, new Random(checkSeed(options.seed ?? DEFAULT_SEED)));

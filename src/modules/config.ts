@@ -47,7 +47,7 @@ export function checkSeed(seed: unknown): number {
   return seed;
 }
 
-function positiveInteger(name: string, value: unknown): number {
+export function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new ConfigError(`${name}: expected a positive integer, got ${String(value)}`);
   }

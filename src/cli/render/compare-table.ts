@@ -1,16 +1,11 @@
 /** The human rendering of a compare report: one row per tensor and per layer. */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { CompareReport } from '../../schema/compare.js';
 import { formatShape } from '../../tensor/tensor.js';
-import { num } from './style.js';
+import { num, table } from './style.js';
 
 export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
-  const t = new Table({
-    head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''].map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
+  const t = table(c, ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], { compact: true });
   for (const x of r.results) {
     t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
   }
@@ -20,11 +15,7 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
       : 'manual: layer-major (bidirectional: the reverse direction needs the future): for layer: for t forward, then for t backward';
   const ref: string[] = [];
   if (r.reference) {
-    const rt = new Table({
-      head: ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''].map((h) => c.bold(h)),
-      style: { head: [], border: [] },
-      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    });
+    const rt = table(c, ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''], { compact: true });
     for (const x of r.reference) {
       rt.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
     }

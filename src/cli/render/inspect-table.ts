@@ -1,26 +1,20 @@
 /** The human rendering of an inspect report. */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { InspectReport } from '../../schema/inspect.js';
 import { formatShape } from '../../tensor/tensor.js';
-
-const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+import { table } from './style.js';
 
 export function renderInspectTable(r: InspectReport, c: ChalkInstance): string {
   const out: string[] = [`${c.bold(r.file)}  ${c.dim(`${r.format}, ${r.tensors.length} tensors`)}`, ''];
   if (r.modules.length) {
     out.push(c.bold(`Recurrent modules (${r.modules.length})`));
-    const t = new Table({
-      head: ['prefix', 'module', 'type', 'input_size', 'hidden_size', 'num_layers', 'bidirectional', 'bias', 'proj_size', 'parameters'].map((h) => c.bold(h)),
-      style: { head: [], border: [] },
-      chars: COMPACT,
-    });
+    const t = table(c, ['prefix', 'module', 'type', 'input_size', 'hidden_size', 'num_layers', 'bidirectional', 'bias', 'proj_size', 'parameters'], { compact: true });
     for (const m of r.modules) {
       t.push([m.prefix || c.dim('(none)'), c.cyan(m.module), m.type.toUpperCase(), m.input_size, m.hidden_size, m.num_layers, String(m.bidirectional), String(m.bias), m.proj_size, m.parameter_count].map(String));
     }
     out.push(t.toString(), '');
   }
-  const t = new Table({ head: ['tensor', 'dtype', 'shape', 'module'].map((h) => c.bold(h)), style: { head: [], border: [] }, chars: COMPACT });
+  const t = table(c, ['tensor', 'dtype', 'shape', 'module'], { compact: true });
   for (const x of r.tensors) {
     const owner = r.modules.find((m) => m.keys.includes(x.name));
     t.push([x.name, x.dtype, formatShape(x.shape), owner ? owner.prefix.replace(/\.$/, '') || owner.module : c.dim('—')]);

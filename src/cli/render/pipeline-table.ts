@@ -1,15 +1,12 @@
 /** The human rendering of a pipeline: a summary row per module, then each module's own shapes. */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { PipelineReport } from '../../schema/pipeline.js';
 import { formatShape } from '../../tensor/tensor.js';
 import { shapesSection } from './run-table.js';
+import { table } from './style.js';
 
 export function renderPipelineTable(r: PipelineReport, c: ChalkInstance): string {
-  const t = new Table({
-    head: ['module', 'type', 'reads', 'input', 'out', 'h_n', 'c_n', 'h_0 from', 'parameters', 'weights'].map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-  });
+  const t = table(c, ['module', 'type', 'reads', 'input', 'out', 'h_n', 'c_n', 'h_0 from', 'parameters', 'weights']);
   for (const m of r.modules) {
     t.push([
       c.cyan(m.name),

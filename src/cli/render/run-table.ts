@@ -4,24 +4,11 @@
  * parameters, and the per-layer, per-step trace.
  */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { LayerReport, RunReport } from '../../schema/run.js';
 import { formatShape } from '../../tensor/tensor.js';
-import { num } from './style.js';
+import { num, table } from './style.js';
 
 const MAX_STEPS_SHOWN = 12;
-
-const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-
-/** A table; compact ones (long numeric lists) draw no line between rows. */
-function table(c: ChalkInstance, head: string[], options: { compact?: boolean; colWidths?: (number | null)[] } = {}): Table.Table {
-  return new Table({
-    head: head.map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-    ...(options.compact ? { chars: COMPACT } : {}),
-    ...(options.colWidths ? { colWidths: options.colWidths, wordWrap: true } : {}),
-  });
-}
 
 /** Steps to show: all of them when few, else the first and last few. */
 function shownSteps(T: number, all: boolean): (number | null)[] {
