@@ -71,7 +71,7 @@ export function describeTensors(kind: CellKind, config: RecurrentConfig, g: RunG
       name: 'out',
       shape: [],
       dims: timeDims(outFeat),
-      meaning: `the TOP layer's h at every step (layer ${L} of ${L})${D === 2 ? ', forward and reverse halves side by side' : ''}${g.lengths ? '; zero past each length' : ''}`,
+      meaning: `the TOP layer's h at every step (layer ${L - 1}, the last of ${L})${D === 2 ? ', forward and reverse halves side by side' : ''}${g.lengths ? '; zero past each length' : ''}`,
     },
     {
       name: 'h_n',
