@@ -21,4 +21,5 @@ export { inferModules } from './modules/infer-config.js';
 export type { InferredModule, InferredModules } from './modules/infer-config.js';
 export { readTensorFile, readTensorsFile, writeTensorsFile, formats } from './io/index.js';
 export type { StoredTensor, TensorFile, TensorFormat } from './io/index.js';
-export { referenceForward } from './reference/mathjs-forward.js';
+// The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
+// engine does not load mathjs (about half a second).

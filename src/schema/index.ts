@@ -2,9 +2,11 @@
 import { compareReportSchema } from './compare.js';
 import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
+import type { DocumentName } from './names.js';
 import { runReportSchema, stepEventSchema, summaryEventSchema } from './run.js';
+import type { ZodType } from 'zod';
 
-export const documents = {
+export const documents: Record<DocumentName, ZodType> = {
   run: runReportSchema,
   'ndjson-step': stepEventSchema,
   'ndjson-summary': summaryEventSchema,
@@ -17,3 +19,4 @@ export * from './run.js';
 export * from './compare.js';
 export * from './pipeline.js';
 export * from './inspect.js';
+export * from './names.js';

@@ -20,3 +20,16 @@ test("the README's library example: shapes, manual = automatic, PyTorch's repr",
   const r = lstm.forward(Tensor.zeros([5, 3, 8]), { lengths: [5, 3, 2] });
   assert.deepEqual([r.out.shape, r.hN.shape, r.cN.shape], [[5, 3, 8], [2, 3, 4], [2, 3, 16]]);
 });
+
+test("the float64 reference resolves as the package's 'rnn-inspect/reference' subpath and agrees with the engine", async () => {
+  const { referenceForward } = await import('rnn-inspect/reference');
+  const rnn = new RNN({ inputSize: 4, hiddenSize: 3, numLayers: 2, seed: 7 }).eval();
+  const x = Tensor.zeros([5, 2, 4]);
+  x.data.forEach((_, i) => (x.data[i] = Math.cos(i)));
+  const ref = referenceForward({ type: 'rnn', input_size: 4, hidden_size: 3, num_layers: 2 }, rnn.stateDict(), { x });
+  const out = rnn.forward(x).out;
+  const expected = ref.out.flat(2);
+  assert.equal(expected.length, out.size);
+  const diff = Math.max(...out.data.map((v, i) => Math.abs(v - expected[i])));
+  assert.ok(diff < 1e-6, `max |engine - reference| = ${diff}`);
+});

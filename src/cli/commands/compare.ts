@@ -4,7 +4,6 @@
  */
 import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
-import { referenceForward } from '../../reference/mathjs-forward.js';
 import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
 import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
@@ -21,7 +20,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
-    .action(() => {
+    .action(async () => {
       const o = cmd.opts();
       const { flags, explicit } = modelFlags(cmd);
       const setup = setupRun(flags, explicit);
@@ -36,6 +35,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       if (o['reference']) {
         if (module.training && module.config.dropout > 0) throw new UsageError('--reference: expected eval mode (the reference has no dropout), got --train with --dropout');
         const { config } = module;
+        // mathjs loads only here: it is half a second of start-up that no other command needs.
+        const { referenceForward } = await import('../../reference/mathjs-forward.js');
         const ref = referenceForward(
           { type: module.kind.type, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
           module.stateDict(),

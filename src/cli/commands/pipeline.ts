@@ -12,8 +12,7 @@ import { estimateForward } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import { fingerprint } from '../../report/fingerprint.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
-import { pipelineSpecSchema, type PipelineReport, type PipelineSpec } from '../../schema/pipeline.js';
-import { parseWith } from '../../schema/zod-error.js';
+import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
@@ -23,8 +22,10 @@ import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { checkFinite, readInput } from '../setup.js';
 
-function readSpec(file: string): PipelineSpec {
+/** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
+async function readSpec(file: string): Promise<PipelineSpec> {
   const label = file === '-' ? 'standard input' : file;
+  const [{ pipelineSpecSchema }, { parseWith }] = await Promise.all([import('../../schema/pipeline.js'), import('../../schema/zod-error.js')]);
   return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);
 }
 
@@ -73,7 +74,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
-    .action(() => {
+    .action(async () => {
       const o = cmd.opts();
       const save = o['save'] as string | undefined;
       if (save) {
@@ -83,7 +84,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: o['maxMemory'] as number }) : null;
       let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
       let spec: PipelineSpec;
-      if (o['spec']) spec = readSpec(o['spec'] as string);
+      if (o['spec']) spec = await readSpec(o['spec'] as string);
       else if (weightMap) ({ spec, weights: weightMap } = specFromWeights(o['weights'] as string, weightMap));
       else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
       let pipeline: Pipeline;

@@ -1,0 +1,42 @@
+// Start-up: the modules the CLI loads before it knows the command, and the library's entry,
+// must not reach the heavy dependencies only some commands need (mathjs: compare --reference;
+// zod: pipeline --spec and schema). Walks the static import graph of the built code.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
+
+/** Every package a module reaches through static (not type-only, not dynamic) imports. */
+function staticPackages(entry) {
+  const seen = new Set();
+  const packages = new Set();
+  const stack = [resolve(dist, entry)];
+  while (stack.length) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+      if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
+      else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]);
+    }
+  }
+  return { packages, files: seen.size };
+}
+
+test('the CLI entry loads neither mathjs nor zod before a command asks for them', () => {
+  const { packages, files } = staticPackages('cli/main.js');
+  assert.ok(files > 10, `walked ${files} files`);
+  assert.ok(packages.has('commander'), 'the walk finds the packages main.js does import');
+  assert.ok(!packages.has('mathjs'), 'mathjs is reached from cli/main.js');
+  assert.ok(!packages.has('zod'), 'zod is reached from cli/main.js');
+});
+
+test("the library's entry does not load mathjs (the reference is the rnn-inspect/reference subpath)", () => {
+  const { packages } = staticPackages('index.js');
+  assert.ok(!packages.has('mathjs'));
+  assert.ok(staticPackages('reference/mathjs-forward.js').packages.has('mathjs'));
+});
