@@ -23,7 +23,7 @@ import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { checkFinite, readInput } from '../setup.js';
 
-function readSpec(file: string): PipelineSpec {
+export function readSpec(file: string): PipelineSpec {
   const label = file === '-' ? 'standard input' : file;
   return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);
 }
