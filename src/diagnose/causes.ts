@@ -90,7 +90,9 @@ export const DETECTORS: readonly Detector[] = [
       const got = problem.got[problem.got.length - 1]!;
       return {
         cause: `x is ${feeder.name}'s out, which carries num_directions*${what} = ${D}*${realHiddenSize(feeder.config)} = ${got} features${D === 2 ? ` (${feeder.name} is bidirectional: forward and reverse halves side by side)` : ''}, but this module was built with input_size=${config.inputSize}`,
-        fix: `build this module with input_size=${got} (${D === 2 ? `2*hidden of the bidirectional ${feeder.name}` : `${feeder.name}'s ${what}`}), or give ${feeder.name} ${what}=${config.inputSize / D}${D === 2 ? ' per direction' : ''}`,
+        fix:
+          `build this module with input_size=${got} (${D === 2 ? `2*${what} of the bidirectional ${feeder.name}` : `${feeder.name}'s ${what}`})` +
+          (config.inputSize % D === 0 ? `, or give ${feeder.name} ${what}=${config.inputSize / D}${D === 2 ? ` per direction (2*${config.inputSize / D} = ${config.inputSize})` : ''}` : ''),
       };
     },
   },
