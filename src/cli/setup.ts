@@ -120,14 +120,9 @@ function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
 /** The flags that choose the module (no data). */
 export type ModuleFlags = Pick<ModelFlags, 'type' | 'inputSize' | 'hiddenSize' | 'layers' | 'bidirectional' | 'bias' | 'projSize' | 'weights' | 'module' | 'maxMemory'>;
 
-export interface ChosenModule {
+/** The module's kind and sizes (as a state_dict tells them), and where they came from. */
+export interface ChosenModule extends Pick<InferredModule, 'inputSize' | 'hiddenSize' | 'numLayers' | 'bidirectional' | 'bias' | 'projSize'> {
   kind: CellKind;
-  inputSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  bidirectional: boolean;
-  bias: boolean;
-  projSize: number;
   /** The state_dict read from --weights (a cell's renamed as a layer's), and the module found in it. */
   weights: TensorFile | null;
   inferred: InferredModule | null;

@@ -9,8 +9,8 @@ import { formatList, formatShape } from '../../tensor/tensor.js';
 import { table } from './style.js';
 
 function problemSection(p: DoctorProblem, c: ChalkInstance): string {
-  const got = p.code.startsWith('lengths') ? `lengths ${formatList(p.got)}` : p.code === 'state-pair' ? 'not given' : formatShape(p.got);
-  const head = p.expected ? `expected ${formatShape(p.expected)}, got ${got}` : `got ${got}`;
+  const got = p.code.startsWith('lengths') ? `lengths ${formatList(p.got)}` : formatShape(p.got);
+  const head = p.code === 'state-pair' ? 'not given' : p.expected ? `expected ${formatShape(p.expected)}, got ${got}` : `got ${got}`;
   const label = (s: string): string => c.bold(s.padEnd(9));
   const pytorch = p.pytorch_message ?? c.dim(`(no message of its own; rnn-inspect says: ${p.message})`);
   return [
