@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RnnInspectError } from '../errors.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
@@ -35,6 +36,9 @@ Examples:
 
   Explain a shape error: h_0 given batch-first
     $ rnn-inspect --layers 2 --batch-first --h0 h0_batch_first.json
+
+  Diagnose shapes without data: PyTorch's message, the likely cause and the fix (exit 1 if they do not fit)
+    $ rnn-inspect doctor --layers 2 --hidden 256 --batch-first --x-shape 4,35,128 --h0-shape 2,64,256
 `;
 
 function version(): string {
@@ -81,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
   registerPipeline(program, ctx);
   registerInspect(program, ctx);
   registerSchema(program, ctx);
+  registerDoctor(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
 
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

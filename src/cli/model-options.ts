@@ -1,5 +1,6 @@
 /**
- * The options that describe a model and its data, shared by `run` and `compare`.
+ * The options that describe a model and its data, shared by `run` and `compare`; the module's
+ * own options (no data) also by `doctor`.
  */
 import { Option, type Command } from 'commander';
 import { kindNames } from '../modules/kinds/index.js';
@@ -8,19 +9,43 @@ import type { Explicit, ModelFlags } from './setup.js';
 
 export const DEFAULT_MAX_MEMORY = '2G';
 
+/** The options that describe the module itself (not its data), each defined once. */
+function moduleOptions() {
+  return {
+    type: new Option('--type <kind>', `recurrent kind: ${kindNames.join('|')}`).argParser(oneOf(kindNames)).default('rnn'),
+    inputSize: new Option('--input-size <n>', 'features of x at each step').argParser(positiveInt).default(100),
+    hiddenSize: new Option('--hidden, --hidden-size <n>', 'features of h').argParser(positiveInt).default(20),
+    layers: new Option('--num-layers, --layers <n>', 'stacked layers (num_layers)').argParser(positiveInt).default(1),
+    nonlinearity: new Option('--nonlinearity <name>', 'RNN only: tanh|relu').argParser(oneOf(['tanh', 'relu'] as const)).default('tanh'),
+    bias: new Option('--no-bias', 'no bias_ih / bias_hh parameters'),
+    batchFirst: new Option('--batch-first', 'x and out are (batch, seq, feature); h_0 and h_n are not affected'),
+    bidirectional: new Option('--bidirectional', 'a reverse direction beside the forward one'),
+    projSize: new Option('--proj-size <n>', 'LSTM only: project h to this many features').argParser(nonNegativeInt).default(0),
+    weights: new Option('--weights <file>', 'a state_dict; its sizes replace the size flags'),
+    module: new Option('--module <prefix>', 'with several recurrent modules in --weights: the one to use'),
+  };
+}
+
+/** The module's options alone, for commands that take no data (doctor). */
+export function addModuleOptions(cmd: Command): Command {
+  for (const option of Object.values(moduleOptions())) cmd.addOption(option);
+  return cmd;
+}
+
 export function addModelOptions(cmd: Command): Command {
+  const m = moduleOptions();
   return cmd
-    .addOption(new Option('--type <kind>', `recurrent kind: ${kindNames.join('|')}`).argParser(oneOf(kindNames)).default('rnn'))
+    .addOption(m.type)
     .option('--batch <n>', 'batch size of the random input', positiveInt, 3)
     .option('--seq-len <n>', 'time steps of the random input', positiveInt, 10)
-    .option('--input-size <n>', 'features of x at each step', positiveInt, 100)
-    .option('--hidden, --hidden-size <n>', 'features of h', positiveInt, 20)
-    .option('--num-layers, --layers <n>', 'stacked layers (num_layers)', positiveInt, 1)
-    .addOption(new Option('--nonlinearity <name>', 'RNN only: tanh|relu').argParser(oneOf(['tanh', 'relu'] as const)).default('tanh'))
-    .option('--no-bias', 'no bias_ih / bias_hh parameters')
-    .option('--batch-first', 'x and out are (batch, seq, feature); h_0 and h_n are not affected')
-    .option('--bidirectional', 'a reverse direction beside the forward one')
-    .option('--proj-size <n>', 'LSTM only: project h to this many features', nonNegativeInt, 0)
+    .addOption(m.inputSize)
+    .addOption(m.hiddenSize)
+    .addOption(m.layers)
+    .addOption(m.nonlinearity)
+    .addOption(m.bias)
+    .addOption(m.batchFirst)
+    .addOption(m.bidirectional)
+    .addOption(m.projSize)
     .option('--dropout <p>', "dropout on each layer's output but the last (with --train)", probability, 0)
     .option('--train', 'training mode: dropout acts (masks drawn from --seed)')
     .option('--unbatched', 'a 2-D x (seq_len, input_size) with no batch dimension')
@@ -28,8 +53,8 @@ export function addModelOptions(cmd: Command): Command {
     .option('--input <file>', 'x from a file (- for JSON on stdin)')
     .option('--h0 <file>', 'h_0 from a file (default zeros)')
     .option('--c0 <file>', 'LSTM: c_0 from a file (default zeros)')
-    .option('--weights <file>', 'a state_dict; its sizes replace the size flags')
-    .option('--module <prefix>', 'with several recurrent modules in --weights: the one to use')
+    .addOption(m.weights)
+    .addOption(m.module)
     .option('--lengths <list>', 'valid steps of each batch element, e.g. 3,10,7 (as pack_padded_sequence)', intList)
     .option('--enforce-sorted', 'with --lengths: require non-increasing lengths, as pack_padded_sequence(enforce_sorted=True)')
     .addOption(

@@ -100,3 +100,11 @@ export function seed(value: string): number {
   if (n > 0xffffffff) throw new InvalidArgumentError(`expected an integer in 0..4294967295, got "${value}"`);
   return n;
 }
+
+/** `--x-shape 4,35,128` or `--x-shape y=4,35,128` (a named input or module): every size at least 1. */
+export function namedShape(value: string): { name: string | null; shape: number[] } {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(value);
+  const shape = shapeList(m ? m[2]! : value);
+  if (shape.some((d) => d < 1)) throw new InvalidArgumentError(`expected sizes of at least 1, got "${value}"`);
+  return { name: m ? m[1]! : null, shape };
+}

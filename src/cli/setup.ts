@@ -117,7 +117,22 @@ function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
   }
 }
 
-export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
+/** The flags that choose the module (no data). */
+export type ModuleFlags = Pick<ModelFlags, 'type' | 'inputSize' | 'hiddenSize' | 'layers' | 'bidirectional' | 'bias' | 'projSize' | 'weights' | 'module' | 'maxMemory'>;
+
+/** The module's kind and sizes (as a state_dict tells them), and where they came from. */
+export interface ChosenModule extends Pick<InferredModule, 'inputSize' | 'hiddenSize' | 'numLayers' | 'bidirectional' | 'bias' | 'projSize'> {
+  kind: CellKind;
+  /** The state_dict read from --weights (a cell's renamed as a layer's), and the module found in it. */
+  weights: TensorFile | null;
+  inferred: InferredModule | null;
+  /** --weights held a cell's weights, run as a one-layer module. */
+  cell: boolean;
+  notes: string[];
+}
+
+/** The module's kind and sizes: from --weights when given (a contradicting explicit flag is an error), else from the flags. */
+export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModule {
   let weights: TensorFile | null = null;
   let inferred: InferredModule | null = null;
   let cell = false;
@@ -136,7 +151,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
   }
 
   // The module's configuration: the weights' word is final; a contradicting flag is an error.
-  const fromWeights = <K extends keyof ModelFlags>(key: K, value: ModelFlags[K]): ModelFlags[K] => {
+  const fromWeights = <K extends keyof ModuleFlags>(key: K, value: ModuleFlags[K]): ModuleFlags[K] => {
     if (!inferred || !flags.weights) return flags[key];
     if (explicit(key) && flags[key] !== value) {
       throw new UsageError(`${FLAG[key]} ${String(flags[key])} contradicts ${flags.weights}: it holds ${describeInferred(inferred, key)}`);
@@ -144,13 +159,25 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     return value;
   };
   const type = inferred ? fromWeights('type', inferred.type) : flags.type;
-  const kind: CellKind = kindOf(type);
-  let inputSize = inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize;
-  const hiddenSize = inferred ? fromWeights('hiddenSize', inferred.hiddenSize) : flags.hiddenSize;
-  const numLayers = inferred ? fromWeights('layers', inferred.numLayers) : flags.layers;
-  const bidirectional = inferred ? fromWeights('bidirectional', inferred.bidirectional) : (flags.bidirectional ?? false);
-  const bias = inferred ? fromWeights('bias', inferred.bias) : flags.bias;
-  const projSize = inferred ? fromWeights('projSize', inferred.projSize) : flags.projSize;
+  return {
+    kind: kindOf(type),
+    inputSize: inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize,
+    hiddenSize: inferred ? fromWeights('hiddenSize', inferred.hiddenSize) : flags.hiddenSize,
+    numLayers: inferred ? fromWeights('layers', inferred.numLayers) : flags.layers,
+    bidirectional: (inferred ? fromWeights('bidirectional', inferred.bidirectional) : flags.bidirectional) ?? false,
+    bias: inferred ? fromWeights('bias', inferred.bias) : flags.bias,
+    projSize: inferred ? fromWeights('projSize', inferred.projSize) : flags.projSize,
+    weights,
+    inferred,
+    cell,
+    notes,
+  };
+}
+
+export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
+  const chosen = chooseModule(flags, explicit);
+  const { kind, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
+  let { inputSize } = chosen;
 
   // The data: an input file fixes batch and seq_len; without one, random x from the flags.
   let x: Tensor | null = null;

@@ -54,98 +54,208 @@ function hiddenHint(name: string, got: Shape, expected: Shape, config: Recurrent
   return '';
 }
 
-function checkState(
-  name: 'h_0' | 'c_0',
-  t: Tensor | undefined,
-  expected: Shape,
-  batched: boolean,
-  message: string,
-  config: RecurrentConfig,
-): Float32Array {
-  if (!t) return new Float32Array(expected.reduce((a, b) => a * b, 1));
-  // Unbatched states are 2-D; the rank was checked before this.
-  const got = batched ? t.shape : [t.shape[0]!, 1, t.shape[1]!];
-  if (!sameShape(got, expected)) {
-    // Unbatched states are checked after PyTorch's unsqueeze(1), so both shapes show a batch of 1.
-    const hint = hiddenHint(name, got, expected, config, config.batchFirst && batched);
-    throw new ShapeError(`${name}: ${message} ${formatShape(expected)}, got ${formatList(got)}${hint}`);
-  }
-  return t.data;
+/** The tensors the forward-time checks look at. */
+export type CheckedTensor = 'x' | 'h_0' | 'c_0' | 'lengths';
+
+/** What went wrong, as a category the doctor's cause detectors can switch on. */
+export type ShapeProblemCode =
+  | 'x-rank'
+  | 'cell-state-unexpected'
+  | 'state-pair'
+  | 'state-rank'
+  | 'input-size'
+  | 'state-size'
+  | 'lengths-unbatched'
+  | 'lengths-count'
+  | 'lengths-range'
+  | 'lengths-unsorted';
+
+export interface ShapeProblem {
+  code: ShapeProblemCode;
+  tensor: CheckedTensor;
+  /** The engine's ShapeError message: `h_0: Expected hidden size (4, 3, 20), got [2, 3, 20]; <hint>`. */
+  message: string;
+  /** PyTorch's own message for the same inputs, or null where PyTorch has no check of its own. */
+  pytorch: string | null;
+  /** The expected shape (for unbatched states, after PyTorch's unsqueeze(1)), or null where no shape is at fault. */
+  expected: Shape | null;
+  /** The given shape (for an unbatched state, after unsqueeze(1)); for lengths, the lengths themselves. */
+  got: readonly number[];
 }
 
-function checkLengths(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): Int32Array {
-  if (lengths.length !== batch) {
-    throw new ShapeError(`lengths: Expected \`len(lengths)\` to be equal to batch_size, but got ${lengths.length} (batch_size=${batch})`);
+/** The shapes (not the data) of one forward call. */
+export interface ShapeInput {
+  x: Shape;
+  h0?: Shape | undefined;
+  c0?: Shape | undefined;
+  lengths?: readonly number[] | undefined;
+  enforceSorted?: boolean | undefined;
+}
+
+/** How x is read: time steps, batch, and whether it has a batch dimension at all. */
+export interface InputGeometry {
+  seqLen: number;
+  batch: number;
+  batched: boolean;
+}
+
+export interface ShapeCheck {
+  /** Every problem, in the order the forward pass meets them: the first is the one it raises. */
+  problems: ShapeProblem[];
+  /** Null when x's rank leaves batch and seq_len unknown. */
+  geometry: InputGeometry | null;
+}
+
+const PACK_UNSORTED =
+  '`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability.';
+const PACK_NON_POSITIVE = "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0";
+const packCount = (n: number, batch: number): string => `Expected \`len(lengths)\` to be equal to batch_size, but got ${n} (batch_size=${batch})`;
+
+/** What PyTorch says when an LSTM gets one tensor where it wants the pair (h_0, c_0): it indexes hx[0], hx[1]. */
+function lonePairMessage(lone: Shape, batched: boolean): string {
+  if (lone.length === 0 || lone[0]! < 2) return `index 1 is out of bounds for dimension 0 with size ${lone[0] ?? 0}`;
+  const r = lone.length - 1;
+  return `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx and cx should also be ${batched ? 3 : 2}-D but got (${r}-D, ${r}-D) tensors`;
+}
+
+function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batched: boolean, label: string, config: RecurrentConfig): ShapeProblem | null {
+  // Unbatched states are 2-D; the rank was checked before this.
+  const got = batched ? shape : [shape[0]!, 1, shape[1]!];
+  if (sameShape(got, expected)) return null;
+  // Unbatched states are checked after PyTorch's unsqueeze(1), so both shapes show a batch of 1.
+  const hint = hiddenHint(name, got, expected, config, config.batchFirst && batched);
+  const pytorch = `${label} ${formatShape(expected)}, got ${formatList(got)}`;
+  return { code: 'state-size', tensor: name, message: `${name}: ${pytorch}${hint}`, pytorch, expected, got };
+}
+
+function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): ShapeProblem[] {
+  const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
+  if (lengths.length !== batch) return [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, packCount(lengths.length, batch))];
+  const problems: ShapeProblem[] = [];
+  const b = lengths.findIndex((n) => !Number.isInteger(n) || n < 1 || n > seqLen);
+  if (b >= 0) {
+    // PyTorch checks only that lengths are positive (and sorted); nothing bounds them by seq_len.
+    const pytorch = lengths.some((n) => n < 1) ? PACK_NON_POSITIVE : null;
+    problems.push(problem('lengths-range', `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`, pytorch));
   }
-  lengths.forEach((n, b) => {
-    if (!Number.isInteger(n) || n < 1 || n > seqLen) {
-      throw new ShapeError(`lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${n}`);
-    }
-  });
-  if (enforceSorted) {
-    for (let b = 1; b < batch; b++) {
-      if (lengths[b]! > lengths[b - 1]!) {
-        throw new ShapeError(
-          `lengths: \`lengths\` array must be sorted in decreasing order when \`enforce_sorted\` is True. You can pass \`enforce_sorted=False\` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability. (got ${lengths.join(', ')})`,
-        );
+  if (enforceSorted && lengths.some((n, i) => i > 0 && n > lengths[i - 1]!)) {
+    problems.push(problem('lengths-unsorted', `lengths: ${PACK_UNSORTED} (got ${lengths.join(', ')})`, PACK_UNSORTED));
+  }
+  return problems;
+}
+
+/**
+ * PyTorch's forward-time shape checks on shapes alone, every problem listed (one per tensor, two
+ * for lengths that are both out of range and unsorted). The engine raises the first; the doctor
+ * explains them all. An LSTM given only one of (h_0, c_0) is not checked further.
+ */
+export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, input: ShapeInput): ShapeCheck {
+  const { x, h0, c0 } = input;
+  const problems: ShapeProblem[] = [];
+  if (x.length !== 2 && x.length !== 3) {
+    // PyTorch 2's wording: RNN says "tensor instead", LSTM and GRU just "instead".
+    const pytorch = `${kind.name}: Expected input to be 2D or 3D, got ${x.length}D ${kind.name === 'RNN' ? 'tensor instead' : 'instead'}`;
+    return { problems: [{ code: 'x-rank', tensor: 'x', message: `x: ${pytorch}`, pytorch, expected: null, got: x }], geometry: null };
+  }
+  const batched = x.length === 3;
+  const seqLen = batched && config.batchFirst ? x[1]! : x[0]!;
+  const batch = !batched ? 1 : config.batchFirst ? x[0]! : x[1]!;
+  const geometry: InputGeometry = { seqLen, batch, batched };
+  const wantRank = batched ? 3 : 2;
+  const dims = batched ? 'batched 3-D' : 'unbatched 2-D';
+  // Which states go on to the size checks: given, of the right rank, and (LSTM) in a complete pair.
+  let checkH = !!h0;
+  let checkC = !!c0 && kind.hasCellState;
+  if (c0 && !kind.hasCellState) {
+    problems.push({
+      code: 'cell-state-unexpected',
+      tensor: 'c_0',
+      message: `c_0: expected no cell state for ${kind.name} (only LSTM has c), got a tensor ${formatList(c0)}`,
+      pytorch: "'tuple' object has no attribute 'dim'",
+      expected: null,
+      got: c0,
+    });
+  }
+  if (kind.hasCellState && (h0 || c0)) {
+    if (!h0 || !c0) {
+      const [missing, lone] = h0 ? (['c_0', h0] as const) : (['h_0', c0!] as const);
+      problems.push({
+        code: 'state-pair',
+        tensor: missing,
+        message: `${missing}: expected both h_0 and c_0 for LSTM (PyTorch takes the pair (h_0, c_0)), got only ${missing === 'c_0' ? 'h_0' : 'c_0'}`,
+        pytorch: h0 ? lonePairMessage(lone, batched) : null,
+        expected: null,
+        got: [],
+      });
+      checkH = checkC = false;
+    } else if (h0.length !== wantRank || c0.length !== wantRank) {
+      // PyTorch names the pair (hx, cx) in one message; the engine's error is labelled h_0 either way.
+      const pytorch = `For ${dims} input, hx and cx should also be ${wantRank}-D but got (${h0.length}-D, ${c0.length}-D) tensors`;
+      for (const [name, shape] of [['h_0', h0], ['c_0', c0]] as const) {
+        if (shape.length !== wantRank) problems.push({ code: 'state-rank', tensor: name, message: `h_0: ${pytorch}`, pytorch, expected: null, got: shape });
       }
+      checkH = h0.length === wantRank;
+      checkC = c0.length === wantRank;
     }
+  } else if (h0 && h0.length !== wantRank) {
+    const pytorch = `For ${dims} input, hx should also be ${wantRank}-D but got ${h0.length}-D tensor`;
+    problems.push({ code: 'state-rank', tensor: 'h_0', message: `h_0: ${pytorch}`, pytorch, expected: null, got: h0 });
+    checkH = false;
   }
-  return Int32Array.from(lengths);
+  const inputSize = x[x.length - 1]!;
+  if (inputSize !== config.inputSize) {
+    let hint = '';
+    if (batched && x[config.batchFirst ? 1 : 0] === config.inputSize) hint = '; is the input transposed?';
+    const pytorch = `input.size(-1) must be equal to input_size. Expected ${config.inputSize}, got ${inputSize}`;
+    problems.push({ code: 'input-size', tensor: 'x', message: `x: ${pytorch}${hint}`, pytorch, expected: [...x.slice(0, -1), config.inputSize], got: x });
+  }
+  const layers = config.numLayers * numDirections(config);
+  const lstm = kind.hasCellState;
+  const hProblem = checkH && stateProblem('h_0', h0!, [layers, batch, realHiddenSize(config)], batched, lstm ? 'Expected hidden[0] size' : 'Expected hidden size', config);
+  if (hProblem) problems.push(hProblem);
+  const cProblem = checkC && stateProblem('c_0', c0!, [layers, batch, config.hiddenSize], batched, 'Expected hidden[1] size', config);
+  if (cProblem) problems.push(cProblem);
+  const { lengths } = input;
+  if (lengths && !batched) {
+    // pack_padded_sequence reads a 2-D x's dimension 1 (0 with batch_first) as the batch.
+    const packBatch = config.batchFirst ? x[0]! : x[1]!;
+    problems.push({
+      code: 'lengths-unbatched',
+      tensor: 'lengths',
+      message: `lengths: expected a batched 3-D input to go with lengths, got an unbatched 2-D input`,
+      pytorch: lengths.length !== packBatch ? packCount(lengths.length, packBatch) : null,
+      expected: null,
+      got: lengths,
+    });
+  } else if (lengths) {
+    problems.push(...lengthsProblems(lengths, seqLen, batch, input.enforceSorted ?? false));
+  }
+  return { problems, geometry };
 }
 
 export function prepareInput(kind: CellKind, config: RecurrentConfig, x: Tensor, state: ForwardState = {}): PreparedInput {
-  if (x.rank !== 2 && x.rank !== 3) {
-    // PyTorch 2's wording: RNN says "tensor instead", LSTM and GRU just "instead".
-    const tail = kind.name === 'RNN' ? 'tensor instead' : 'instead';
-    throw new ShapeError(`x: ${kind.name}: Expected input to be 2D or 3D, got ${x.rank}D ${tail}`);
-  }
-  const batched = x.rank === 3;
   const { h0, c0 } = state;
-  if (c0 && !kind.hasCellState) throw new ShapeError(`c_0: expected no cell state for ${kind.name} (only LSTM has c), got a tensor ${formatList(c0.shape)}`);
-  const wantRank = batched ? 3 : 2;
-  const dims = batched ? 'batched 3-D' : 'unbatched 2-D';
-  if (kind.hasCellState && (h0 || c0)) {
-    if (!h0 || !c0) throw new ShapeError(`${h0 ? 'c_0' : 'h_0'}: expected both h_0 and c_0 for LSTM (PyTorch takes the pair (h_0, c_0)), got only ${h0 ? 'h_0' : 'c_0'}`);
-    if (h0.rank !== wantRank || c0.rank !== wantRank) {
-      throw new ShapeError(`h_0: For ${dims} input, hx and cx should also be ${wantRank}-D but got (${h0.rank}-D, ${c0.rank}-D) tensors`);
-    }
-  } else if (h0 && h0.rank !== wantRank) {
-    throw new ShapeError(`h_0: For ${dims} input, hx should also be ${wantRank}-D but got ${h0.rank}-D tensor`);
-  }
-  const inputSize = x.shape[x.rank - 1]!;
-  if (inputSize !== config.inputSize) {
-    let hint = '';
-    if (batched && x.shape[config.batchFirst ? 1 : 0] === config.inputSize) hint = '; is the input transposed?';
-    throw new ShapeError(`x: input.size(-1) must be equal to input_size. Expected ${config.inputSize}, got ${inputSize}${hint}`);
-  }
-  let seqLen: number;
-  let batch: number;
-  let data: Float32Array;
-  if (!batched) {
-    seqLen = x.shape[0]!;
-    batch = 1;
-    data = x.data;
-  } else if (config.batchFirst) {
-    batch = x.shape[0]!;
-    seqLen = x.shape[1]!;
-    data = transpose01(x.data, batch, seqLen, inputSize);
-  } else {
-    seqLen = x.shape[0]!;
-    batch = x.shape[1]!;
-    data = x.data;
-  }
+  const { problems, geometry } = checkForwardShapes(kind, config, {
+    x: x.shape,
+    h0: h0?.shape,
+    c0: c0?.shape,
+    lengths: state.lengths,
+    enforceSorted: state.enforceSorted,
+  });
+  if (problems.length || !geometry) throw new ShapeError(problems[0]!.message);
+  const { seqLen, batch, batched } = geometry;
+  const data = batched && config.batchFirst ? transpose01(x.data, batch, seqLen, config.inputSize) : x.data;
   const layers = config.numLayers * numDirections(config);
-  const hExpected = [layers, batch, realHiddenSize(config)];
-  const lstm = kind.hasCellState;
-  const h = checkState('h_0', h0, hExpected, batched, lstm ? 'Expected hidden[0] size' : 'Expected hidden size', config);
-  const c = lstm ? checkState('c_0', c0, [layers, batch, config.hiddenSize], batched, 'Expected hidden[1] size', config) : null;
-  let lengths: Int32Array | null = null;
-  if (state.lengths) {
-    if (!batched) throw new ShapeError(`lengths: expected a batched 3-D input to go with lengths, got an unbatched 2-D input`);
-    lengths = checkLengths(state.lengths, seqLen, batch, state.enforceSorted ?? false);
-  }
-  return { x: data, seqLen, batch, batched, h0: h, c0: c, lengths };
+  const zeros = (n: number): Float32Array => new Float32Array(layers * batch * n);
+  return {
+    x: data,
+    seqLen,
+    batch,
+    batched,
+    h0: h0 ? h0.data : zeros(realHiddenSize(config)),
+    c0: kind.hasCellState ? (c0 ? c0.data : zeros(config.hiddenSize)) : null,
+    lengths: state.lengths ? Int32Array.from(state.lengths) : null,
+  };
 }
 
 /** (a, b, rest) -> (b, a, rest): batch-first and time-major are this one transpose apart. */

@@ -55,8 +55,11 @@ export class Pipeline {
   /** Module names in the order they run. */
   readonly order: string[];
 
-  /** Each module is seeded `seed + its index`, so separate modules get separate weights. */
-  constructor(spec: PipelineSpec, options: { seed?: number } = {}) {
+  /**
+   * Each module is seeded `seed + its index`, so separate modules get separate weights.
+   * `checkFit: false` skips the check that modules chain (the doctor reports misfits itself).
+   */
+  constructor(spec: PipelineSpec, options: { seed?: number; checkFit?: boolean } = {}) {
     const seed = options.seed ?? 0;
     const names = new Set<string>();
     spec.modules.forEach((m, i) => {
@@ -80,7 +83,7 @@ export class Pipeline {
       return { name: m.name, spec: m, module, reads, readsModule: names.has(reads), h0From: m.h_0_from ?? null };
     });
     this.order = this.sortByDependencies();
-    this.checkFit();
+    if (options.checkFit !== false) this.checkFit();
   }
 
   stage(name: string): PipelineStage {

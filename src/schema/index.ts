@@ -1,5 +1,6 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { doctorReportSchema } from './doctor.js';
 import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
 import type { DocumentName } from './names.js';
@@ -13,6 +14,7 @@ export const documents: Record<DocumentName, ZodType> = {
   compare: compareReportSchema,
   pipeline: pipelineReportSchema,
   inspect: inspectReportSchema,
+  doctor: doctorReportSchema,
 };
 
 export * from './run.js';
@@ -20,3 +22,4 @@ export * from './compare.js';
 export * from './pipeline.js';
 export * from './inspect.js';
 export * from './names.js';
+export * from './doctor.js';

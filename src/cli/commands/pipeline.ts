@@ -23,7 +23,7 @@ import { outputTensors } from './run.js';
 import { checkFinite, readInput } from '../setup.js';
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
-async function readSpec(file: string): Promise<PipelineSpec> {
+export async function readSpec(file: string): Promise<PipelineSpec> {
   const label = file === '-' ? 'standard input' : file;
   const [{ pipelineSpecSchema }, { parseWith }] = await Promise.all([import('../../schema/pipeline.js'), import('../../schema/zod-error.js')]);
   return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);

@@ -1,0 +1,195 @@
+/**
+ * `rnn-inspect doctor`: diagnose shapes without any data. The module comes from the flags, a
+ * checkpoint (--weights) or a composed model (--spec); the shapes are the user's (--x-shape,
+ * --h0-shape, --c0-shape, --lengths). Exit 0 when they fit, 1 when they do not (the report is
+ * printed first), 2 for unusable arguments.
+ *
+ * Sizes the user did not give are taken from the shapes (input_size from x's last dimension,
+ * hidden_size and num_layers from h_0 / c_0), so only what was said, or read from a file, is checked.
+ */
+import { Option, type Command } from 'commander';
+import { CheckFailedError, UsageError } from '../../errors.js';
+import { diagnoseModule } from '../../diagnose/doctor.js';
+import { diagnosePipeline } from '../../diagnose/pipeline.js';
+import { resolveConfig, type RecurrentConfig } from '../../modules/config.js';
+import type { CellKind } from '../../modules/kinds/index.js';
+import { Pipeline } from '../../modules/pipeline.js';
+import type { DoctorReport } from '../../schema/doctor.js';
+import type { Shape } from '../../tensor/tensor.js';
+import type { CliContext } from '../context.js';
+import { addModuleOptions, DEFAULT_MAX_MEMORY } from '../model-options.js';
+import { byteSize, collect, intList, namedShape, oneOf } from '../parse.js';
+import { renderDoctorTable } from '../render/doctor-table.js';
+import { chooseModule, type ModuleFlags } from '../setup.js';
+import { readSpec } from './pipeline.js';
+
+type NamedShape = { name: string | null; shape: number[] };
+
+const MODULE_FLAGS: Record<string, string> = {
+  type: '--type',
+  inputSize: '--input-size',
+  hiddenSize: '--hidden-size',
+  layers: '--layers',
+  nonlinearity: '--nonlinearity',
+  bias: '--no-bias',
+  batchFirst: '--batch-first',
+  bidirectional: '--bidirectional',
+  projSize: '--proj-size',
+  weights: '--weights',
+  module: '--module',
+};
+
+/** At most one unnamed shape for a single module (`x` may be named). */
+function single(list: NamedShape[] | undefined, flag: string, allowed: string | null): Shape | undefined {
+  if (!list?.length) return undefined;
+  if (list.length > 1) throw new UsageError(`${flag}: expected one shape, got ${list.length}`);
+  const { name, shape } = list[0]!;
+  if (name !== null && name !== allowed) throw new UsageError(`${flag}: expected a plain shape such as 4,35,128 (NAME=SHAPE is for --spec), got "${name}=..."`);
+  return shape;
+}
+
+/** The state's slices dimension: 0, unless the state looks batch-first (x's batch at 0, not at 1). */
+function layerSlices(state: Shape, x: Shape, batchFirst: boolean): number {
+  if (state.length === 3 && x.length === 3) {
+    const batch = x[batchFirst ? 0 : 1]!;
+    if (state[0] === batch && state[1] !== batch) return state[1]!;
+  }
+  return state[0]!;
+}
+
+/** One module from the flags or --weights, with unstated sizes taken from the shapes. */
+function singleModule(cmd: Command, x: Shape, h0: Shape | undefined, c0: Shape | undefined, notes: string[]): { kind: CellKind; config: RecurrentConfig } {
+  const o = cmd.opts();
+  const explicit = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  const flags: ModuleFlags = {
+    type: o['type'],
+    inputSize: o['inputSize'],
+    hiddenSize: o['hiddenSize'],
+    layers: o['layers'],
+    bias: o['bias'],
+    bidirectional: o['bidirectional'],
+    projSize: o['projSize'],
+    weights: o['weights'],
+    module: o['module'],
+    maxMemory: byteSize(DEFAULT_MAX_MEMORY),
+  };
+  if (!explicit('type') && !flags.weights && (c0 || explicit('projSize'))) {
+    flags.type = 'lstm';
+    notes.push(`type LSTM: ${c0 ? 'a c_0 was given' : '--proj-size was given'} (no --type given)`);
+  }
+  const chosen = chooseModule(flags, explicit);
+  notes.push(...chosen.notes);
+  let { inputSize, hiddenSize, numLayers } = chosen;
+  if (chosen.inferred) {
+    notes.push(`${chosen.kind.name}(${inputSize}, ${hiddenSize}, ...) read from ${flags.weights}${chosen.inferred.prefix ? ` (module ${chosen.inferred.prefix.replace(/\.$/, '')})` : ''}`);
+  } else if (x.length === 2 || x.length === 3) {
+    const stateRank = x.length;
+    const fits = (s: Shape | undefined): s is Shape => !!s && s.length === stateRank;
+    if (!explicit('inputSize')) {
+      inputSize = x[x.length - 1]!;
+      notes.push(`input_size=${inputSize}: x's last dimension (no --input-size given)`);
+    }
+    const hFrom = chosen.projSize ? (fits(c0) ? (['c_0', c0] as const) : null) : fits(h0) ? (['h_0', h0] as const) : fits(c0) ? (['c_0', c0] as const) : null;
+    if (!explicit('hiddenSize') && hFrom) {
+      hiddenSize = hFrom[1][hFrom[1].length - 1]!;
+      notes.push(`hidden_size=${hiddenSize}: ${hFrom[0]}'s last dimension (no --hidden-size given)`);
+    }
+    const state = fits(h0) ? (['h_0', h0] as const) : fits(c0) ? (['c_0', c0] as const) : null;
+    const D = chosen.bidirectional ? 2 : 1;
+    const slices = state ? layerSlices(state[1], x, !!o['batchFirst']) : 0;
+    if (!explicit('layers') && state && slices % D === 0) {
+      numLayers = slices / D;
+      notes.push(`num_layers=${numLayers}: ${state[0]}'s ${slices} slice${slices === 1 ? '' : 's'}${D === 2 ? ' over 2 directions' : ''} (no --layers given)`);
+    }
+  }
+  const config = resolveConfig(chosen.kind, {
+    inputSize,
+    hiddenSize,
+    numLayers,
+    nonlinearity: o['nonlinearity'],
+    bias: chosen.bias,
+    batchFirst: !!o['batchFirst'],
+    bidirectional: chosen.bidirectional,
+    projSize: chosen.projSize,
+  });
+  return { kind: chosen.kind, config };
+}
+
+async function specReport(cmd: Command, file: string, xs: NamedShape[], h0s: NamedShape[], c0s: NamedShape[]): Promise<Pick<DoctorReport, 'expected' | 'problems' | 'modules' | 'notes'>> {
+  const o = cmd.opts();
+  const given = Object.keys(MODULE_FLAGS).find((k) => cmd.getOptionValueSource(k) === 'cli');
+  if (given) throw new UsageError(`${MODULE_FLAGS[given]}: expected no module flags with --spec (the spec configures every module), got ${MODULE_FLAGS[given]}`);
+  if (o['lengths']) throw new UsageError('--lengths: expected no lengths with --spec (a pipeline runs padded batches whole), got --lengths');
+  const pipeline = new Pipeline(await readSpec(file), { checkFit: false });
+  const names = pipeline.stages.map((s) => s.name);
+  const inputs = new Map<string, Shape>();
+  for (const { name, shape } of xs) {
+    const input = name ?? 'x';
+    if (!pipeline.inputNames().includes(input)) throw new UsageError(`--x-shape: expected inputs named ${pipeline.inputNames().join(', ')}, got "${input}" which no module reads`);
+    if (inputs.has(input)) throw new UsageError(`--x-shape: expected one shape per input, got "${input}" twice`);
+    inputs.set(input, shape);
+  }
+  const missing = pipeline.inputNames().filter((n) => !inputs.has(n));
+  if (missing.length) throw new UsageError(`--x-shape: expected a shape for every input the modules read (${missing.map((n) => `--x-shape ${n === 'x' ? '' : `${n}=`}SHAPE`).join(', ')}), got none for ${missing.join(', ')}`);
+  const states = (list: NamedShape[], flag: string): Map<string, Shape> => {
+    const out = new Map<string, Shape>();
+    for (const { name, shape } of list) {
+      const module = name ?? (names.length === 1 ? names[0]! : null);
+      if (module === null) throw new UsageError(`${flag}: expected MODULE=SHAPE with a spec of several modules (${names.join(', ')}), got a plain shape`);
+      const stage = pipeline.stages.find((s) => s.name === module);
+      if (!stage) throw new UsageError(`${flag}: expected a module name (${names.join(', ')}), got "${module}"`);
+      if (stage.h0From) throw new UsageError(`${flag}: ${module}'s state is ${stage.h0From}'s h_n (h_0_from); expected no ${flag} for it`);
+      out.set(module, shape);
+    }
+    return out;
+  };
+  const { modules, notes } = diagnosePipeline(pipeline, { inputs, h0: states(h0s, '--h0-shape'), c0: states(c0s, '--c0-shape') });
+  return {
+    expected: Object.assign({}, ...modules.map((m) => m.expected)) as Record<string, number[]>,
+    problems: modules.flatMap((m) => m.problems),
+    modules: modules.map((m) => m.module),
+    notes,
+  };
+}
+
+export function registerDoctor(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('doctor')
+    .description("diagnose shapes without data: PyTorch's message, the expected shapes with every dimension named, the likely cause and the fix");
+  addModuleOptions(cmd)
+    .option('--x-shape <[name=]shape>', "x's shape, e.g. 4,35,128 (with --spec, NAME=SHAPE for another named input)", collect(namedShape))
+    .option('--h0-shape <[module=]shape>', "h_0's shape, e.g. 2,4,256 (with --spec of several modules, MODULE=SHAPE)", collect(namedShape))
+    .option('--c0-shape <[module=]shape>', "LSTM: c_0's shape (with --spec of several modules, MODULE=SHAPE)", collect(namedShape))
+    .option('--lengths <list>', 'valid steps of each batch element, e.g. 10,9,3 (as pack_padded_sequence)', intList)
+    .option('--enforce-sorted', 'with --lengths: lengths must be non-increasing, as pack_padded_sequence(enforce_sorted=True)')
+    .option('--spec <file>', 'a composed model (the pipeline spec): check every module against what feeds it')
+    .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .action(async () => {
+      const o = cmd.opts();
+      const xs = (o['xShape'] as NamedShape[] | undefined) ?? [];
+      const h0s = (o['h0Shape'] as NamedShape[] | undefined) ?? [];
+      const c0s = (o['c0Shape'] as NamedShape[] | undefined) ?? [];
+      if (!xs.length) throw new UsageError('doctor: expected --x-shape (the shape of your x, e.g. --x-shape 4,35,128), got none');
+      if (o['enforceSorted'] && !o['lengths']) throw new UsageError('--enforce-sorted: expected --lengths to go with it, got none');
+      let body: Pick<DoctorReport, 'expected' | 'problems' | 'modules' | 'notes'>;
+      if (o['spec']) {
+        body = await specReport(cmd, o['spec'] as string, xs, h0s, c0s);
+      } else {
+        const x = single(xs, '--x-shape', 'x')!;
+        const h0 = single(h0s, '--h0-shape', null);
+        const c0 = single(c0s, '--c0-shape', null);
+        const notes: string[] = [];
+        const { kind, config } = singleModule(cmd, x, h0, c0, notes);
+        const d = diagnoseModule(kind, config, { x, h0, c0, lengths: o['lengths'] as number[] | undefined, enforceSorted: !!o['enforceSorted'] });
+        body = { expected: d.expected, problems: d.problems, modules: [d.module], notes };
+      }
+      const report: DoctorReport = { command: 'doctor', version: ctx.version, ok: body.problems.length === 0, ...body };
+      const sink = ctx.openOutput(cmd);
+      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderDoctorTable(report, ctx.chalk(cmd)));
+      sink.commit();
+      if (!report.ok) {
+        const n = report.problems.length;
+        throw new CheckFailedError(`doctor: the shapes do not fit: ${n} problem${n === 1 ? '' : 's'} (${report.problems.map((p) => p.tensor).join(', ')})`);
+      }
+    });
+}
