@@ -1,5 +1,6 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { explainReportSchema } from './explain.js';
 import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
 import { runReportSchema, stepEventSchema, summaryEventSchema } from './run.js';
@@ -11,9 +12,11 @@ export const documents = {
   compare: compareReportSchema,
   pipeline: pipelineReportSchema,
   inspect: inspectReportSchema,
+  explain: explainReportSchema,
 };
 
 export * from './run.js';
 export * from './compare.js';
 export * from './pipeline.js';
 export * from './inspect.js';
+export * from './explain.js';
