@@ -103,20 +103,21 @@ function fusionArgs(r: ExplainReport, f: Fusion) {
   const { config: c } = r;
   const D = c.num_directions;
   const at = (name: string, x: { shape: number[]; norm: number }): TensorAt => ({ name, shape: formatShape(x.shape), norm: num(x.norm) });
-  const prev = f.prev_t === null ? `[${f.h_n_index}]` : `_${f.prev_t}`;
+  // A state at a step is h[t=8] (as the run's trace says x[t]); h_0 is only ever the initial state.
+  const stepName = (name: string, t: number): string => `${name}[t=${t}]`;
   return {
     layer: f.layer,
     role: r.layers[f.layer]!.role,
     direction: D === 2 ? f.direction : null,
     t: f.t,
-    input: at(f.input.from === 'x' ? `x_${f.t}` : `h_${f.t}`, f.input),
+    input: at(stepName(f.input.from === 'x' ? 'x' : 'h', f.t), f.input),
     fromLayer: f.input.from_layer,
     bothDirections: f.input.from === 'layer_below' && D === 2,
     prevT: f.prev_t,
-    hPrev: at(f.prev_t === null ? `h_0${prev}` : `h${prev}`, f.h_prev),
-    cPrev: f.c_prev ? at(f.prev_t === null ? `c_0${prev}` : `c${prev}`, f.c_prev) : null,
-    h: at(`h_${f.t}`, f.h),
-    c: f.c ? at(`c_${f.t}`, f.c) : null,
+    hPrev: at(f.prev_t === null ? `h_0[${f.h_n_index}]` : stepName('h', f.prev_t), f.h_prev),
+    cPrev: f.c_prev ? at(f.prev_t === null ? `c_0[${f.h_n_index}]` : stepName('c', f.prev_t), f.c_prev) : null,
+    h: at(stepName('h', f.t), f.h),
+    c: f.c ? at(stepName('c', f.t), f.c) : null,
     above: f.layer < c.num_layers - 1 ? f.layer + 1 : null,
   };
 }
