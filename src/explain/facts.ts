@@ -86,7 +86,7 @@ export function explainFacts(module: Recurrent, input: PreparedInput, result: Fo
     for (let d = 0; d < D; d++) {
       const idx = l * D + d;
       const tr = traces[idx]!;
-      // Where each batch row's previous state lives: the trace at the neighbouring step, or h_0 / c_0.
+      // The step a batch row's previous state comes from: t-1 (forward) or t+1 (reverse), or null for h_0 / c_0.
       const prevStep = (b: number): number | null => {
         const s = d === 0 ? t - 1 : t + 1;
         return s >= 0 && s < T && active(b, s) ? s : null;
