@@ -132,7 +132,7 @@ export function explainFacts(module: Recurrent, input: PreparedInput, result: Fo
         c_prev: cPrevRows ? { shape: batchShape(H), norm: rowsNorm(cPrevRows, B, H, (b) => atStep(b, H)) } : null,
         h: { shape: batchShape(Hr), norm: rowsNorm(tr.h.data, B, Hr, here(Hr)) },
         c: tr.c ? { shape: batchShape(H), norm: rowsNorm(tr.c.data, B, H, here(H)) } : null,
-        gates: kind.gateCount > 1 && !dropoutActed ? gateMeans(module, params, l, d, inRows, hPrevRows, B, (b) => active(b, t)) : null,
+        gates: kind.gateCount > 1 && !dropoutActed && validAt(t) > 0 ? gateMeans(module, params, l, d, inRows, hPrevRows, B, (b) => active(b, t)) : null,
         valid: validAt(t),
       });
       timeFlow.push({

@@ -45,7 +45,7 @@ export const fusionSchema = z
     gates: z
       .array(z.object({ name: z.string(), mean: z.number() }).strict())
       .nullable()
-      .describe('mean of each gate over the active batch elements and hidden units; null for RNN or when dropout acted'),
+      .describe('mean of each gate over the active batch elements and hidden units; null for RNN, when dropout acted, or when no sequence has input at this step'),
     valid: z.number().int().nonnegative().describe('batch elements with input at this step'),
   })
   .strict();

@@ -57,6 +57,7 @@ const CONFIGS = [
   ['GRU focused on a layer, mid step', () => factsOf(new GRU({ inputSize: 4, hiddenSize: 3, numLayers: 3 }).eval(), { step: 2, layer: -2 })],
   ['GRU in training mode with dropout', () => factsOf(new GRU({ inputSize: 4, hiddenSize: 3, numLayers: 2, dropout: 0.5 }).train())],
   ['unbatched LSTM', () => factsOf(new LSTM({ inputSize: 4, hiddenSize: 3, numLayers: 2 }).eval(), { batched: false })],
+  ['no sequence left at the chosen step', () => factsOf(new LSTM({ inputSize: 3, hiddenSize: 2, numLayers: 2 }).eval(), { B: 2, lengths: [3, 2] })],
   ['a long sequence: the time row is a window', () => factsOf(new RNN({ inputSize: 2, hiddenSize: 2 }).eval(), { T: 30, B: 1, step: 20 })],
 ];
 
@@ -148,6 +149,13 @@ describe('gates', () => {
       }
     });
   }
+
+  test('no gates where no sequence has input; the norms there are 0', () => {
+    const { facts } = factsOf(new GRU({ inputSize: 3, hiddenSize: 2 }).eval(), { B: 2, lengths: [3, 2] });
+    assert.equal(facts.fusions[0].valid, 0);
+    assert.equal(facts.fusions[0].gates, null);
+    assert.equal(facts.fusions[0].h.norm, 0);
+  });
 
   test('RNN has no gates to report; dropout in training leaves them out', () => {
     assert.equal(factsOf(new RNN({ inputSize: 3, hiddenSize: 2 }).eval()).facts.fusions[0].gates, null);

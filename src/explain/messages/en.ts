@@ -76,7 +76,10 @@ export const en: Messages = {
   fusion,
   gates: (a) => `Its gates, averaged over the batch and units: ${a.means.map((g) => `${gateNames[g.name] ?? g.name} ${g.name} ${g.mean}`).join(', ')}.`,
   normNote: () => 'Norms are L2 norms over the whole slice: every batch element and feature.',
-  validNote: (a) => `At t=${a.t} only ${a.valid} of ${a.batch} sequences still have input (--lengths); the norms count those, and the others' notebooks stay as they were.`,
+  validNote: (a) =>
+    a.valid === 0
+      ? `At t=${a.t} none of the ${a.batch} sequences has input any more (--lengths): every notebook stays as it was, and the norms are 0.`
+      : `At t=${a.t} only ${a.valid} of ${a.batch} sequences still have input (--lengths); the norms count those, and the others' notebooks stay as they were.`,
   dropoutNote: (a) =>
     `Training mode with dropout ${a.p}: each layer above read a randomly masked copy of the h_t below; the input norms are before the mask, and the gates are left out.`,
   timeFlow: (a) =>

@@ -80,7 +80,10 @@ export const zh: Messages = {
   fusion,
   gates: (a) => `各门在批次和隐藏单元上的平均值：${a.means.map((g) => `${gateNames[g.name] ?? ''} ${g.name} ${g.mean}`).join('，')}。`,
   normNote: () => '范数指整个切片（所有批次元素和特征）的 L2 范数。',
-  validNote: (a) => `在 t=${a.t}，${a.batch} 篇文章中只有 ${a.valid} 篇还有输入（--lengths）；范数只统计这些文章，其余文章的笔记保持不变。`,
+  validNote: (a) =>
+    a.valid === 0
+      ? `在 t=${a.t}，${a.batch} 篇文章都已没有输入（--lengths）：每本笔记都保持不变，范数为 0。`
+      : `在 t=${a.t}，${a.batch} 篇文章中只有 ${a.valid} 篇还有输入（--lengths）；范数只统计这些文章，其余文章的笔记保持不变。`,
   dropoutNote: (a) => `训练模式下 dropout 为 ${a.p}：上一层读到的是下一层 h_t 经随机屏蔽后的副本；上面的输入范数是屏蔽前的值，因此不列出门的平均值。`,
   timeFlow: (a) =>
     '横向（时间，→）：每位编辑把笔记从一个时间步带到下一个时间步，每次都用同一套权重把 h_{t-1} 改写成 h_t。' +
