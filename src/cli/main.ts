@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { RnnInspectError } from '../errors.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerRun } from './commands/run.js';
@@ -33,6 +34,9 @@ Examples:
 
   Stream per-step events into jq
     $ rnn-inspect --layers 2 --format ndjson | jq -c 'select(.event == "step") | [.layer, .t, .norm]'
+
+  Tell the seed's story with this run's own shapes and numbers (--lang zh: in Chinese)
+    $ rnn-inspect explain --layers 3 --hidden 20 --batch-first --lang zh
 
   Explain a shape error: h_0 given batch-first
     $ rnn-inspect --layers 2 --batch-first --h0 h0_batch_first.json
@@ -81,11 +85,12 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerRun(program, ctx);
+  registerExplain(program, ctx);
   registerCompare(program, ctx);
+  registerDoctor(program, ctx);
   registerPipeline(program, ctx);
   registerInspect(program, ctx);
   registerSchema(program, ctx);
-  registerDoctor(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
 
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

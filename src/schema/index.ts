@@ -1,6 +1,7 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
 import { doctorReportSchema } from './doctor.js';
+import { explainReportSchema } from './explain.js';
 import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
 import type { DocumentName } from './names.js';
@@ -15,6 +16,7 @@ export const documents: Record<DocumentName, ZodType> = {
   pipeline: pipelineReportSchema,
   inspect: inspectReportSchema,
   doctor: doctorReportSchema,
+  explain: explainReportSchema,
 };
 
 export * from './run.js';
@@ -23,3 +25,4 @@ export * from './pipeline.js';
 export * from './inspect.js';
 export * from './names.js';
 export * from './doctor.js';
+export * from './explain.js';

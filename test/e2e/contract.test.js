@@ -77,7 +77,7 @@ test('compare in training mode with dropout: the same masks, so automatic = manu
 
 test('schema prints JSON Schema for every document', () => {
   const all = runJson(['schema']);
-  assert.deepEqual(Object.keys(all.$defs), ['run', 'ndjson-step', 'ndjson-summary', 'compare', 'pipeline', 'inspect', 'doctor']);
+  assert.deepEqual(Object.keys(all.$defs), ['run', 'ndjson-step', 'ndjson-summary', 'compare', 'pipeline', 'inspect', 'doctor', 'explain']);
   const run = runJson(['schema', 'run']);
   assert.equal(run.type, 'object');
   assert.ok(run.required.includes('shapes') && run.required.includes('parameter_count'));

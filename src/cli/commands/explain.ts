@@ -1,0 +1,50 @@
+/**
+ * `rnn-inspect explain`: run the configuration and tell what happened in it, layer by layer and step
+ * by step, in the seed's editorial-office story, with the run's own shapes and numbers.
+ * --step T picks the time step (default the last; -1 counts from the end, as in Python),
+ * --layer L one layer, --lang the language, --format json the facts the text is made from.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { explainFacts, resolveFocus } from '../../explain/facts.js';
+import { catalogues, languages, type Lang } from '../../explain/messages/index.js';
+import { narrate } from '../../explain/narrate.js';
+import type { CliContext } from '../context.js';
+import { addModelOptions, modelFlags } from '../model-options.js';
+import { oneOf } from '../parse.js';
+import { setupRun } from '../setup.js';
+
+/** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
+function integer(value: string): number {
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return Number(value);
+}
+
+export function registerExplain(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('explain')
+    .description("run the configuration and narrate it: each layer's role, what it fused at one step, the flow, and what out and h_n hold");
+  addModelOptions(cmd)
+    .option('--step <t>', 'the time step to follow, 0..seq_len-1; negative counts from the end (-1 = the last, the default)', integer)
+    .option('--layer <l>', 'follow one layer, 0..num_layers-1 (negative counts from the top); default all', integer)
+    .addOption(new Option('--lang <lang>', languages.join('|')).argParser(oneOf(languages)).default('en'))
+    .addOption(new Option('--format <format>', 'text|json (json: the facts the text is made from)').argParser(oneOf(['text', 'json'] as const)).default('text'))
+    .action(() => {
+      const o = cmd.opts();
+      const { flags, explicit } = modelFlags(cmd);
+      const setup = setupRun(flags, explicit);
+      const { module, x, forward, geometry } = setup;
+      const input = module.prepare(x, forward);
+      const options = { version: ctx.version, ...(o['step'] === undefined ? {} : { step: o['step'] as number }), ...(o['layer'] === undefined ? {} : { layer: o['layer'] as number }) };
+      // Validate --step and --layer before the run: the sizes are known from the prepared input.
+      resolveFocus(input.seqLen, module.config.numLayers, options);
+      const result = module.forward(x, forward);
+      const facts = explainFacts(module, input, result, geometry, options);
+      const sink = ctx.openOutput(cmd);
+      if (o['format'] === 'json') sink.write(JSON.stringify(facts, null, 2) + '\n');
+      else {
+        const c = ctx.chalk(cmd);
+        sink.write(narrate(facts, catalogues[o['lang'] as Lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
+      }
+      sink.commit();
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * The message catalogue `explain` speaks through: every sentence it prints is one of these
+ * templates. Each language is one object of this type, so a language that lacks a message does
+ * not compile. Numbers and shapes arrive already formatted (narrate.ts does that), so every
+ * language states the same values.
+ */
+import type { KindName } from '../../modules/kinds/index.js';
+
+export type Role = 'only' | 'bottom' | 'middle' | 'top';
+export type Dir = 'forward' | 'reverse';
+
+/** A tensor at the chosen step, formatted: `shape` like (3, 20), `norm` like 2.8500. */
+export interface TensorAt {
+  name: string;
+  shape: string;
+  norm: string;
+}
+
+export interface FusionArgs {
+  layer: number;
+  role: Role;
+  /** Null for a unidirectional module. */
+  direction: Dir | null;
+  t: number;
+  /** x_t, or the layer below's h_t. */
+  input: TensorAt;
+  /** Null when the layer reads x. */
+  fromLayer: number | null;
+  /** The layer below's h_t holds both directions side by side. */
+  bothDirections: boolean;
+  /** Null at a layer's first step, where its previous state is h_0. */
+  prevT: number | null;
+  hPrev: TensorAt;
+  cPrev: TensorAt | null;
+  h: TensorAt;
+  c: TensorAt | null;
+  /** The layer above, or null for the top layer (whose h_t is out). */
+  above: number | null;
+}
+
+export interface Messages {
+  heading: {
+    office: string;
+    step(t: number, seqLen: number, requested: number): string;
+    flow: string;
+    outputs: string;
+  };
+  intro(a: { module: string; levels: number; batch: number; seqLen: number; batched: boolean }): string;
+  notebook(a: { features: number }): string;
+  rnnRule(a: { nonlinearity: string }): string;
+  lstmNotebooks(): string;
+  projection(a: { proj: number; hidden: number }): string;
+  gruGates(): string;
+  bidirectional(a: { last: number; features: number; stacked: boolean }): string;
+  role(a: { layer: number; role: Role; inputShape: string }): string;
+  xShape(a: { shape: string; dims: string }): string;
+  initialState(a: { name: 'h_0' | 'c_0'; shape: string; dims: string; given: boolean; batchFirst: boolean }): string;
+  focus(a: { layer: number }): string;
+  fusion(a: FusionArgs): string;
+  gates(a: { kind: KindName; means: { name: string; mean: string }[] }): string;
+  normNote(): string;
+  validNote(a: { t: number; valid: number; batch: number }): string;
+  dropoutNote(a: { p: number }): string;
+  timeFlow(a: { from: number; to: number; t: number; bidirectional: boolean; last: number }): string;
+  timeRow(a: { layer: number; direction: Dir | null; norms: string }): string;
+  depthFlow(a: { top: number }): string;
+  out(a: { shape: string; dims: string; top: number; seqLen: number; half: number | null; ragged: boolean }): string;
+  hN(a: { shape: string; dims: string; last: number; bidirectional: boolean; ragged: boolean }): string;
+  cN(a: { shape: string; dims: string; hidden: number; proj: number }): string;
+  lengths(a: { lengths: string; steps: string }): string;
+  check(a: { kind: 'forward_top' | 'reverse_top'; expression: string; diff: string; equal: boolean; bidirectional: boolean }): string;
+  pitfall(a: { expression: string; diff: string; differing: string; seqLen: number }): string;
+}
