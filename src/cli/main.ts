@@ -4,14 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { RnnInspectError } from '../errors.js';
-import { registerCompare } from './commands/compare.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerExplain } from './commands/explain.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerPipeline } from './commands/pipeline.js';
-import { registerRun } from './commands/run.js';
-import { registerSchema } from './commands/schema.js';
+import { RnnInspectError, UsageError } from '../errors.js';
+import { commands, DEFAULT_COMMAND } from './commands/index.js';
 import type { CliContext } from './context.js';
 import { fileSink, stdoutSink, type Sink } from './output.js';
 import { makeChalk } from './render/style.js';
@@ -84,25 +78,58 @@ export async function main(argv: string[]): Promise<void> {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  registerRun(program, ctx);
-  registerExplain(program, ctx);
-  registerCompare(program, ctx);
-  registerDoctor(program, ctx);
-  registerPipeline(program, ctx);
-  registerInspect(program, ctx);
-  registerSchema(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
 
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
 
   try {
+    for (const c of commands) if (needed(c.name, argv)) (await c.load())(program, ctx);
+    for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
     await program.parseAsync(argv);
   } catch (err) {
     (sink as Sink | null)?.abort();
     process.exitCode = report(err, debug);
   }
+}
+
+const GLOBAL_WITH_VALUE = new Set(['-o', '--output']);
+
+/**
+ * The command argv names: its first word after the global options. A word that is neither a
+ * command nor an option is a mistyped command (run, the default, takes no words), not run's.
+ */
+function commandWord(argv: string[]): string | null {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-') || a === '-') return a;
+    else if (!/^(--output=|-o.|--no-color$|--debug$)/.test(a)) return null;
+  }
+  return null;
+}
+
+/** Whether a command must be registered for this argv: all of them for help, else the one named. */
+function needed(name: string, argv: string[]): boolean {
+  const word = commandWord(argv);
+  if (word === 'help' || argv.includes('--help') || argv.includes('-h')) return true;
+  if (word !== null && !commands.some((c) => c.name === word)) {
+    const names = commands.map((c) => c.name);
+    const near = names.find((n) => editDistance(n, word) <= Math.max(1, Math.floor(n.length / 3)));
+    throw new UsageError(`expected a command (${names.join(', ')}) or options, got '${word}'${near ? ` (did you mean ${near}?)` : ''}`);
+  }
+  return name === (word ?? DEFAULT_COMMAND);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function report(err: unknown, debug: boolean): number {

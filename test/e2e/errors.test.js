@@ -19,6 +19,8 @@ const file = (name, text) => {
 const cases = [
   ['unknown option', ['--bogus'], /unknown option '--bogus'/],
   ['unknown option with a suggestion', ['--layer', '2'], /unknown option '--layer'.*Did you mean --layers\?/],
+  ['a mistyped command', ['explian', '--layers', '2'], /expected a command \(run, explain, compare, doctor, pipeline, inspect, schema\) or options, got 'explian' \(did you mean explain\?\)/],
+  ['an unknown word', ['hello'], /expected a command \(run, .*\) or options, got 'hello'$/],
   ['size zero', ['--layers', '0'], /--layers <n>.*expected a positive integer, got "0"/],
   ['size not a number', ['--hidden', 'abc'], /--hidden-size <n>.*expected a positive integer, got "abc"/],
   ['size not an integer', ['--batch', '2.5'], /--batch <n>.*expected a positive integer, got "2.5"/],

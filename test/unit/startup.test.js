@@ -11,10 +11,10 @@ const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
 
 /** Every package a module reaches through static (not type-only, not dynamic) imports. */
-function staticPackages(entry) {
+function staticPackages(...entries) {
   const seen = new Set();
   const packages = new Set();
-  const stack = [resolve(dist, entry)];
+  const stack = entries.map((e) => resolve(dist, e));
   while (stack.length) {
     const file = stack.pop();
     if (seen.has(file)) continue;
@@ -27,8 +27,8 @@ function staticPackages(entry) {
   return { packages, files: seen.size };
 }
 
-test('the CLI entry loads neither mathjs nor zod before a command asks for them', () => {
-  const { packages, files } = staticPackages('cli/main.js');
+test('the run path (the CLI entry and the run command) loads neither mathjs nor zod', () => {
+  const { packages, files } = staticPackages('cli/main.js', 'cli/commands/run.js');
   assert.ok(files > 10, `walked ${files} files`);
   assert.ok(packages.has('commander'), 'the walk finds the packages main.js does import');
   assert.ok(!packages.has('mathjs'), 'mathjs is reached from cli/main.js');
@@ -39,4 +39,13 @@ test("the library's entry does not load mathjs (the reference is the rnn-inspect
   const { packages } = staticPackages('index.js');
   assert.ok(!packages.has('mathjs'));
   assert.ok(staticPackages('reference/mathjs-forward.js').packages.has('mathjs'));
+});
+
+test('the CLI entry loads no command module statically: each is loaded when named', () => {
+  const main = readFileSync(resolve(dist, 'cli/main.js'), 'utf8');
+  const staticSpecs = [...main.matchAll(STATIC_IMPORT)].map((m) => m[1]);
+  assert.ok(staticSpecs.includes('./commands/index.js'));
+  assert.deepEqual(staticSpecs.filter((s) => /commands\/(?!index)/.test(s)), []);
+  const index = readFileSync(resolve(dist, 'cli/commands/index.js'), 'utf8');
+  assert.deepEqual([...index.matchAll(STATIC_IMPORT)].map((m) => m[1]), [], 'commands/index.js imports its commands only dynamically');
 });
