@@ -140,5 +140,5 @@ export function runManual(
     cN = new Float32Array(L * D * B * H);
     c.forEach((t, i) => cN!.set(t!.data, i * B * H));
   }
-  return { out, hN, cN, layers };
+  return { out, hN, cN, layers, stats: null };
 }

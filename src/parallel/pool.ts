@@ -1,0 +1,181 @@
+/**
+ * Both cores: a worker_threads pool over SharedArrayBuffer for large forward passes, behind the
+ * synchronous forward API.
+ *
+ * The batch is split into one contiguous slice per thread; batch elements never interact (through
+ * any layer, direction, length or dropout mask), so each thread runs its slice through the whole
+ * stack with the serial engine and no per-step barrier is needed: one barrier per forward pass.
+ * The main thread runs slice 0 itself, then takes any slice no worker has started (a worker still
+ * booting, or one that failed to load), then blocks in Atomics.wait until the workers' slices are
+ * done. Workers are created on first use, kept for later calls, and unref'd: they never keep the
+ * process alive.
+ *
+ * Shapes: as src/parallel/slice.ts; results come back in the serial engine's time-major layouts.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { ProgressObserver } from '../modules/automatic.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/config.js';
+import type { PreparedInput } from '../modules/forward-input.js';
+import type { CellKind } from '../modules/kinds/index.js';
+import type { LayerTrace, RawResult } from '../modules/result.js';
+import { emptyStats, mergeStats, STAT_FIELDS } from '../modules/trace-stats.js';
+import { Tensor } from '../tensor/tensor.js';
+import { CONTROL_DONE, CONTROL_FAILED, CONTROL_SLICES, claimSlice, finishSlice, recordFailure, runSlice, type SliceJob } from './slice.js';
+
+/**
+ * Below this many multiply-add FLOPs per forward pass, one thread: the pool's fixed costs (copying
+ * the inputs and weights to shared memory, waking the workers, a worker's first start of ~40 ms)
+ * outweigh the second core. Measured with bench/crossover.js (RNN and LSTM, batch 8 to 64,
+ * hidden 32 to 256, each size timed with 1 and 2 threads in the same process, warm pool): two
+ * threads were faster from about 2e6 FLOPs (about 0.5 ms of work) on; 5e6 leaves a margin for
+ * the noise of a shared machine. A one-shot CLI run also pays the first start, which the main
+ * thread hides by taking the worker's slice itself if it is not started in time.
+ */
+export const PARALLEL_MIN_FLOPS = 5e6;
+
+/** Matrix-multiply FLOPs of a forward pass (2 per multiply-add), the measure the crossover uses. */
+export function forwardFlops(kind: CellKind, config: RecurrentConfig, seqLen: number, batch: number): number {
+  const D = numDirections(config);
+  const H = config.hiddenSize;
+  const Hr = realHiddenSize(config);
+  const G = kind.gateCount * H;
+  let flops = 0;
+  for (let l = 0; l < config.numLayers; l++) {
+    const inFeatures = l === 0 ? config.inputSize : D * Hr;
+    flops += D * 2 * seqLen * batch * (G * (inFeatures + Hr) + (config.projSize > 0 ? H * Hr : 0));
+  }
+  return flops;
+}
+
+/** The default thread count: the cores this process may use. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+/** How many threads a pass gets: at most `requested` and the batch, one below the crossover. */
+export function threadsFor(requested: number, flops: number, batch: number, minFlops = PARALLEL_MIN_FLOPS): number {
+  if (requested <= 1 || batch < 2 || flops < minFlops) return 1;
+  return Math.min(requested, batch);
+}
+
+const workers: Worker[] = [];
+
+function worker(i: number): Worker {
+  while (workers.length <= i) {
+    const w = new Worker(new URL('./worker.js', import.meta.url));
+    w.unref();
+    // A worker that fails is replaced on the next call; its slice is taken by the main thread.
+    w.on('error', () => {
+      const at = workers.indexOf(w);
+      if (at >= 0) workers.splice(at, 1);
+    });
+    workers.push(w);
+  }
+  return workers[i]!;
+}
+
+function shared32(size: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * Math.max(size, 1)), 0, size);
+}
+
+function sharedCopy(src: Float32Array): Float32Array {
+  const dst = shared32(src.length);
+  dst.set(src);
+  return dst;
+}
+
+/** Runs the forward pass on `threads` threads (>= 2); the same RawResult as runAutomatic. */
+export function runParallel(
+  kind: CellKind,
+  config: RecurrentConfig,
+  params: ReadonlyMap<string, Tensor>,
+  input: PreparedInput,
+  dropoutMasks: readonly (Float32Array | null)[],
+  threads: number,
+  keepTrace: boolean,
+  onProgress?: ProgressObserver,
+): RawResult {
+  const { seqLen: T, batch: B } = input;
+  const D = numDirections(config);
+  const H = config.hiddenSize;
+  const Hr = realHiddenSize(config);
+  const LD = config.numLayers * D;
+  const slices = Math.min(threads, B);
+
+  let size = 0;
+  const specs = [...params].map(([name, t]) => {
+    const spec = { name, shape: [...t.shape], offset: size };
+    size += t.size;
+    return spec;
+  });
+  const paramData = shared32(size);
+  for (const spec of specs) paramData.set(params.get(spec.name)!.data, spec.offset);
+  const bounds = new Int32Array(new SharedArrayBuffer(8 * slices));
+  for (let s = 0; s < slices; s++) {
+    bounds[2 * s] = Math.floor((s * B) / slices);
+    bounds[2 * s + 1] = Math.floor(((s + 1) * B) / slices);
+  }
+  const lengths = input.lengths ? new Int32Array(new SharedArrayBuffer(4 * B)) : null;
+  if (lengths && input.lengths) lengths.set(input.lengths);
+  const entryStats = LD * T * STAT_FIELDS;
+  const job: SliceJob = {
+    kind: kind.type,
+    config,
+    params: specs,
+    paramData,
+    seqLen: T,
+    batch: B,
+    x: sharedCopy(input.x),
+    h0: sharedCopy(input.h0),
+    c0: input.c0 ? sharedCopy(input.c0) : null,
+    lengths,
+    masks: dropoutMasks.map((m) => (m ? sharedCopy(m) : null)),
+    keepTrace,
+    out: shared32(T * B * D * Hr),
+    hN: shared32(LD * B * Hr),
+    cN: kind.hasCellState ? shared32(LD * B * H) : null,
+    traceH: keepTrace ? shared32(LD * T * B * Hr) : null,
+    traceC: keepTrace && kind.hasCellState ? shared32(LD * T * B * H) : null,
+    stats: keepTrace ? null : new Float64Array(new SharedArrayBuffer(8 * slices * entryStats)),
+    bounds,
+    control: new Int32Array(new SharedArrayBuffer(4 * (CONTROL_SLICES + slices))),
+    error: new Uint8Array(new SharedArrayBuffer(1024)),
+  };
+  for (let s = 1; s < slices; s++) worker(s - 1).postMessage({ job, slice: s });
+
+  for (let s = 0; s < slices; s++) {
+    if (!claimSlice(job, s)) continue;
+    try {
+      runSlice(job, s, s === 0 ? onProgress : undefined);
+    } catch (err) {
+      recordFailure(job, err);
+    } finally {
+      finishSlice(job);
+    }
+  }
+  for (;;) {
+    const done = Atomics.load(job.control, CONTROL_DONE);
+    if (done >= slices) break;
+    Atomics.wait(job.control, CONTROL_DONE, done, 1000);
+  }
+  if (Atomics.load(job.control, CONTROL_FAILED)) {
+    const end = job.error.indexOf(0);
+    throw new Error(`parallel forward: ${new TextDecoder().decode(job.error.slice(0, end < 0 ? job.error.length : end))}`);
+  }
+
+  const layers: LayerTrace[] = [];
+  if (job.traceH) {
+    for (let i = 0; i < LD; i++) {
+      const h = new Tensor(job.traceH.subarray(i * T * B * Hr, (i + 1) * T * B * Hr), [T, B, Hr]);
+      const c = job.traceC ? new Tensor(job.traceC.subarray(i * T * B * H, (i + 1) * T * B * H), [T, B, H]) : null;
+      layers.push({ layer: Math.floor(i / D), direction: i % D === 0 ? 'forward' : 'reverse', h, c });
+    }
+  }
+  let stats = null;
+  if (job.stats) {
+    stats = emptyStats(LD, T, Hr);
+    for (let s = 0; s < slices; s++) mergeStats(stats.data, job.stats.subarray(s * entryStats, (s + 1) * entryStats));
+  }
+  return { out: job.out, hN: job.hN.slice(), cN: job.cN ? job.cN.slice() : null, layers, stats };
+}
