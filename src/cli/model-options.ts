@@ -2,6 +2,7 @@
  * The options that describe a model and its data, shared by `run` and `compare`.
  */
 import { Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { kindNames } from '../modules/kinds/index.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
 import type { Explicit, ModelFlags } from './setup.js';
@@ -32,6 +33,11 @@ export function addModelOptions(cmd: Command): Command {
     .option('--module <prefix>', 'with several recurrent modules in --weights: the one to use')
     .option('--lengths <list>', 'valid steps of each batch element, e.g. 3,10,7 (as pack_padded_sequence)', intList)
     .option('--enforce-sorted', 'with --lengths: require non-increasing lengths, as pack_padded_sequence(enforce_sorted=True)')
+    .addOption(
+      new Option('--threads <n>', 'threads for the forward pass (runs too small to gain stay on one)')
+        .argParser(positiveInt)
+        .default(availableParallelism(), 'the number of cores'),
+    )
     .addOption(
       new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
         .argParser(byteSize)
@@ -65,6 +71,7 @@ export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explici
     lengths: o['lengths'],
     enforceSorted: o['enforceSorted'],
     maxMemory: o['maxMemory'],
+    threads: o['threads'],
   };
   const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
   return { flags, explicit };

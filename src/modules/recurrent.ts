@@ -37,7 +37,7 @@ export interface ForwardOptions extends ForwardState {
    * It needs the whole batch on one thread, so a pass with an observer runs on one thread.
    */
   onStep?: StepObserver;
-  /** Automatic path only: steps done of all (layers × directions × seqLen), from the main thread. */
+  /** Steps done of all (layers × directions × seqLen), from the main thread's share of the batch. */
   onProgress?: ProgressObserver;
   /**
    * Keep every layer's h (and c) at every step in result.trace.layers (default true). With false,
@@ -137,7 +137,7 @@ export class Recurrent {
   /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */
   forwardManual(x: Tensor, options: ForwardOptions = {}): ForwardResult {
     const input = this.prepare(x, options);
-    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options)));
+    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), options.onProgress));
   }
 
   /**
