@@ -64,12 +64,16 @@ export function runAutomatic(
   const traces: LayerTrace[] = [];
   const total = L * D * T;
   let done = 0;
+  // Two layer outputs in turn (a layer reads the one below's), and one for a dropped-out copy.
+  const outs = [new Float32Array(T * B * D * Hr), L > 1 ? new Float32Array(T * B * D * Hr) : null];
+  let dropped: Float32Array | null = null;
   let layerIn = input.x;
-  let out = new Float32Array(0);
+  let out = outs[0]!;
   let gi = new Float32Array(0);
 
   for (let l = 0; l < L; l++) {
-    out = new Float32Array(T * B * D * Hr);
+    out = outs[l % 2]!;
+    if (l > 1) out.fill(0);
     for (let d = 0; d < D; d++) {
       const w = layerWeights(params, l, d);
       if (gi.length !== T * B * G) gi = new Float32Array(T * B * G);
@@ -124,8 +128,10 @@ export function runAutomatic(
     }
     const mask = dropoutMasks[l];
     if (mask && l < L - 1) {
-      layerIn = out.slice();
-      applyMask(layerIn, mask);
+      dropped ??= new Float32Array(out.length);
+      dropped.set(out);
+      applyMask(dropped, mask);
+      layerIn = dropped;
     } else {
       layerIn = out;
     }
