@@ -1,10 +1,11 @@
 /**
  * The automatic path, as nn.RNN / nn.LSTM / nn.GRU run: layer by layer, each over the whole
- * sequence. The input projections of a layer are one matrix product for all steps; then each step
- * adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products use the register-blocked
+ * sequence. The input projections of a layer are matrix products over many steps at once (all of
+ * them for short sequences, chunks of GI_ROWS rows otherwise, which keeps gi small); then each
+ * step adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products use the register-blocked
  * kernel (src/kernels/gemm.ts); the time loop allocates nothing.
  *
- * Shape: layer input (seqLen * batch, inFeatures) | gi (seqLen * batch, gates * hidden) |
+ * Shape: layer input (seqLen * batch, inFeatures) | gi (chunk * batch, gates * hidden) |
  *        gh (batch, gates * hidden) | layer output (seqLen, batch, D * realHidden)
  * With lengths, a batch element's steps at t >= length are skipped: its h (and c) stay as they
  * were and its output is zero, so the reverse direction starts at the element's own last step.
@@ -20,6 +21,9 @@ import type { CellKind, StepArgs } from './kinds/index.js';
 import { layerWeights } from './parameters.js';
 import type { Direction, LayerTrace, RawResult } from './result.js';
 import { accumulateStep, emptyStats, statsAt, type TraceStats } from './trace-stats.js';
+
+/** Rows (steps × batch) of the input projection computed in one product. */
+const GI_ROWS = 512;
 
 /** Called after each step of each layer and direction, in the order the automatic path runs them. */
 export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null) => void;
@@ -63,6 +67,9 @@ export function runAutomatic(
   const stats: TraceStats | null = keepTrace ? null : emptyStats(L * D, T, Hr, options.statsData);
   const traces: LayerTrace[] = [];
   const total = L * D * T;
+  // Steps whose input projection is computed at once: rows enough for the kernel to run at full
+  // speed, few enough that gi stays small (W3's LSTM: 1 MB instead of 67 MB for the whole layer).
+  const chunk = Math.min(T, Math.max(1, Math.ceil(GI_ROWS / B)));
   let done = 0;
   // Two layer outputs in turn (a layer reads the one below's), and one for a dropped-out copy.
   const outs = [new Float32Array(T * B * D * Hr), L > 1 ? new Float32Array(T * B * D * Hr) : null];
@@ -76,8 +83,9 @@ export function runAutomatic(
     if (l > 1) out.fill(0);
     for (let d = 0; d < D; d++) {
       const w = layerWeights(params, l, d);
-      if (gi.length !== T * B * G) gi = new Float32Array(T * B * G);
-      gemm(layerIn, 0, T * B, w.inFeatures, w.weightIh, G, w.biasIh, gi, 0);
+      const inF = w.inFeatures;
+      if (gi.length !== chunk * B * G) gi = new Float32Array(chunk * B * G);
+      let chunkStart = 0;
       const idx = l * D + d;
       const direction: Direction = d === 0 ? 'forward' : 'reverse';
       const h = input.h0.slice(idx * B * Hr, (idx + 1) * B * Hr);
@@ -87,8 +95,14 @@ export function runAutomatic(
       const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, nonlinearity: config.nonlinearity };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
+        if (s % chunk === 0) {
+          // x_t W_ih^T + b_ih for the next `chunk` steps in time order, as one product.
+          const steps = Math.min(chunk, T - s);
+          chunkStart = d === 0 ? s : T - s - steps;
+          gemm(layerIn, chunkStart * B * inF, steps * B, inF, w.weightIh, G, w.biasIh, gi, 0);
+        }
         gemm(h, 0, B, Hr, w.weightHh, G, w.biasHh, gh, 0);
-        args.giOffset = t * B * G;
+        args.giOffset = (t - chunkStart) * B * G;
         kind.step(args);
         if (w.weightHr) gemm(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
         const hAt = keepTrace ? t * B * Hr : 0;

@@ -115,3 +115,26 @@ describe('progress', () => {
     assert.equal(typeof progress(true).observer('forward'), 'function');
   });
 });
+
+describe('the input projection in chunks of steps', () => {
+  // Batch 48: the engine projects ceil(512 / 48) = 11 steps at a time, so 25 steps are 3 chunks
+  // (the last one short), walked backwards by the reverse direction.
+  const x = Tensor.zeros([25, 48, 6]);
+  for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(i * 0.11);
+  const lengths = Array.from({ length: 48 }, (_, b) => 1 + ((b * 7) % 25));
+  for (const [name, make] of [
+    ['RNN relu', () => new RNN({ inputSize: 6, hiddenSize: 7, numLayers: 2, bidirectional: true, nonlinearity: 'relu', seed: 5 })],
+    ['LSTM with projections', () => new LSTM({ inputSize: 6, hiddenSize: 7, numLayers: 2, bidirectional: true, projSize: 4, seed: 5 })],
+  ]) {
+    test(`${name}: the fast path equals the manual loop exactly, on 1 and 2 threads`, () => {
+      const m = make().eval();
+      const manual = m.forwardManual(x, { lengths });
+      for (const threads of [1, 2]) {
+        const fast = m.forward(x, { lengths, threads, parallelMinFlops: 0 });
+        assert.deepEqual([...fast.out.data], [...manual.out.data], `out, threads ${threads}`);
+        assert.deepEqual([...fast.hN.data], [...manual.hN.data], `h_n, threads ${threads}`);
+        if (manual.cN) assert.deepEqual([...fast.cN.data], [...manual.cN.data], `c_n, threads ${threads}`);
+      }
+    });
+  }
+});
