@@ -25,6 +25,11 @@ import { accumulateStep, emptyStats, statsAt, type TraceStats } from './trace-st
 /** Rows (steps × batch) of the input projection computed in one product. */
 const GI_ROWS = 512;
 
+/** Steps of a layer whose input projection is computed in one product. */
+export function projectionSteps(seqLen: number, batch: number): number {
+  return Math.min(seqLen, Math.max(1, Math.ceil(GI_ROWS / batch)));
+}
+
 /** Called after each step of each layer and direction, in the order the automatic path runs them. */
 export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null) => void;
 
@@ -69,7 +74,7 @@ export function runAutomatic(
   const total = L * D * T;
   // Steps whose input projection is computed at once: rows enough for the kernel to run at full
   // speed, few enough that gi stays small (W3's LSTM: 1 MB instead of 67 MB for the whole layer).
-  const chunk = Math.min(T, Math.max(1, Math.ceil(GI_ROWS / B)));
+  const chunk = projectionSteps(T, B);
   let done = 0;
   // Two layer outputs in turn (a layer reads the one below's), and one for a dropped-out copy.
   const outs = [new Float32Array(T * B * D * Hr), L > 1 ? new Float32Array(T * B * D * Hr) : null];
