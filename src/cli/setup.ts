@@ -235,6 +235,9 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
   }
   if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
   const forward: ForwardOptions = { threads: flags.threads };
+  // For tests and tuning: the FLOPs from which a pass uses the worker pool (src/parallel/pool.ts).
+  const minFlops = process.env['RNN_INSPECT_PARALLEL_MIN_FLOPS'];
+  if (minFlops !== undefined && minFlops !== '' && Number.isFinite(Number(minFlops))) forward.parallelMinFlops = Number(minFlops);
   if (h0) forward.h0 = h0;
   if (c0) forward.c0 = c0;
   if (flags.lengths) forward.lengths = flags.lengths;

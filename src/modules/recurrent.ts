@@ -12,7 +12,7 @@
 import { dropoutMask } from '../kernels/dropout.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { defaultThreads, forwardFlops, runParallel, threadsFor } from '../parallel/pool.js';
+import { defaultThreads, forwardFlops, parallelMinFlops, runParallel, threadsFor } from '../parallel/pool.js';
 import { runAutomatic, type ProgressObserver, type StepObserver } from './automatic.js';
 import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
 import { prepareInput, type ForwardState, type PreparedInput } from './forward-input.js';
@@ -46,8 +46,9 @@ export interface ForwardOptions extends ForwardState {
   keepTrace?: boolean;
   /**
    * Automatic path only: threads to use at most (default: the cores available). Passes below
-   * `parallelMinFlops` matrix-multiply FLOPs (default PARALLEL_MIN_FLOPS, src/parallel/pool.ts),
-   * with batch 1, or with onStep run on one thread.
+   * `parallelMinFlops` matrix-multiply FLOPs (default PARALLEL_MIN_FLOPS once the pool has started,
+   * PARALLEL_COLD_MIN_FLOPS before; src/parallel/pool.ts), with batch 1, or with onStep run on
+   * one thread.
    */
   threads?: number;
   parallelMinFlops?: number;
@@ -126,7 +127,7 @@ export class Recurrent {
     const keepTrace = options.keepTrace ?? true;
     const requested = options.onStep ? 1 : (options.threads ?? defaultThreads());
     const flops = forwardFlops(this.kind, this.config, input.seqLen, input.batch);
-    const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops);
+    const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops ?? parallelMinFlops());
     const raw =
       threads > 1
         ? runParallel(this.kind, this.config, this.params, input, masks, threads, keepTrace, options.onProgress)

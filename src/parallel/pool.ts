@@ -2,13 +2,13 @@
  * Both cores: a worker_threads pool over SharedArrayBuffer for large forward passes, behind the
  * synchronous forward API.
  *
- * The batch is split into one contiguous slice per thread; batch elements never interact (through
- * any layer, direction, length or dropout mask), so each thread runs its slice through the whole
- * stack with the serial engine and no per-step barrier is needed: one barrier per forward pass.
- * The main thread runs slice 0 itself, then takes any slice no worker has started (a worker still
- * booting, or one that failed to load), then blocks in Atomics.wait until the workers' slices are
- * done. Workers are created on first use, kept for later calls, and unref'd: they never keep the
- * process alive.
+ * The batch is split into contiguous slices; batch elements never interact (through any layer,
+ * direction, length or dropout mask), so a thread runs a slice through the whole stack with the
+ * serial engine and no per-step barrier is needed: one barrier per forward pass. The main thread
+ * and the workers take slices in turn until none is left (a worker still booting, or one that
+ * failed to load, simply takes none), then the main thread blocks in Atomics.wait until the
+ * slices the workers took are done. Workers are created on first use, kept for later calls, and
+ * unref'd: they never keep the process alive.
  *
  * Shapes: as src/parallel/slice.ts; results come back in the serial engine's time-major layouts.
  */
@@ -21,18 +21,34 @@ import type { CellKind } from '../modules/kinds/index.js';
 import type { LayerTrace, RawResult } from '../modules/result.js';
 import { emptyStats, mergeStats, STAT_FIELDS } from '../modules/trace-stats.js';
 import { Tensor } from '../tensor/tensor.js';
-import { CONTROL_DONE, CONTROL_FAILED, CONTROL_SLICES, claimSlice, finishSlice, recordFailure, runSlice, type SliceJob } from './slice.js';
+import { CONTROL_DONE, CONTROL_FAILED, CONTROL_WORDS, runSlices, type SliceJob } from './slice.js';
 
 /**
- * Below this many multiply-add FLOPs per forward pass, one thread: the pool's fixed costs (copying
- * the inputs and weights to shared memory, waking the workers, a worker's first start of ~40 ms)
- * outweigh the second core. Measured with bench/crossover.js (RNN and LSTM, batch 8 to 64,
- * hidden 32 to 256, each size timed with 1 and 2 threads in the same process, warm pool): two
- * threads were faster from about 2e6 FLOPs (about 0.5 ms of work) on; 5e6 leaves a margin for
- * the noise of a shared machine. A one-shot CLI run also pays the first start, which the main
- * thread hides by taking the worker's slice itself if it is not started in time.
+ * Below this many matrix-multiply FLOPs per forward pass, one thread: the pool's fixed costs
+ * (copying the inputs and weights to shared memory, waking a worker, gathering and scattering the
+ * slices: about 25 µs warm) outweigh the second core. Measured with bench/crossover.js (RNN and
+ * LSTM, batch 2 to 64, hidden 16 to 256, each size timed with 1 and 2 threads alternately in the
+ * same process, warm pool, median), 2026-11-27 on this 2-core machine:
+ *   0.16 MFLOP 0.50×, 0.66 MFLOP 0.98× (RNN) and 1.10× (LSTM), 2.6 MFLOP 1.58×,
+ *   5.2 MFLOP 1.68×, 10 MFLOP and up 1.84× to 1.97×.
+ * Break-even is near 0.7 MFLOP (0.2 ms of work); 2e6 is where two threads win by half again.
+ * A one-shot CLI run also pays the worker's first start (tens of ms): the main thread hides it by
+ * taking the worker's slice itself when the worker has not started it by then.
  */
-export const PARALLEL_MIN_FLOPS = 5e6;
+export const PARALLEL_MIN_FLOPS = 2e6;
+
+/**
+ * The same threshold before the pool's first use in this process. Starting a worker costs about
+ * 25-40 ms of the machine's time (a thread, an isolate, loading the engine's modules); measured
+ * with fresh processes, first forward pass, 1 vs 2 threads: 210 MFLOP (RNN 32,50,128,128,2)
+ * 64 ms vs 89-96 ms, 3.4 GFLOP (RNN 64,100,256,256,2) 611-621 ms vs 454-461 ms.
+ */
+export const PARALLEL_COLD_MIN_FLOPS = 5e8;
+
+/** The threshold that applies now: the cold one until a worker exists. */
+export function parallelMinFlops(): number {
+  return workers.length ? PARALLEL_MIN_FLOPS : PARALLEL_COLD_MIN_FLOPS;
+}
 
 /** Matrix-multiply FLOPs of a forward pass (2 per multiply-add), the measure the crossover uses. */
 export function forwardFlops(kind: CellKind, config: RecurrentConfig, seqLen: number, batch: number): number {
@@ -58,6 +74,15 @@ export function threadsFor(requested: number, flops: number, batch: number, minF
   if (requested <= 1 || batch < 2 || flops < minFlops) return 1;
   return Math.min(requested, batch);
 }
+
+/**
+ * The batch is cut into up to SLICES_PER_THREAD slices per thread, taken in turn: on a busy
+ * machine a descheduled thread then delays the pass by one small slice, not by half of it. The
+ * kernels run as fast on 8 rows as on 64 (each weight row is streamed once per pair of rows).
+ */
+const SLICES_PER_THREAD = 4;
+/** ... and of at least this many FLOPs each: a slice has fixed costs per step. */
+const SLICE_MIN_FLOPS = 1e7;
 
 const workers: Worker[] = [];
 
@@ -101,7 +126,8 @@ export function runParallel(
   const H = config.hiddenSize;
   const Hr = realHiddenSize(config);
   const LD = config.numLayers * D;
-  const slices = Math.min(threads, B);
+  const wanted = Math.floor(forwardFlops(kind, config, T, B) / SLICE_MIN_FLOPS);
+  const slices = Math.min(Math.max(threads, Math.min(wanted, SLICES_PER_THREAD * threads)), B);
 
   let size = 0;
   const specs = [...params].map(([name, t]) => {
@@ -139,21 +165,12 @@ export function runParallel(
     traceC: keepTrace && kind.hasCellState ? shared32(LD * T * B * H) : null,
     stats: keepTrace ? null : new Float64Array(new SharedArrayBuffer(8 * slices * entryStats)),
     bounds,
-    control: new Int32Array(new SharedArrayBuffer(4 * (CONTROL_SLICES + slices))),
+    slices,
+    control: new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS)),
     error: new Uint8Array(new SharedArrayBuffer(1024)),
   };
-  for (let s = 1; s < slices; s++) worker(s - 1).postMessage({ job, slice: s });
-
-  for (let s = 0; s < slices; s++) {
-    if (!claimSlice(job, s)) continue;
-    try {
-      runSlice(job, s, s === 0 ? onProgress : undefined);
-    } catch (err) {
-      recordFailure(job, err);
-    } finally {
-      finishSlice(job);
-    }
-  }
+  for (let i = 0; i < threads - 1; i++) worker(i).postMessage(job);
+  runSlices(job, onProgress);
   for (;;) {
     const done = Atomics.load(job.control, CONTROL_DONE);
     if (done >= slices) break;

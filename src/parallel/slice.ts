@@ -39,10 +39,11 @@ export interface SliceJob {
   stats: Float64Array | null;
   /** Per slice: [first batch element, end) */
   bounds: Int32Array;
+  slices: number;
   /**
-   * Control words: [0] slices finished, [1] 1 if one failed, then per slice its state (0 pending,
-   * 1 taken). A thread takes a slice with compareExchange, so the main thread can run a slice no
-   * worker has started yet (a worker still booting, or one that failed to load).
+   * Control words: [0] slices finished, [1] 1 if one failed, [2] the next slice to take. Threads
+   * take slices with Atomics.add on [2] until none is left, so a thread that is slow (descheduled
+   * on a busy machine, or a worker still starting) holds up at most the slice it is on.
    */
   control: Int32Array;
   /** The first failure's message, UTF-8, NUL-padded. */
@@ -51,7 +52,8 @@ export interface SliceJob {
 
 export const CONTROL_DONE = 0;
 export const CONTROL_FAILED = 1;
-export const CONTROL_SLICES = 2;
+const CONTROL_NEXT = 2;
+export const CONTROL_WORDS = 3;
 
 /** (blocks, batch, width) → (blocks, count, width): elements first..first+count-1 of each block. */
 export function gatherBatch(src: Float32Array, blocks: number, batch: number, width: number, first: number, count: number): Float32Array {
@@ -68,12 +70,27 @@ export function scatterBatch(src: Float32Array, dst: Float32Array, blocks: numbe
   for (let k = 0; k < blocks; k++) dst.set(src.subarray(k * count * width, (k + 1) * count * width), (k * batch + first) * width);
 }
 
-/** Claims slice s for this thread; false when another thread has it. */
-export function claimSlice(job: SliceJob, s: number): boolean {
-  return Atomics.compareExchange(job.control, CONTROL_SLICES + s, 0, 1) === 0;
+/** Takes the next slice for this thread: its index, or -1 when every slice is taken. */
+export function takeSlice(job: SliceJob): number {
+  const s = Atomics.add(job.control, CONTROL_NEXT, 1);
+  return s < job.slices ? s : -1;
 }
 
-/** Runs slice s (already claimed) and writes its results into the job's shared outputs. */
+/** Takes and runs slices until none is left; `onProgress` sees the whole pass's share done. */
+export function runSlices(job: SliceJob, onProgress?: ProgressObserver): void {
+  for (let s = takeSlice(job); s >= 0; s = takeSlice(job)) {
+    try {
+      const finished = Atomics.load(job.control, CONTROL_DONE);
+      runSlice(job, s, onProgress && ((done, total) => onProgress(finished * total + done, job.slices * total)));
+    } catch (err) {
+      recordFailure(job, err);
+    } finally {
+      finishSlice(job);
+    }
+  }
+}
+
+/** Runs slice s (taken) and writes its results into the job's shared outputs. */
 export function runSlice(job: SliceJob, s: number, onProgress?: ProgressObserver): void {
   const { config, seqLen: T, batch: B } = job;
   const kind = kindOf(job.kind);
