@@ -41,8 +41,13 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function seconds(fn, repeats, warmup = true) {
-  if (warmup) fn();
+/**
+ * Median seconds of `repeats` runs after `warmup` untimed ones (JIT, caches, the pool), and for
+ * small workloads after at least 0.3 s of untimed runs (V8 optimises a function after many calls).
+ */
+function seconds(fn, repeats, warmup = 1) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < warmup || (warmup > 0 && Number(process.hrtime.bigint() - start) < 3e8); i++) fn();
   const times = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();
@@ -131,7 +136,7 @@ for (const w of WORKLOADS) {
     const x = randomX([w.seq_len, w.batch, w.input_size]);
     const flops = flopsOf(w, type);
     for (const threads of THREADS) {
-      const s = seconds(() => m.forward(x, { threads, keepTrace: false }), w.repeats, w.repeats > 1);
+      const s = seconds(() => m.forward(x, { threads, keepTrace: false }), w.repeats, w.repeats > 1 ? Math.min(10, w.repeats) : 0);
       const used = threadsFor(threads, forwardFlops(m.kind, m.config, w.seq_len, w.batch), w.batch, PARALLEL_MIN_FLOPS);
       results.push({ workload: w.id, type, threads, threads_used: used, ms: s * 1e3, gflops: flops / s / 1e9, flops });
       log(`${w.id} ${type} threads ${threads} (${used} used): ${(s * 1e3).toFixed(1)} ms, ${(flops / s / 1e9).toFixed(2)} GFLOP/s`);
