@@ -1,7 +1,9 @@
-"""PyTorch's side of the benchmark: median seconds per forward pass for each configuration.
+"""PyTorch's side of the benchmark: median seconds per forward pass for each workload.
 
-Reads a JSON list of configurations on stdin, prints a JSON list of results. Run by bench/run.js;
-needs Debian's python3-torch (the project's tests never do).
+Reads a JSON list of workloads on stdin (name, type, input_size, hidden_size, num_layers,
+bidirectional, batch, seq_len, repeats, warmup), prints a JSON object with the results. The first argument
+is the thread count (torch.set_num_threads). Run by bench/run.js; needs Debian's python3-torch (the
+project's tests never do).
 """
 import json
 import statistics
@@ -18,7 +20,8 @@ for c in json.load(sys.stdin):
     x = torch.randn(c["seq_len"], c["batch"], c["input_size"])
     times = []
     with torch.no_grad():
-        m(x)
+        if c.get("warmup", True):
+            m(x)
         for _ in range(c["repeats"]):
             t0 = time.perf_counter()
             m(x)

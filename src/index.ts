@@ -3,7 +3,8 @@
  * tensors, with a per-layer, per-step trace of every forward pass.
  */
 export { RNN, LSTM, GRU, Recurrent } from './modules/recurrent.js';
-export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, Trace } from './modules/recurrent.js';
+export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, ProgressObserver, StepObserver, Trace, TraceStats } from './modules/recurrent.js';
+export { statsAt, summarize } from './modules/trace-stats.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
 export type { CellOptions } from './modules/cell.js';
 export type { RecurrentOptions, RecurrentConfig } from './modules/config.js';

@@ -3,6 +3,7 @@
  * own options (no data) also by `doctor`.
  */
 import { Option, type Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { kindNames } from '../modules/kinds/index.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
 import type { Explicit, ModelFlags } from './setup.js';
@@ -58,6 +59,11 @@ export function addModelOptions(cmd: Command): Command {
     .option('--lengths <list>', 'valid steps of each batch element, e.g. 3,10,7 (as pack_padded_sequence)', intList)
     .option('--enforce-sorted', 'with --lengths: require non-increasing lengths, as pack_padded_sequence(enforce_sorted=True)')
     .addOption(
+      new Option('--threads <n>', 'threads for the forward pass (runs too small to gain stay on one)')
+        .argParser(positiveInt)
+        .default(availableParallelism(), 'the number of cores'),
+    )
+    .addOption(
       new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
@@ -90,6 +96,7 @@ export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explici
     lengths: o['lengths'],
     enforceSorted: o['enforceSorted'],
     maxMemory: o['maxMemory'],
+    threads: o['threads'],
   };
   const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
   return { flags, explicit };

@@ -41,6 +41,8 @@ export interface ModelFlags {
   lengths?: number[];
   enforceSorted?: boolean;
   maxMemory: number;
+  /** Threads for the automatic path at most (the pool decides below that). */
+  threads: number;
 }
 
 /** Whether the user typed the option (as opposed to its default). */
@@ -174,7 +176,8 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
   };
 }
 
-export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
+/** keepTrace: whether the run keeps every hidden state (the memory estimate counts them then). */
+export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = true }: { keepTrace?: boolean } = {}): RunSetup {
   const chosen = chooseModule(flags, explicit);
   const { kind, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
   let { inputSize } = chosen;
@@ -226,7 +229,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     seed: flags.seed,
   };
   const config = resolveConfig(kind, options);
-  const estimate = estimateForward(kind, config, seqLen, batch);
+  const estimate = estimateForward(kind, config, seqLen, batch, keepTrace);
   if (estimate.bytes > flags.maxMemory) {
     throw new BudgetError(
       `--max-memory: expected a run within ${formatBytes(flags.maxMemory)}, got an estimate of ${formatBytes(estimate.bytes)} ` +
@@ -258,7 +261,10 @@ export function setupRun(flags: ModelFlags, explicit: Explicit): RunSetup {
     c0 = asLayer(c0, 'c_0');
   }
   if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
-  const forward: ForwardOptions = {};
+  const forward: ForwardOptions = { threads: flags.threads };
+  // For tests and tuning: the FLOPs from which a pass uses the worker pool (src/parallel/pool.ts).
+  const minFlops = process.env['RNN_INSPECT_PARALLEL_MIN_FLOPS'];
+  if (minFlops !== undefined && minFlops !== '' && Number.isFinite(Number(minFlops))) forward.parallelMinFlops = Number(minFlops);
   if (h0) forward.h0 = h0;
   if (c0) forward.c0 = c0;
   if (flags.lengths) forward.lengths = flags.lengths;

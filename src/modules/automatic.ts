@@ -1,24 +1,49 @@
 /**
  * The automatic path, as nn.RNN / nn.LSTM / nn.GRU run: layer by layer, each over the whole
- * sequence. The input projections of a layer are one matrix product for all steps; then each step
- * adds h_{t-1} W_hh^T + b_hh and applies the kind's gates.
+ * sequence. The input projections of a layer are matrix products over many steps at once (all of
+ * them for short sequences, chunks of GI_ROWS rows otherwise, which keeps gi small); then each
+ * step adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products use the register-blocked
+ * kernel (src/kernels/gemm.ts); the time loop allocates nothing.
  *
- * Shape: layer input (seqLen * batch, inFeatures) | gi (seqLen * batch, gates * hidden) |
+ * Shape: layer input (seqLen * batch, inFeatures) | gi (chunk * batch, gates * hidden) |
  *        gh (batch, gates * hidden) | layer output (seqLen, batch, D * realHidden)
  * With lengths, a batch element's steps at t >= length are skipped: its h (and c) stay as they
  * were and its output is zero, so the reverse direction starts at the element's own last step.
+ * With keepTrace false, no layer's h (or c) is kept over time: the trace is running statistics
+ * (src/modules/trace-stats.ts) instead.
  */
 import { applyMask } from '../kernels/dropout.js';
-import { linear } from '../kernels/linear.js';
+import { gemm } from '../kernels/gemm.js';
 import { Tensor } from '../tensor/tensor.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
 import type { PreparedInput } from './forward-input.js';
-import type { CellKind } from './kinds/index.js';
+import type { CellKind, StepArgs } from './kinds/index.js';
 import { layerWeights } from './parameters.js';
-import { isActive, type Direction, type LayerTrace, type RawResult } from './result.js';
+import type { Direction, LayerTrace, RawResult } from './result.js';
+import { accumulateStep, emptyStats, statsAt, type TraceStats } from './trace-stats.js';
+
+/** Rows (steps × batch) of the input projection computed in one product. */
+const GI_ROWS = 512;
+
+/** Steps of a layer whose input projection is computed in one product. */
+export function projectionSteps(seqLen: number, batch: number): number {
+  return Math.min(seqLen, Math.max(1, Math.ceil(GI_ROWS / batch)));
+}
 
 /** Called after each step of each layer and direction, in the order the automatic path runs them. */
 export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null) => void;
+
+/** Called after each step with the steps done and the steps in all (layers × directions × seqLen). */
+export type ProgressObserver = (done: number, total: number) => void;
+
+export interface AutomaticOptions {
+  /** Keep every layer's h (and c) at every step (the full trace); else keep running statistics. */
+  keepTrace: boolean;
+  onStep?: StepObserver | undefined;
+  onProgress?: ProgressObserver | undefined;
+  /** Where the statistics go when keepTrace is false (a shared buffer, for a slice of the batch). */
+  statsData?: Float64Array | undefined;
+}
 
 export function runAutomatic(
   kind: CellKind,
@@ -26,9 +51,10 @@ export function runAutomatic(
   params: ReadonlyMap<string, Tensor>,
   input: PreparedInput,
   dropoutMasks: readonly (Float32Array | null)[],
-  onStep?: StepObserver,
+  options: AutomaticOptions,
 ): RawResult {
   const { seqLen: T, batch: B, lengths } = input;
+  const { keepTrace, onStep, onProgress } = options;
   const D = numDirections(config);
   const H = config.hiddenSize;
   const Hr = realHiddenSize(config);
@@ -40,56 +66,94 @@ export function runAutomatic(
   const hFull = new Float32Array(B * H);
   const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
   const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
+  // Without a full trace, one step's h and c, for the observer.
+  const hStep = keepTrace ? null : new Float32Array(B * Hr);
+  const cStep = keepTrace || !kind.hasCellState ? null : new Float32Array(B * H);
+  const stats: TraceStats | null = keepTrace ? null : emptyStats(L * D, T, Hr, options.statsData);
   const traces: LayerTrace[] = [];
+  const total = L * D * T;
+  // Steps whose input projection is computed at once: rows enough for the kernel to run at full
+  // speed, few enough that gi stays small (W3's LSTM: 1 MB instead of 67 MB for the whole layer).
+  const chunk = projectionSteps(T, B);
+  let done = 0;
+  // Two layer outputs in turn (a layer reads the one below's), and one for a dropped-out copy.
+  const outs = [new Float32Array(T * B * D * Hr), L > 1 ? new Float32Array(T * B * D * Hr) : null];
+  let dropped: Float32Array | null = null;
   let layerIn = input.x;
-  let out = new Float32Array(0);
+  let out = outs[0]!;
+  let gi = new Float32Array(0);
 
   for (let l = 0; l < L; l++) {
-    out = new Float32Array(T * B * D * Hr);
+    out = outs[l % 2]!;
+    if (l > 1) out.fill(0);
     for (let d = 0; d < D; d++) {
       const w = layerWeights(params, l, d);
-      const gi = new Float32Array(T * B * G);
-      linear(layerIn, 0, T * B, w.inFeatures, w.weightIh, G, w.biasIh, gi, 0);
+      const inF = w.inFeatures;
+      if (gi.length !== chunk * B * G) gi = new Float32Array(chunk * B * G);
+      let chunkStart = 0;
       const idx = l * D + d;
+      const direction: Direction = d === 0 ? 'forward' : 'reverse';
       const h = input.h0.slice(idx * B * Hr, (idx + 1) * B * Hr);
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
-      const hTrace = new Float32Array(T * B * Hr);
-      const cTrace = c ? new Float32Array(T * B * H) : null;
+      const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
+      const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
+      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, nonlinearity: config.nonlinearity };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
-        linear(h, 0, B, Hr, w.weightHh, G, w.biasHh, gh, 0);
-        kind.step({ batch: B, hiddenSize: H, gi, giOffset: t * B * G, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, nonlinearity: config.nonlinearity });
-        if (w.weightHr) linear(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
+        if (s % chunk === 0) {
+          // x_t W_ih^T + b_ih for the next `chunk` steps in time order, as one product.
+          const steps = Math.min(chunk, T - s);
+          chunkStart = d === 0 ? s : T - s - steps;
+          gemm(layerIn, chunkStart * B * inF, steps * B, inF, w.weightIh, G, w.biasIh, gi, 0);
+        }
+        gemm(h, 0, B, Hr, w.weightHh, G, w.biasHh, gh, 0);
+        args.giOffset = (t - chunkStart) * B * G;
+        kind.step(args);
+        if (w.weightHr) gemm(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
+        const hAt = keepTrace ? t * B * Hr : 0;
+        const cAt = keepTrace ? t * B * H : 0;
         for (let b = 0; b < B; b++) {
-          if (!isActive(lengths, b, t)) continue;
-          const hRow = hProj.subarray(b * Hr, (b + 1) * Hr);
-          h.set(hRow, b * Hr);
-          hTrace.set(hRow, (t * B + b) * Hr);
-          out.set(hRow, ((t * B + b) * D + d) * Hr);
+          if (lengths !== null && t >= lengths[b]!) {
+            if (!keepTrace) {
+              hTrace.fill(0, b * Hr, (b + 1) * Hr);
+              cTrace?.fill(0, b * H, (b + 1) * H);
+            }
+            continue;
+          }
+          const from = b * Hr;
+          const outAt = ((t * B + b) * D + d) * Hr;
+          for (let j = 0; j < Hr; j++) {
+            const v = hProj[from + j]!;
+            h[from + j] = v;
+            hTrace[hAt + from + j] = v;
+            out[outAt + j] = v;
+          }
           if (c && cNew && cTrace) {
-            const cRow = cNew.subarray(b * H, (b + 1) * H);
-            c.set(cRow, b * H);
-            cTrace.set(cRow, (t * B + b) * H);
+            for (let j = b * H; j < (b + 1) * H; j++) {
+              c[j] = cNew[j]!;
+              cTrace[cAt + j] = cNew[j]!;
+            }
           }
         }
-        onStep?.(l, d === 0 ? 'forward' : 'reverse', t, hTrace.subarray(t * B * Hr, (t + 1) * B * Hr), cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null);
+        if (stats) accumulateStep(stats.data, statsAt(stats, idx, t), hTrace, 0, B, Hr, t, lengths);
+        if (onStep) onStep(l, direction, t, hTrace.subarray(hAt, hAt + B * Hr), cTrace ? cTrace.subarray(cAt, cAt + B * H) : null);
+        if (onProgress) onProgress(++done, total);
       }
       hN.set(h, idx * B * Hr);
       if (cN && c) cN.set(c, idx * B * H);
-      traces.push({
-        layer: l,
-        direction: d === 0 ? 'forward' : 'reverse',
-        h: new Tensor(hTrace, [T, B, Hr]),
-        c: cTrace ? new Tensor(cTrace, [T, B, H]) : null,
-      });
+      if (keepTrace) {
+        traces.push({ layer: l, direction, h: new Tensor(hTrace, [T, B, Hr]), c: cTrace ? new Tensor(cTrace, [T, B, H]) : null });
+      }
     }
     const mask = dropoutMasks[l];
     if (mask && l < L - 1) {
-      layerIn = out.slice();
-      applyMask(layerIn, mask);
+      dropped ??= new Float32Array(out.length);
+      dropped.set(out);
+      applyMask(dropped, mask);
+      layerIn = dropped;
     } else {
       layerIn = out;
     }
   }
-  return { out, hN, cN, layers: traces };
+  return { out, hN, cN, layers: traces, stats };
 }

@@ -14,6 +14,7 @@
  * whole sequence, then backward, and the layer above reads both.
  */
 import { Tensor } from '../tensor/tensor.js';
+import type { ProgressObserver } from './automatic.js';
 import { CellBase } from './cell.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
 import type { PreparedInput } from './forward-input.js';
@@ -63,6 +64,7 @@ export function runManual(
   params: ReadonlyMap<string, Tensor>,
   input: PreparedInput,
   dropoutMasks: readonly (Float32Array | null)[],
+  onProgress?: ProgressObserver,
 ): RawResult {
   const { seqLen: T, batch: B, lengths } = input;
   const D = numDirections(config);
@@ -75,6 +77,7 @@ export function runManual(
   const hTrace = Array.from({ length: L * D }, () => new Float32Array(T * B * Hr));
   const cTrace = Array.from({ length: L * D }, () => (kind.hasCellState ? new Float32Array(T * B * H) : null));
   const out = new Float32Array(T * B * D * Hr);
+  let done = 0;
 
   const stepCell = (l: number, d: number, t: number, x: Tensor): Float32Array => {
     const i = l * D + d;
@@ -86,6 +89,7 @@ export function runManual(
     const emit = emitted(next.h, lengths, t);
     hTrace[i]!.set(emit, t * B * Hr);
     if (next.c) cTrace[i]!.set(emitted(next.c, lengths, t), t * B * H);
+    onProgress?.(++done, L * D * T);
     return emit;
   };
   const dropped = (l: number, t: number, data: Float32Array, width: number): Float32Array => {
@@ -140,5 +144,5 @@ export function runManual(
     cN = new Float32Array(L * D * B * H);
     c.forEach((t, i) => cN!.set(t!.data, i * B * H));
   }
-  return { out, hN, cN, layers };
+  return { out, hN, cN, layers, stats: null };
 }

@@ -12,7 +12,8 @@
 import { dropoutMask } from '../kernels/dropout.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { runAutomatic, type StepObserver } from './automatic.js';
+import { defaultThreads, forwardFlops, parallelMinFlops, runParallel, threadsFor } from '../parallel/pool.js';
+import { runAutomatic, type ProgressObserver, type StepObserver } from './automatic.js';
 import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
 import { prepareInput, type ForwardState, type PreparedInput } from './forward-input.js';
 import { gruKind } from './kinds/gru.js';
@@ -24,14 +25,33 @@ import { checkStateDict, initParameters, parameterCount, parameterSpecs, type Pa
 import { assembleResult, type ForwardResult } from './result.js';
 
 export type { ForwardState } from './forward-input.js';
-export type { StepObserver } from './automatic.js';
+export type { ProgressObserver, StepObserver } from './automatic.js';
+export type { TraceStats } from './trace-stats.js';
 export type { ForwardResult, LayerTrace, Trace } from './result.js';
 
 export interface ForwardOptions extends ForwardState {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
   dropoutSeed?: number;
-  /** Automatic path only: sees each layer's h_t (batch, realHidden) as soon as it is computed. */
+  /**
+   * Automatic path only: sees each layer's h_t (batch, realHidden) as soon as it is computed.
+   * It needs the whole batch on one thread, so a pass with an observer runs on one thread.
+   */
   onStep?: StepObserver;
+  /** Steps done of all (layers × directions × seqLen), from the main thread's share of the batch. */
+  onProgress?: ProgressObserver;
+  /**
+   * Keep every layer's h (and c) at every step in result.trace.layers (default true). With false,
+   * result.trace.layers is empty and result.trace.stats holds per-step running statistics instead.
+   */
+  keepTrace?: boolean;
+  /**
+   * Automatic path only: threads to use at most (default: the cores available). Passes below
+   * `parallelMinFlops` matrix-multiply FLOPs (default PARALLEL_MIN_FLOPS once the pool has started,
+   * PARALLEL_COLD_MIN_FLOPS before; src/parallel/pool.ts), with batch 1, or with onStep run on
+   * one thread.
+   */
+  threads?: number;
+  parallelMinFlops?: number;
 }
 
 export class Recurrent {
@@ -103,13 +123,22 @@ export class Recurrent {
   /** The automatic path: the whole sequence layer by layer, as nn.RNN runs it. */
   forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
     const input = this.prepare(x, options);
-    return assembleResult(this.config, input, runAutomatic(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), options.onStep));
+    const masks = this.dropoutMasks(input, options);
+    const keepTrace = options.keepTrace ?? true;
+    const requested = options.onStep ? 1 : (options.threads ?? defaultThreads());
+    const flops = forwardFlops(this.kind, this.config, input.seqLen, input.batch);
+    const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops ?? parallelMinFlops());
+    const raw =
+      threads > 1
+        ? runParallel(this.kind, this.config, this.params, input, masks, threads, keepTrace, options.onProgress)
+        : runAutomatic(this.kind, this.config, this.params, input, masks, { keepTrace, onStep: options.onStep, onProgress: options.onProgress });
+    return assembleResult(this.config, input, raw);
   }
 
   /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */
   forwardManual(x: Tensor, options: ForwardOptions = {}): ForwardResult {
     const input = this.prepare(x, options);
-    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options)));
+    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), options.onProgress));
   }
 
   /**

@@ -9,6 +9,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
 import { transpose01, type PreparedInput } from './forward-input.js';
+import type { TraceStats } from './trace-stats.js';
 
 export type Direction = 'forward' | 'reverse';
 
@@ -25,8 +26,10 @@ export interface LayerTrace {
 export interface Trace {
   seqLen: number;
   batch: number;
-  /** In h_n's order: index layer * numDirections + direction. */
+  /** In h_n's order: index layer * numDirections + direction; empty when the forward pass was asked not to keep the trace. */
   layers: LayerTrace[];
+  /** Without a kept trace (keepTrace: false): per-step running statistics of every layer's h; else null. */
+  stats: TraceStats | null;
   /** Valid steps per batch element, or null when every sequence is full length. */
   lengths: Int32Array | null;
 }
@@ -44,6 +47,7 @@ export interface RawResult {
   hN: Float32Array;
   cN: Float32Array | null;
   layers: LayerTrace[];
+  stats: TraceStats | null;
 }
 
 export function assembleResult(config: RecurrentConfig, input: PreparedInput, raw: RawResult): ForwardResult {
@@ -61,7 +65,7 @@ export function assembleResult(config: RecurrentConfig, input: PreparedInput, ra
     out,
     hN: new Tensor(raw.hN, hShape),
     cN: raw.cN ? new Tensor(raw.cN, cShape) : null,
-    trace: { seqLen: T, batch: B, layers: raw.layers, lengths: input.lengths },
+    trace: { seqLen: T, batch: B, layers: raw.layers, stats: raw.stats, lengths: input.lengths },
   };
 }
 

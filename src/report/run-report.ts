@@ -5,6 +5,7 @@
 import { numDirections, realHiddenSize } from '../modules/config.js';
 import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult, LayerTrace } from '../modules/result.js';
+import { statsAt, summarize, type TraceStats } from '../modules/trace-stats.js';
 import type { Expectation, HnSlice, LayerReport, RunConfigJson, RunReport } from '../schema/run.js';
 import { describeTensors, type RunGeometry, type TensorName } from './describe.js';
 import { stepStats } from './step-stats.js';
@@ -46,6 +47,29 @@ export function layerReport(trace: LayerTrace, D: number, lengths: Int32Array | 
   };
 }
 
+/** The same report from a statistics-only trace (entry = layer * D + direction); summary level only. */
+export function layerReportFromStats(stats: TraceStats, entry: number, D: number): LayerReport {
+  const layer = Math.floor(entry / D);
+  const steps = [];
+  for (let t = 0; t < stats.seqLen; t++) steps.push(summarize(stats.data, statsAt(stats, entry, t), stats.width, t));
+  return { layer, direction: entry % D === 0 ? 'forward' : 'reverse', h_n_index: entry, reads: reads(layer, D), steps };
+}
+
+function layerReports(result: ForwardResult, D: number, level: TraceLevel): LayerReport[] {
+  const { layers, stats, lengths } = result.trace;
+  if (level === 'none') return [];
+  if (layers.length) return layers.map((t) => layerReport(t, D, lengths, level === 'full'));
+  if (level === 'full' || !stats) throw new Error(`--trace ${level}: the forward pass kept no trace`);
+  return Array.from({ length: stats.entries }, (_, i) => layerReportFromStats(stats, i, D));
+}
+
+/** The element of out at step t, batch element b, feature f (in out's own layout). */
+function outAt(result: ForwardResult, g: RunGeometry, batchFirst: boolean, t: number, b: number, f: number): number {
+  const width = result.out.shape[result.out.rank - 1]!;
+  if (!g.batched) return result.out.data[t * width + f]!;
+  return result.out.data[(batchFirst ? b * g.seqLen + t : t * g.batch + b) * width + f]!;
+}
+
 /**
  * h_n viewed as (layers, directions, batch, hidden): which slice is which, and for the top layer
  * the slice of out it equals, measured.
@@ -67,13 +91,12 @@ function hnSlices(module: Recurrent, result: ForwardResult, g: RunGeometry): HnS
         const cols = D === 2 ? `${d * Hr}:${(d + 1) * Hr}` : ':';
         const step = d === 1 ? '0' : g.lengths ? 'lengths[b]-1' : '-1';
         equalsOut = !g.batched ? `out[${step}, ${cols}]` : config.batchFirst ? `out[:, ${step}, ${cols}]` : `out[${step}, :, ${cols}]`;
-        const top = result.trace.layers[index]!.h.data;
         const hn = result.hN.data;
         maxAbsDiff = 0;
         for (let b = 0; b < B; b++) {
           const t = steps[b]!;
           for (let j = 0; j < Hr; j++) {
-            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(hn[(index * B + b) * Hr + j]! - top[(t * B + b) * Hr + j]!));
+            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(hn[(index * B + b) * Hr + j]! - outAt(result, g, config.batchFirst, t, b, d * Hr + j)));
           }
         }
       }
@@ -129,7 +152,7 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
     parameters: module.parameterSpecs().map((s) => ({ name: s.name, shape: [...s.shape], count: s.shape.reduce((a, b) => a * b, 1) })),
     parameter_count: module.parameterCount(),
     lengths: g.lengths ? [...g.lengths] : null,
-    layers: options.trace === 'none' ? [] : result.trace.layers.map((t) => layerReport(t, D, result.trace.lengths, options.trace === 'full')),
+    layers: layerReports(result, D, options.trace),
     warnings: module.warnings,
     notes: [...(options.notes ?? [])],
   };

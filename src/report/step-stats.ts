@@ -1,13 +1,15 @@
 /**
  * Per-step statistics of one layer's h_t: L2 norm, mean, min and max over the batch elements that
- * still have input at step t (all of them without lengths).
+ * still have input at step t (all of them without lengths). The sums are the trace statistics'
+ * own (src/modules/trace-stats.ts), so a full trace and a statistics-only run report alike.
  * Shape: h (batch, features) for one step | c (batch, hiddenSize)
  */
+import { accumulateStep, emptyStats, summarize } from '../modules/trace-stats.js';
 import type { StepStats } from '../schema/run.js';
 
-function rows(data: Float32Array, batch: number, width: number, keep: (b: number) => boolean): number[][] {
+function rows(data: Float32Array, batch: number, width: number): number[][] {
   const out: number[][] = [];
-  for (let b = 0; b < batch; b++) if (keep(b)) out.push(Array.from(data.subarray(b * width, (b + 1) * width)));
+  for (let b = 0; b < batch; b++) out.push(Array.from(data.subarray(b * width, (b + 1) * width)));
   return out;
 }
 
@@ -20,30 +22,12 @@ export function stepStats(
   full: boolean,
 ): StepStats {
   const width = h.length / batch;
-  const active = (b: number): boolean => lengths === null || t < lengths[b]!;
-  let sum = 0;
-  let sq = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let valid = 0;
-  for (let b = 0; b < batch; b++) {
-    if (!active(b)) continue;
-    valid++;
-    for (let j = b * width; j < (b + 1) * width; j++) {
-      const v = h[j]!;
-      sum += v;
-      sq += v * v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  const n = valid * width;
-  const stats: StepStats = n
-    ? { t, norm: Math.sqrt(sq), mean: sum / n, min, max, valid }
-    : { t, norm: 0, mean: 0, min: 0, max: 0, valid: 0 };
+  const { data } = emptyStats(1, 1, width);
+  accumulateStep(data, 0, h, 0, batch, width, t, lengths);
+  const stats: StepStats = summarize(data, 0, width, t);
   if (full) {
-    stats.h = rows(h, batch, width, () => true);
-    if (c) stats.c = rows(c, batch, c.length / batch, () => true);
+    stats.h = rows(h, batch, width);
+    if (c) stats.c = rows(c, batch, c.length / batch);
   }
   return stats;
 }

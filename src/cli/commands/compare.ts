@@ -9,6 +9,8 @@ import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
 import { oneOf, positiveNumber } from '../parse.js';
+import type { ForwardOptions } from '../../modules/recurrent.js';
+import { progress, progressWanted } from '../progress.js';
 import { renderCompareTable } from '../render/compare-table.js';
 import { setupRun } from '../setup.js';
 
@@ -25,8 +27,14 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const { flags, explicit } = modelFlags(cmd);
       const setup = setupRun(flags, explicit);
       const { module } = setup;
-      const auto = module.forward(setup.x, setup.forward);
-      const manual = module.forwardManual(setup.x, setup.forward);
+      const shown = progress(progressWanted(o['format'] as string));
+      const watched = (label: string): ForwardOptions => {
+        const onProgress = shown.observer(label);
+        return onProgress ? { ...setup.forward, onProgress } : setup.forward;
+      };
+      const auto = module.forward(setup.x, watched('automatic'));
+      const manual = module.forwardManual(setup.x, watched('manual'));
+      shown.end();
       const report = buildCompareReport(module, auto, manual, {
         version: ctx.version,
         config: configJson(module, setup.geometry),

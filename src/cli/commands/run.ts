@@ -13,6 +13,7 @@ import { formatShape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
+import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
 import { setupRun } from '../setup.js';
 
@@ -40,9 +41,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const { flags, explicit } = modelFlags(cmd);
       const save = o['save'] as string | undefined;
       if (save) writerFor(save);
-      const setup = setupRun(flags, explicit);
       const format = o['format'] as 'table' | 'json' | 'ndjson';
       const trace = o['trace'] as TraceLevel;
+      // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
+      const keepTrace = trace === 'full';
+      const setup = setupRun(flags, explicit, { keepTrace });
       const sink = ctx.openOutput(cmd);
       const { module, geometry } = setup;
       const onStep =
@@ -52,7 +55,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
               sink.write(JSON.stringify({ event: 'step', layer, direction, ...stats }) + '\n');
             }
           : undefined;
-      const result = module.forward(setup.x, onStep ? { ...setup.forward, onStep } : setup.forward);
+      const shown = progress(progressWanted(format));
+      const onProgress = shown.observer('forward');
+      const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
+      shown.end();
       if (save) writeTensorsFile(save, outputTensors(save, result));
       const report = buildRunReport(module, result, {
         version: ctx.version,
