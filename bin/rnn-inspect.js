@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The CLI, bundled for start-up time (scripts/bundle.mjs); the same code as dist/cli/main.js.
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv);

@@ -49,3 +49,24 @@ test('the CLI entry loads no command module statically: each is loaded when name
   const index = readFileSync(resolve(dist, 'cli/commands/index.js'), 'utf8');
   assert.deepEqual([...index.matchAll(STATIC_IMPORT)].map((m) => m[1]), [], 'commands/index.js imports its commands only dynamically');
 });
+
+test('the bin runs the bundle, whose start-up files hold no zod and no mathjs', () => {
+  const bin = readFileSync(fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url)), 'utf8');
+  assert.match(bin, /from '\.\.\/dist\/bundle\/main\.js'/);
+  const { files } = staticPackages('bundle/main.js');
+  assert.ok(files >= 2, 'main.js imports its shared chunks');
+  // Walk again, reading the text: bundled packages leave their node_modules paths in comments.
+  const seen = new Set();
+  const stack = [resolve(dist, 'bundle/main.js')];
+  const reached = new Set();
+  while (stack.length) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, pkg] of text.matchAll(/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//g)) reached.add(pkg);
+    for (const [, spec] of text.matchAll(STATIC_IMPORT)) if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
+  }
+  assert.ok(reached.has('commander'), `found ${[...reached].join(', ')}`);
+  assert.ok(!reached.has('zod') && !reached.has('mathjs'), `found ${[...reached].join(', ')}`);
+});
