@@ -2,6 +2,7 @@
 // give the same tensors as one; --trace summary reports the same step statistics as --trace full;
 // the process exits on its own with worker threads used (spawnSync would not return otherwise).
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { assertUserError, runJson } from './cli.js';
 
@@ -52,4 +53,14 @@ test('--trace summary (statistics only) reports the steps of --trace full, and t
 test('compare --threads 2: the automatic path on two threads still equals the manual loop', () => {
   const r = runJson(['compare', ...BIG, '--type', 'gru', '--threads', '2'], POOL);
   assert.equal(r.ok, true);
+});
+
+test('--threads above the core count is capped to the cores, with a note, and the numbers do not change', () => {
+  const cores = availableParallelism();
+  const many = cores + 6;
+  const capped = runJson([...BIG, '--include-tensors', '--threads', String(many)], POOL);
+  const one = runJson([...BIG, '--include-tensors', '--threads', '1']);
+  assert.ok(capped.notes.includes(`--threads ${many}: this machine has ${cores} core${cores === 1 ? '' : 's'}; ${cores} thread${cores === 1 ? '' : 's'} used`), JSON.stringify(capped.notes));
+  assert.deepEqual(capped.tensors, one.tensors);
+  assert.ok(!one.notes.some((n) => n.startsWith('--threads')), 'no note when the request fits');
 });
