@@ -21,7 +21,7 @@ import type { CellKind } from '../modules/kinds/index.js';
 import type { LayerTrace, RawResult } from '../modules/result.js';
 import { emptyStats, mergeStats, STAT_FIELDS } from '../modules/trace-stats.js';
 import { Tensor } from '../tensor/tensor.js';
-import { CONTROL_DONE, CONTROL_FAILED, CONTROL_WORDS, runSlices, type SliceJob } from './slice.js';
+import { CONTROL_DONE, CONTROL_FAILED, CONTROL_STEPS, CONTROL_WORDS, runSlices, type SliceJob } from './slice.js';
 
 /**
  * Below this many matrix-multiply FLOPs per forward pass, one thread: the pool's fixed costs
@@ -171,11 +171,15 @@ export function runParallel(
   };
   for (let i = 0; i < threads - 1; i++) worker(i).postMessage(job);
   runSlices(job, onProgress);
+  // Wait for the workers' slices; with a progress observer, wake ten times a second to report
+  // the steps every thread has done.
   for (;;) {
     const done = Atomics.load(job.control, CONTROL_DONE);
     if (done >= slices) break;
-    Atomics.wait(job.control, CONTROL_DONE, done, 1000);
+    Atomics.wait(job.control, CONTROL_DONE, done, onProgress ? 100 : 1000);
+    onProgress?.(Math.floor(Atomics.load(job.control, CONTROL_STEPS) / slices), LD * T);
   }
+  onProgress?.(Math.floor(Atomics.load(job.control, CONTROL_STEPS) / slices), LD * T);
   if (Atomics.load(job.control, CONTROL_FAILED)) {
     const end = job.error.indexOf(0);
     throw new Error(`parallel forward: ${new TextDecoder().decode(job.error.slice(0, end < 0 ? job.error.length : end))}`);

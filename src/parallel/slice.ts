@@ -41,9 +41,10 @@ export interface SliceJob {
   bounds: Int32Array;
   slices: number;
   /**
-   * Control words: [0] slices finished, [1] 1 if one failed, [2] the next slice to take. Threads
-   * take slices with Atomics.add on [2] until none is left, so a thread that is slow (descheduled
-   * on a busy machine, or a worker still starting) holds up at most the slice it is on.
+   * Control words: [0] slices finished, [1] 1 if one failed, [2] the next slice to take, [3] layer
+   * steps done by every thread (for progress). Threads take slices with Atomics.add on [2] until
+   * none is left, so a thread that is slow (descheduled on a busy machine, or a worker still
+   * starting) holds up at most the slice it is on.
    */
   control: Int32Array;
   /** The first failure's message, UTF-8, NUL-padded. */
@@ -53,7 +54,8 @@ export interface SliceJob {
 export const CONTROL_DONE = 0;
 export const CONTROL_FAILED = 1;
 const CONTROL_NEXT = 2;
-export const CONTROL_WORDS = 3;
+export const CONTROL_STEPS = 3;
+export const CONTROL_WORDS = 4;
 
 /** (blocks, batch, width) → (blocks, count, width): elements first..first+count-1 of each block. */
 export function gatherBatch(src: Float32Array, blocks: number, batch: number, width: number, first: number, count: number): Float32Array {
@@ -76,12 +78,19 @@ export function takeSlice(job: SliceJob): number {
   return s < job.slices ? s : -1;
 }
 
-/** Takes and runs slices until none is left; `onProgress` sees the whole pass's share done. */
+/**
+ * Takes and runs slices until none is left. Every thread counts its layer steps in the shared
+ * control word; `onProgress` (the main thread's) sees the count of all threads, in steps of the
+ * whole batch (slice steps / slices), as the serial engine counts them.
+ */
 export function runSlices(job: SliceJob, onProgress?: ProgressObserver): void {
+  const step: ProgressObserver = (_, perSlice) => {
+    const done = Atomics.add(job.control, CONTROL_STEPS, 1) + 1;
+    onProgress?.(Math.floor(done / job.slices), perSlice);
+  };
   for (let s = takeSlice(job); s >= 0; s = takeSlice(job)) {
     try {
-      const finished = Atomics.load(job.control, CONTROL_DONE);
-      runSlice(job, s, onProgress && ((done, total) => onProgress(finished * total + done, job.slices * total)));
+      runSlice(job, s, step);
     } catch (err) {
       recordFailure(job, err);
     } finally {
