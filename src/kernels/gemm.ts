@@ -14,8 +14,9 @@
  *     ceiling in the same run: 2×5 0.55–0.78, 2×4 0.50–0.86 (0.05–0.1 below 2×5 each time),
  *     2×6 and 3×3 a little below 2×5, 3×4 (12 accumulators) spills registers and ran 30% slower,
  *     unrolling k by two did not help;
- *   - 1 row × 8 outputs for a lone row (batch 1, the latency-bound matrix-vector case);
- *   - 1 × 1 for the outputs left over.
+ *   - 2 × 2, then 2 × 1, for the 1 to 4 outputs left over (at hidden size 128 the three left
+ *     over by the 2 × 5 tiles cost 4% of the product on the 2 × 1 path alone);
+ *   - 1 row × 8 outputs for a lone row (batch 1, the latency-bound matrix-vector case).
  * Nothing is allocated.
  */
 export function gemm(
@@ -101,6 +102,35 @@ export function gemm(
       y[y1 + o + 2] = c2;
       y[y1 + o + 3] = c3;
       y[y1 + o + 4] = c4;
+    }
+    // The last 1 to 4 outputs: two at a time (4 accumulators), then one.
+    for (; o + 1 < N; o += 2) {
+      const w0 = o * K;
+      const w1 = w0 + K;
+      let a0 = 0;
+      let a1 = 0;
+      let c0 = 0;
+      let c1 = 0;
+      for (let k = 0; k < K; k++) {
+        const u = x[x0 + k]!;
+        const v = x[x1 + k]!;
+        const p = w[w0 + k]!;
+        const q = w[w1 + k]!;
+        a0 += u * p;
+        a1 += u * q;
+        c0 += v * p;
+        c1 += v * q;
+      }
+      if (b !== null) {
+        a0 += b[o]!;
+        a1 += b[o + 1]!;
+        c0 += b[o]!;
+        c1 += b[o + 1]!;
+      }
+      y[y0 + o] = a0;
+      y[y0 + o + 1] = a1;
+      y[y1 + o] = c0;
+      y[y1 + o + 1] = c1;
     }
     for (; o < N; o++) {
       const w0 = o * K;

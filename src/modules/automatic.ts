@@ -112,7 +112,17 @@ export function runAutomatic(
         if (w.weightHr) gemm(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
         const hAt = keepTrace ? t * B * Hr : 0;
         const cAt = keepTrace ? t * B * H : 0;
-        for (let b = 0; b < B; b++) {
+        if (lengths === null) {
+          // Every element active: whole-batch copies (memcpy) instead of the per-element loop.
+          h.set(hProj);
+          hTrace.set(hProj, hAt);
+          if (D === 1) out.set(hProj, t * B * Hr);
+          else for (let b = 0; b < B; b++) out.set(hProj.subarray(b * Hr, (b + 1) * Hr), ((t * B + b) * D + d) * Hr);
+          if (c && cNew && cTrace) {
+            c.set(cNew);
+            cTrace.set(cNew, cAt);
+          }
+        } else for (let b = 0; b < B; b++) {
           if (lengths !== null && t >= lengths[b]!) {
             if (!keepTrace) {
               hTrace.fill(0, b * Hr, (b + 1) * Hr);

@@ -2,7 +2,7 @@
  * Elman RNN, as torch.nn.RNN:
  *   h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)     (or relu)
  */
-import { nonlinearities } from '../../kernels/activations.js';
+import { relu, tanh } from '../../kernels/activations.js';
 import type { CellKind, StepArgs } from './kind.js';
 
 export const rnnKind: CellKind = {
@@ -16,8 +16,9 @@ export const rnnKind: CellKind = {
   hasNonlinearity: true,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
   step({ batch, hiddenSize, gi, giOffset, gh, hOut, nonlinearity }: StepArgs): void {
-    const act = nonlinearities[nonlinearity];
     const n = batch * hiddenSize;
-    for (let i = 0; i < n; i++) hOut[i] = act(gi[giOffset + i]! + gh[i]!);
+    // One loop per nonlinearity, so each calls its function directly (the optimiser inlines it).
+    if (nonlinearity === 'tanh') for (let i = 0; i < n; i++) hOut[i] = tanh(gi[giOffset + i]! + gh[i]!);
+    else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
   },
 };
