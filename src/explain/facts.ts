@@ -8,7 +8,7 @@
  *        trace h (seqLen, batch, Hr) | out (seqLen, batch, D*Hr), or batch-first, or unbatched
  */
 import { UsageError } from '../errors.js';
-import { sigmoid } from '../kernels/activations.js';
+import { sigmoid, tanh } from '../kernels/activations.js';
 import { linear } from '../kernels/linear.js';
 import { numDirections, realHiddenSize } from '../modules/config.js';
 import type { PreparedInput } from '../modules/forward-input.js';
@@ -216,14 +216,14 @@ function gateMeans(
         // i, f, g, o
         sums[0]! += sigmoid(a(0));
         sums[1]! += sigmoid(a(1));
-        sums[2]! += Math.tanh(a(2));
+        sums[2]! += tanh(a(2));
         sums[3]! += sigmoid(a(3));
       } else {
         // GRU: r, z, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
         const r = sigmoid(a(0));
         sums[0]! += r;
         sums[1]! += sigmoid(a(1));
-        sums[2]! += Math.tanh(gi[b * G + 2 * H + j]! + r * gh[b * G + 2 * H + j]!);
+        sums[2]! += tanh(gi[b * G + 2 * H + j]! + r * gh[b * G + 2 * H + j]!);
       }
     }
   }

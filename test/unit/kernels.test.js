@@ -89,3 +89,19 @@ describe('dropout masks', () => {
     assert.deepEqual([...data], [0, -4, 1.5]);
   });
 });
+
+test('tanh through exp agrees with Math.tanh to 1e-15, keeps odd symmetry and saturates exactly', async () => {
+  const { tanh } = await import('../../dist/kernels/activations.js');
+  let worst = 0;
+  for (let i = -400000; i <= 400000; i++) {
+    const v = i / 20000; // [-20, 20] in steps of 5e-5
+    worst = Math.max(worst, Math.abs(tanh(v) - Math.tanh(v)));
+    assert.ok(tanh(-v) === -tanh(v), `tanh(${-v}) = ${tanh(-v)}, -tanh(${v}) = ${-tanh(v)}`); // === : ±0 alike
+  }
+  assert.ok(worst < 1e-15, `max |tanh - Math.tanh| = ${worst}`);
+  assert.equal(tanh(1000), 1);
+  assert.equal(tanh(-1000), -1);
+  assert.equal(tanh(Infinity), 1);
+  assert.equal(tanh(0), 0);
+  assert.ok(Number.isNaN(tanh(NaN)));
+});

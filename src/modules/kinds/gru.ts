@@ -4,7 +4,7 @@
  *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
  *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
  */
-import { sigmoid } from '../../kernels/activations.js';
+import { sigmoid, tanh } from '../../kernels/activations.js';
 import type { CellKind, StepArgs } from './kind.js';
 
 export const gruKind: CellKind = {
@@ -29,7 +29,7 @@ export const gruKind: CellKind = {
         const hi = row + j;
         const r = sigmoid(gi[xi]! + gh[hi]!);
         const z = sigmoid(gi[xi + H]! + gh[hi + H]!);
-        const n = Math.tanh(gi[xi + 2 * H]! + r * gh[hi + 2 * H]!);
+        const n = tanh(gi[xi + 2 * H]! + r * gh[hi + 2 * H]!);
         hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
       }
     }

@@ -4,7 +4,7 @@
  *   g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
  *   c_t = f ⊙ c_{t-1} + i ⊙ g               h_t = o ⊙ tanh(c_t)   (then h_t = h_t W_hr^T with proj_size)
  */
-import { sigmoid } from '../../kernels/activations.js';
+import { sigmoid, tanh } from '../../kernels/activations.js';
 import type { CellKind, StepArgs } from './kind.js';
 
 export const lstmKind: CellKind = {
@@ -29,12 +29,12 @@ export const lstmKind: CellKind = {
       for (let j = 0; j < H; j++) {
         const i = sigmoid(gi[xi + j]! + gh[hi + j]!);
         const f = sigmoid(gi[xi + H + j]! + gh[hi + H + j]!);
-        const g = Math.tanh(gi[xi + 2 * H + j]! + gh[hi + 2 * H + j]!);
+        const g = tanh(gi[xi + 2 * H + j]! + gh[hi + 2 * H + j]!);
         const o = sigmoid(gi[xi + 3 * H + j]! + gh[hi + 3 * H + j]!);
         // c is rounded to float32 before tanh, as PyTorch stores it between the two.
         const c = Math.fround(f * cPrev![b * H + j]! + i * g);
         cOut![b * H + j] = c;
-        hOut[b * H + j] = o * Math.tanh(c);
+        hOut[b * H + j] = o * tanh(c);
       }
     }
   },
