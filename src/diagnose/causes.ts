@@ -388,7 +388,7 @@ export const DETECTORS: readonly Detector[] = [
       const T = geometry?.seqLen ?? 0;
       const longest = Math.max(...problem.got);
       return {
-        cause: `lengths longer than seq_len: the longest is ${longest}, but x has seq_len=${T} steps (dimension ${config.batchFirst ? 1 : 0}); the lengths were counted before x was truncated, or on other data. PyTorch does not check this bound itself`,
+        cause: `lengths longer than seq_len: the longest is ${longest}, but x has seq_len=${T} steps (dimension ${config.batchFirst ? 1 : 0}); the lengths were counted before x was truncated, or on other data. pack_padded_sequence does not check this bound: x is sliced short, and the RNN fails when it runs out of packed rows`,
         fix: `compute the lengths from the padded batch itself, clip them, lengths.clamp(max=${T}), or pad x to the longest sequence (pad_sequence pads to max(lengths) = ${longest})`,
       };
     },

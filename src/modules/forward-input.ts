@@ -118,6 +118,25 @@ function lonePairMessage(lone: Shape, batched: boolean): string {
   return `For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx and cx should also be ${batched ? 3 : 2}-D but got (${r}-D, ${r}-D) tensors`;
 }
 
+/**
+ * With lengths and enforce_sorted=False, PyTorch reorders the states' batch by the sorted lengths
+ * (index_select on dimension 1) before checking their size: a batch that is the only thing wrong
+ * then passes silently when larger (its first rows are used) or fails inside index_select when
+ * smaller. The engine still refuses it; PyTorch's own message is then none, or that index error.
+ */
+function reorderedState(p: ShapeProblem, lengths: readonly number[]): ShapeProblem {
+  const [layers, batch, hidden] = p.expected as [number, number, number];
+  const [gl, gb, gh] = p.got as [number, number, number];
+  if (gl !== layers || gh !== hidden || gb === batch) return p;
+  // index_select takes the batch rows in sorted order (longest first) and stops at the first row
+  // h_0 does not have.
+  const order = lengths.map((n, i) => [n, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const id = order.find(([, i]) => i >= gb)?.[1] ?? gb;
+  const pytorch = gb > batch ? null : `INDICES element is out of DATA bounds, id=${id} axis_dim=${gb}`;
+  const what = gb > batch ? `silently uses ${batch} of its ${gb} rows` : 'fails in index_select';
+  return { ...p, pytorch, message: `${p.message}; PyTorch does not check this with enforce_sorted=False: it reorders ${p.tensor}'s batch by the sorted lengths and ${what}` };
+}
+
 function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batched: boolean, label: string, config: RecurrentConfig): ShapeProblem | null {
   // Unbatched states are 2-D; the rank was checked before this.
   const got = batched ? shape : [shape[0]!, 1, shape[1]!];
@@ -128,20 +147,35 @@ function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batche
   return { code: 'state-size', tensor: name, message: `${name}: ${pytorch}${hint}`, pytorch, expected, got };
 }
 
-function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): ShapeProblem[] {
+/**
+ * The lengths' problems, split by when PyTorch meets them: pack_padded_sequence checks the count
+ * (only with enforce_sorted=True: without it, it index_selects the listed sequences), that every
+ * length is positive, and the order, before the module runs; a length beyond seq_len passes
+ * packing (x is sliced short) and fails inside the module's kernel, after its shape checks.
+ */
+function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
   const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
-  if (lengths.length !== batch) return [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, packCount(lengths.length, batch))];
-  const problems: ShapeProblem[] = [];
+  if (lengths.length !== batch) {
+    // Without enforce_sorted, fewer lengths silently drop sequences and more fail in index_select.
+    return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
+  }
+  const pack: ShapeProblem[] = [];
+  const run: ShapeProblem[] = [];
   const b = lengths.findIndex((n) => !Number.isInteger(n) || n < 1 || n > seqLen);
   if (b >= 0) {
-    // PyTorch checks only that lengths are positive (and sorted); nothing bounds them by seq_len.
-    const pytorch = lengths.some((n) => n < 1) ? PACK_NON_POSITIVE : null;
-    problems.push(problem('lengths-range', `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`, pytorch));
+    const message = `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`;
+    if (lengths.some((n) => !Number.isInteger(n) || n < 1)) pack.push(problem('lengths-range', message, PACK_NON_POSITIVE));
+    else {
+      // The packed data has sum(min(length, seq_len)) rows; the kernel's step seq_len asks for more.
+      const rows = lengths.reduce((sum, n) => sum + Math.min(n, seqLen), 0);
+      const beyond = lengths.filter((n) => n > seqLen).length;
+      run.push(problem('lengths-range', message, `start (${rows}) + length (${beyond}) exceeds dimension size (${rows}).`));
+    }
   }
   if (enforceSorted && lengths.some((n, i) => i > 0 && n > lengths[i - 1]!)) {
-    problems.push(problem('lengths-unsorted', `lengths: ${PACK_UNSORTED} (got ${lengths.join(', ')})`, PACK_UNSORTED));
+    pack.push(problem('lengths-unsorted', `lengths: ${PACK_UNSORTED} (got ${lengths.join(', ')})`, PACK_UNSORTED));
   }
-  return problems;
+  return { pack, run };
 }
 
 /**
@@ -161,6 +195,23 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   const seqLen = batched && config.batchFirst ? x[1]! : x[0]!;
   const batch = !batched ? 1 : config.batchFirst ? x[0]! : x[1]!;
   const geometry: InputGeometry = { seqLen, batch, batched };
+  // pack_padded_sequence runs before the module: its problems come first.
+  const { lengths } = input;
+  const enforceSorted = input.enforceSorted ?? false;
+  const lengthsCheck = lengths && batched ? lengthsProblems(lengths, seqLen, batch, enforceSorted) : { pack: [], run: [] };
+  if (lengths && !batched) {
+    // pack_padded_sequence reads a 2-D x's dimension 1 (0 with batch_first) as the batch.
+    const packBatch = config.batchFirst ? x[0]! : x[1]!;
+    problems.push({
+      code: 'lengths-unbatched',
+      tensor: 'lengths',
+      message: `lengths: expected a batched 3-D input to go with lengths, got an unbatched 2-D input`,
+      pytorch: enforceSorted && lengths.length !== packBatch ? packCount(lengths.length, packBatch) : null,
+      expected: null,
+      got: lengths,
+    });
+  }
+  problems.push(...lengthsCheck.pack);
   const wantRank = batched ? 3 : 2;
   const dims = batched ? 'batched 3-D' : 'unbatched 2-D';
   // Which states go on to the size checks: given, of the right rank, and (LSTM) in a complete pair.
@@ -212,24 +263,9 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   const layers = config.numLayers * numDirections(config);
   const lstm = kind.hasCellState;
   const hProblem = checkH && stateProblem('h_0', h0!, [layers, batch, realHiddenSize(config)], batched, lstm ? 'Expected hidden[0] size' : 'Expected hidden size', config);
-  if (hProblem) problems.push(hProblem);
   const cProblem = checkC && stateProblem('c_0', c0!, [layers, batch, config.hiddenSize], batched, 'Expected hidden[1] size', config);
-  if (cProblem) problems.push(cProblem);
-  const { lengths } = input;
-  if (lengths && !batched) {
-    // pack_padded_sequence reads a 2-D x's dimension 1 (0 with batch_first) as the batch.
-    const packBatch = config.batchFirst ? x[0]! : x[1]!;
-    problems.push({
-      code: 'lengths-unbatched',
-      tensor: 'lengths',
-      message: `lengths: expected a batched 3-D input to go with lengths, got an unbatched 2-D input`,
-      pytorch: lengths.length !== packBatch ? packCount(lengths.length, packBatch) : null,
-      expected: null,
-      got: lengths,
-    });
-  } else if (lengths) {
-    problems.push(...lengthsProblems(lengths, seqLen, batch, input.enforceSorted ?? false));
-  }
+  for (const p of [hProblem, cProblem]) if (p) problems.push(lengths && batched && !enforceSorted ? reorderedState(p, lengths) : p);
+  problems.push(...lengthsCheck.run);
   return { problems, geometry };
 }
 

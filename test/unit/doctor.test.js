@@ -116,12 +116,14 @@ describe('doctor: the causes', () => {
 
   test('x in (batch, seq, feature) order without batch_first, seen through the lengths', () => {
     const m = new RNN({ inputSize: 100, hiddenSize: 20 });
-    const p = only(diagnose(m, { x: [3, 10, 100], lengths: [10, 9, 3] }), {
+    const p = only(diagnose(m, { x: [3, 10, 100], lengths: [10, 9, 3], enforceSorted: true }), {
       tensor: 'lengths',
       causeId: 'lengths-x-batch-first-order',
       pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 3 (batch_size=10)',
     });
     assert.match(p.fix, /batch_first=True in both the module and pack_padded_sequence/);
+    // Without enforce_sorted, pack_padded_sequence index_selects the listed sequences: no count check.
+    only(diagnose(m, { x: [3, 10, 100], lengths: [10, 9, 3] }), { tensor: 'lengths', causeId: 'lengths-x-batch-first-order', pytorch: null });
   });
 
   test('unbatched input (2-D x) with a 3-D h_0', () => {
@@ -158,9 +160,10 @@ describe('doctor: the causes', () => {
     assert.equal(diagnose(m, { x: [10, 3, 2], lengths: [9, 10, 3], enforceSorted: false }).module.ok, true);
   });
 
-  test('lengths longer than seq_len: PyTorch has no message of its own', () => {
+  test("lengths longer than seq_len: packing passes, PyTorch's kernel runs out of rows", () => {
     const m = new RNN({ inputSize: 2, hiddenSize: 3 });
-    const p = only(diagnose(m, { x: [10, 3, 2], lengths: [12, 9, 3] }), { tensor: 'lengths', causeId: 'lengths-too-long', pytorch: null });
+    // Checked against PyTorch 1.13: x is sliced to 10 + 9 + 3 = 22 packed rows; step 10 wants one more.
+    const p = only(diagnose(m, { x: [10, 3, 2], lengths: [12, 9, 3] }), { tensor: 'lengths', causeId: 'lengths-too-long', pytorch: 'start (22) + length (1) exceeds dimension size (22).' });
     assert.equal(p.message, 'lengths[0]: expected an integer in 1..10 (seq_len), got 12');
     assert.match(p.cause, /the longest is 12, but x has seq_len=10/);
     assert.match(p.fix, /lengths\.clamp\(max=10\)/);
@@ -175,9 +178,31 @@ describe('doctor: the causes', () => {
 
   test('lengths of another count; lengths with an unbatched x', () => {
     const m = new RNN({ inputSize: 2, hiddenSize: 3, batchFirst: true });
-    only(diagnose(m, { x: [3, 10, 2], lengths: [10, 9] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)' });
-    const p = only(diagnose(m, { x: [10, 2], lengths: [10] }), { tensor: 'lengths', causeId: 'lengths-unbatched', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 1 (batch_size=10)' });
+    only(diagnose(m, { x: [3, 10, 2], lengths: [10, 9], enforceSorted: true }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)' });
+    only(diagnose(m, { x: [3, 10, 2], lengths: [10, 9] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: null });
+    const p = only(diagnose(m, { x: [10, 2], lengths: [10], enforceSorted: true }), { tensor: 'lengths', causeId: 'lengths-unbatched', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 1 (batch_size=10)' });
     assert.match(p.fix, /x\.unsqueeze\(0\)/);
+  });
+
+  test('pack_padded_sequence runs first: a bad length is the first problem, as PyTorch raises it', () => {
+    const lstm = new LSTM({ inputSize: 6, hiddenSize: 5 });
+    const d = diagnose(lstm, { x: [2, 3, 7], h0: [1, 3, 5], c0: [1, 3, 5], lengths: [1, 1, 0] });
+    assert.deepEqual(d.problems.map((p) => p.tensor), ['lengths', 'x']);
+    assert.equal(d.problems[0].pytorch_message, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
+    // A length beyond seq_len fails only when the kernel runs: after the module's own checks.
+    const rnn = new RNN({ inputSize: 10, hiddenSize: 20 });
+    const e = diagnose(rnn, { x: [5, 3, 10], h0: [1, 4, 20], lengths: [6, 2, 1], enforceSorted: true });
+    assert.deepEqual(e.problems.map((p) => p.pytorch_message), ['Expected hidden size (1, 3, 20), got [1, 4, 20]', 'start (8) + length (1) exceeds dimension size (8).']);
+  });
+
+  test("with lengths and enforce_sorted=False, PyTorch index_selects h_0's batch: silent when larger, an index error when smaller", () => {
+    const rnn = new RNN({ inputSize: 10, hiddenSize: 20 });
+    const larger = only(diagnose(rnn, { x: [5, 3, 10], h0: [1, 5, 20], lengths: [5, 2, 1] }), { tensor: 'h_0', causeId: 'x-batch-first-order', pytorch: null });
+    assert.match(larger.message, /PyTorch does not check this with enforce_sorted=False: .* silently uses 3 of its 5 rows/);
+    // Checked against PyTorch 1.13: the first row index_select cannot find, in longest-first order.
+    only(diagnose(rnn, { x: [5, 3, 10], h0: [1, 1, 20], lengths: [1, 2, 5] }), { tensor: 'h_0', causeId: 'batch-mismatch', pytorch: 'INDICES element is out of DATA bounds, id=2 axis_dim=1' });
+    only(diagnose(rnn, { x: [5, 3, 10], h0: [1, 1, 20], lengths: [2, 5, 1] }), { tensor: 'h_0', causeId: 'batch-mismatch', pytorch: 'INDICES element is out of DATA bounds, id=1 axis_dim=1' });
+    only(diagnose(rnn, { x: [5, 3, 10], h0: [1, 5, 20], lengths: [5, 2, 1], enforceSorted: true }), { tensor: 'h_0', causeId: 'x-batch-first-order', pytorch: 'Expected hidden size (1, 3, 20), got [1, 5, 20]' });
   });
 
   test('an LSTM given h_0 alone; a GRU given c_0', () => {
