@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<void> {
     chalk: (cmd) => makeChalk(cmd.optsWithGlobals()['color'] !== false),
     openOutput: (cmd) => {
       const file = cmd.optsWithGlobals()['output'] as string | undefined;
-      sink = file ? fileSink(file) : stdoutSink();
+      if (file === '') throw new UsageError('--output: expected a file name, got an empty one');
+      sink = file !== undefined ? fileSink(file) : stdoutSink();
       return sink;
     },
   };
@@ -113,13 +114,23 @@ function commandWord(argv: string[]): string | null {
 /** Whether a command must be registered for this argv: all of them for help, else the one named. */
 function needed(name: string, argv: string[]): boolean {
   const word = commandWord(argv);
-  if (word === 'help' || argv.includes('--help') || argv.includes('-h')) return true;
-  if (word !== null && !commands.some((c) => c.name === word)) {
-    const names = commands.map((c) => c.name);
-    const near = names.find((n) => editDistance(n, word) <= Math.max(1, Math.floor(n.length / 3)));
-    throw new UsageError(`expected a command (${names.join(', ')}) or options, got '${word}'${near ? ` (did you mean ${near}?)` : ''}`);
+  if (word === 'help') {
+    // `help NAME`: NAME must be a command (commander would print the general help and exit 0).
+    const rest = argv.slice(argv.indexOf('help') + 1).find((a) => !a.startsWith('-'));
+    if (rest !== undefined) unknownCommand(rest);
+    return true;
   }
+  if (argv.includes('--help') || argv.includes('-h')) return true;
+  if (word !== null) unknownCommand(word);
   return name === (word ?? DEFAULT_COMMAND);
+}
+
+/** Passes a command's name; anything else is a usage error, with the nearest name as a suggestion. */
+function unknownCommand(word: string): void {
+  const names = commands.map((c) => c.name);
+  if (names.includes(word)) return;
+  const near = names.find((n) => editDistance(n, word) <= Math.max(1, Math.floor(n.length / 3)));
+  throw new UsageError(`expected a command (${names.join(', ')}) or options, got '${word}'${near ? ` (did you mean ${near}?)` : ''}`);
 }
 
 function editDistance(a: string, b: string): number {

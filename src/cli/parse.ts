@@ -41,13 +41,15 @@ export function shapeList(value: string): number[] {
   if (!parts.length || parts.some((p) => !/^\d+$/.test(p))) {
     throw new InvalidArgumentError(`expected a shape such as 3,10,20, got "${value}"`);
   }
+  const big = parts.find((p) => !Number.isSafeInteger(Number(p)));
+  if (big !== undefined) throw new InvalidArgumentError(`expected sizes up to ${Number.MAX_SAFE_INTEGER}, got ${big} in "${value}"`);
   return parts.map(Number);
 }
 
 /** `--lengths 3,10,7`. */
 export function intList(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^-?\d+$/.test(p))) throw new InvalidArgumentError(`expected integers separated by commas, got "${value}"`);
+  if (parts.some((p) => !/^-?\d+$/.test(p) || !Number.isSafeInteger(Number(p)))) throw new InvalidArgumentError(`expected integers separated by commas, got "${value}"`);
   return parts.map(Number);
 }
 
