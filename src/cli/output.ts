@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { FormatError } from '../errors.js';
+import { BudgetError, FormatError } from '../errors.js';
 
 export interface Sink {
   write(text: string): void;
@@ -58,4 +58,19 @@ export function fileSink(file: string): Sink {
       rmSync(tmp, { force: true });
     },
   };
+}
+
+/**
+ * A JSON document as text, indented (or on one line, for NDJSON). A document too large for one
+ * JavaScript string (about 512 MiB) is a clear error naming what makes it large, not a crash.
+ */
+export function jsonText(value: unknown, indent: 2 | 0 = 2): string {
+  try {
+    return JSON.stringify(value, null, indent || undefined) + '\n';
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new BudgetError('--format json: expected a document within the largest string JavaScript can hold (about 512 MiB), got more: use --trace summary or --trace none, drop --include-tensors, or --save the tensors to a file');
+    }
+    throw err;
+  }
 }

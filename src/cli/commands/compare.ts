@@ -7,6 +7,7 @@ import { CheckFailedError, UsageError } from '../../errors.js';
 import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
 import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
 import { oneOf, positiveNumber } from '../parse.js';
 import type { ForwardOptions } from '../../modules/recurrent.js';
@@ -54,7 +55,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         report.ok = report.ok && report.reference.every((r) => r.ok);
       }
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderCompareTable(report, ctx.chalk(cmd)));
+      sink.write(o['format'] === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));
       sink.commit();
       const bad: { name: string; tolerance: number; max_abs_diff: number; where: number[] }[] = [
         ...report.results.filter((r) => !r.ok),

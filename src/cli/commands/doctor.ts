@@ -17,6 +17,7 @@ import { Pipeline } from '../../modules/pipeline.js';
 import type { DoctorReport } from '../../schema/doctor.js';
 import type { Shape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { addModuleOptions, DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, intList, namedShape, oneOf } from '../parse.js';
 import { renderDoctorTable } from '../render/doctor-table.js';
@@ -189,7 +190,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
       }
       const report: DoctorReport = { command: 'doctor', version: ctx.version, ok: body.problems.length === 0, ...body };
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderDoctorTable(report, ctx.chalk(cmd)));
+      sink.write(o['format'] === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd)));
       sink.commit();
       if (!report.ok) {
         const n = report.problems.length;

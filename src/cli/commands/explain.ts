@@ -9,6 +9,7 @@ import { explainFacts, resolveFocus } from '../../explain/facts.js';
 import { catalogues, languages, type Lang } from '../../explain/messages/index.js';
 import { narrate } from '../../explain/narrate.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
 import { oneOf } from '../parse.js';
 import { setupRun } from '../setup.js';
@@ -40,7 +41,7 @@ export function registerExplain(program: Command, ctx: CliContext): void {
       const result = module.forward(x, forward);
       const facts = explainFacts(module, input, result, geometry, options);
       const sink = ctx.openOutput(cmd);
-      if (o['format'] === 'json') sink.write(JSON.stringify(facts, null, 2) + '\n');
+      if (o['format'] === 'json') sink.write(jsonText(facts));
       else {
         const c = ctx.chalk(cmd);
         sink.write(narrate(facts, catalogues[o['lang'] as Lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));

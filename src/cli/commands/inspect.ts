@@ -10,6 +10,7 @@ import { kindOf } from '../../modules/kinds/index.js';
 import { parameterCount, parameterSpecs } from '../../modules/parameters.js';
 import type { InspectReport } from '../../schema/inspect.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { oneOf } from '../parse.js';
 import { renderInspectTable } from '../render/inspect-table.js';
 
@@ -68,7 +69,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .action((file: string) => {
       const report = buildInspectReport(file, ctx.version);
       const sink = ctx.openOutput(cmd);
-      sink.write(cmd.opts()['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderInspectTable(report, ctx.chalk(cmd)));
+      sink.write(cmd.opts()['format'] === 'json' ? jsonText(report) : renderInspectTable(report, ctx.chalk(cmd)));
       sink.commit();
     });
 }

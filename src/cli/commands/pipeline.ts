@@ -16,6 +16,7 @@ import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, formatBytes, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
@@ -168,7 +169,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         parameter_count: pipeline.parameterCount(),
       };
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderPipelineTable(report, ctx.chalk(cmd)));
+      sink.write(o['format'] === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
       sink.commit();
     });
 }

@@ -11,6 +11,7 @@ import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 import { addModelOptions, modelFlags } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
@@ -68,8 +69,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
         expectations: o['expect'],
         notes: setup.notes,
       });
-      if (format === 'json') sink.write(JSON.stringify(report, null, 2) + '\n');
-      else if (format === 'ndjson') sink.write(JSON.stringify({ event: 'summary', ...report }) + '\n');
+      if (format === 'json') sink.write(jsonText(report));
+      else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
       else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
       sink.commit();
       const failed = (report.expectations ?? []).filter((e) => !e.ok);

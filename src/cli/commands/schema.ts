@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { documentNames } from '../../schema/names.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
 
 export function registerSchema(program: Command, ctx: CliContext): void {
   const names: readonly string[] = documentNames;
@@ -20,7 +21,7 @@ export function registerSchema(program: Command, ctx: CliContext): void {
       const schemas = Object.fromEntries(Object.entries(chosen).map(([k, s]) => [k, z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' })]));
       const doc = name ? schemas[name] : { $schema: 'https://json-schema.org/draft/2020-12/schema', title: `rnn-inspect ${ctx.version} JSON documents`, $defs: schemas };
       const sink = ctx.openOutput(cmd);
-      sink.write(JSON.stringify(doc, null, 2) + '\n');
+      sink.write(jsonText(doc));
       sink.commit();
     });
 }
