@@ -13,6 +13,7 @@
  * Shapes: as src/parallel/slice.ts; results come back in the serial engine's time-major layouts.
  */
 import { Worker } from 'node:worker_threads';
+import { InternalError } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import type { ProgressObserver } from '../modules/automatic.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/config.js';
@@ -62,6 +63,40 @@ export function forwardFlops(kind: CellKind, config: RecurrentConfig, seqLen: nu
     flops += D * 2 * seqLen * batch * (G * (inFeatures + Hr) + (config.projSize > 0 ? H * Hr : 0));
   }
   return flops;
+}
+
+/**
+ * How long the main thread waits without any thread finishing a layer step before it gives up on
+ * the pass. A worker that dies mid-slice (out of memory, say) never marks its slice done, and its
+ * exit event cannot reach a main thread blocked in Atomics.wait; one step of one slice of the
+ * largest runs this tool accepts takes seconds, not a minute.
+ */
+export const STALL_MS = 60_000;
+
+/**
+ * Blocks until every slice is done. With a progress observer it wakes ten times a second to report
+ * the whole-batch steps done (the step counter over the slices); without one, once a second. The
+ * step counter is also the heartbeat: no new step anywhere for stallMs is an error.
+ * Shape: control (CONTROL_WORDS) shared Int32Array | stepsPerSlice = layers * directions * seqLen
+ */
+export function waitForSlices(control: Int32Array, slices: number, stepsPerSlice: number, onProgress?: ProgressObserver, stallMs = STALL_MS): void {
+  let lastBeat = -1;
+  let lastChange = performance.now();
+  for (;;) {
+    const done = Atomics.load(control, CONTROL_DONE);
+    const steps = Atomics.load(control, CONTROL_STEPS);
+    if (done >= slices) break;
+    const now = performance.now();
+    if (steps + done !== lastBeat) {
+      lastBeat = steps + done;
+      lastChange = now;
+    } else if (now - lastChange > stallMs) {
+      throw new InternalError(`parallel forward: no thread finished a step for ${stallMs >= 1000 ? `${Math.round(stallMs / 1000)} s` : `${stallMs} ms`} with ${slices - done} of ${slices} batch slices outstanding; a worker thread may have died (run with --threads 1)`);
+    }
+    Atomics.wait(control, CONTROL_DONE, done, Math.min(onProgress ? 100 : 1000, stallMs));
+    onProgress?.(Math.floor(Atomics.load(control, CONTROL_STEPS) / slices), stepsPerSlice);
+  }
+  onProgress?.(Math.floor(Atomics.load(control, CONTROL_STEPS) / slices), stepsPerSlice);
 }
 
 /** The default thread count: the cores this process may use. */
@@ -171,15 +206,14 @@ export function runParallel(
   };
   for (let i = 0; i < threads - 1; i++) worker(i).postMessage(job);
   runSlices(job, onProgress);
-  // Wait for the workers' slices; with a progress observer, wake ten times a second to report
-  // the steps every thread has done.
-  for (;;) {
-    const done = Atomics.load(job.control, CONTROL_DONE);
-    if (done >= slices) break;
-    Atomics.wait(job.control, CONTROL_DONE, done, onProgress ? 100 : 1000);
-    onProgress?.(Math.floor(Atomics.load(job.control, CONTROL_STEPS) / slices), LD * T);
+  try {
+    waitForSlices(job.control, slices, LD * T, onProgress);
+  } catch (err) {
+    // A worker that stopped mid-slice cannot be told apart from one that never will finish:
+    // start afresh next time.
+    for (const w of workers.splice(0)) void w.terminate();
+    throw err;
   }
-  onProgress?.(Math.floor(Atomics.load(job.control, CONTROL_STEPS) / slices), LD * T);
   if (Atomics.load(job.control, CONTROL_FAILED)) {
     const end = job.error.indexOf(0);
     throw new Error(`parallel forward: ${new TextDecoder().decode(job.error.slice(0, end < 0 ? job.error.length : end))}`);
