@@ -36,7 +36,7 @@ export const en: Messages = {
   },
   intro: (a) =>
     `${a.module} is an editorial office with ${a.levels} level${a.levels === 1 ? '' : 's'}. ` +
-    (a.batched ? `It reads ${a.batch} sequence${a.batch === 1 ? '' : 's'} at once (batch ${a.batch}), each ${a.seqLen} steps long.` : `It reads one sequence of ${a.seqLen} steps (unbatched: no batch dimension).`),
+    (a.batched ? `It reads ${a.batch} sequence${a.batch === 1 ? '' : 's'} at once (batch ${a.batch}), each ${a.seqLen} step${a.seqLen === 1 ? '' : 's'} long.` : `It reads one sequence of ${a.seqLen} step${a.seqLen === 1 ? '' : 's'} (unbatched: no batch dimension).`),
   notebook: (a) =>
     `Each layer is an editor. His notebook is the hidden state h: ${a.features} numbers per sequence, rewritten at every step. ` +
     `His review standard is the layer's weights: fixed, the same at every step.`,
@@ -81,7 +81,7 @@ export const en: Messages = {
       ? `At t=${a.t} none of the ${a.batch} sequences has input any more (--lengths): every notebook stays as it was, and the norms are 0.`
       : `At t=${a.t} only ${a.valid} of ${a.batch} sequences still have input (--lengths); the norms count those, and the others' notebooks stay as they were.`,
   dropoutNote: (a) =>
-    `Training mode with dropout ${a.p}: each layer above read a randomly masked copy of the h_t below; the input norms are before the mask, and the gates are left out.`,
+    `Training mode with dropout ${a.p}: each layer above read a randomly masked copy of the h_t below; the input norms above are before the mask. The gate means would need the masked inputs, so they are left out.`,
   timeFlow: (a) =>
     `Across time (→): each editor carries his notebook from one step to the next, rewriting h_{t-1} into h_t with the same weights every time.` +
     (a.bidirectional ? ` The reverse editors carry theirs the other way, from t=${a.last} down to t=0.` : '') +
@@ -93,8 +93,8 @@ export const en: Messages = {
       : `Up the layers (↑): at every step the report rises from layer 0 to layer ${a.top}; nothing flows down. Each layer works on what the one below reported, not on x.`,
   out: (a) =>
     a.half === null
-      ? `out ${a.shape} = ${a.dims}: the editor-in-chief's running conclusions, layer ${a.top}'s h_t at each of the ${a.seqLen} steps${a.ragged ? ' (zero past each sequence\'s length)' : ''}. The lower editors' notebooks are not in it.`
-      : `out ${a.shape} = ${a.dims}: at each of the ${a.seqLen} steps, the top level's two editors' notes side by side: out[..., :${a.half}] forward, out[..., ${a.half}:] reverse (layer ${a.top}).`,
+      ? `out ${a.shape} = ${a.dims}: the editor-in-chief's running conclusions, layer ${a.top}'s h_t at ${a.seqLen === 1 ? 'its one step' : `each of the ${a.seqLen} steps`}${a.ragged ? ' (zero past each sequence\'s length)' : ''}. The lower editors' notebooks are not in it.`
+      : `out ${a.shape} = ${a.dims}: at ${a.seqLen === 1 ? 'its one step' : `each of the ${a.seqLen} steps`}, the top level's two editors' notes side by side: out[..., :${a.half}] forward, out[..., ${a.half}:] reverse (layer ${a.top}).`,
   hN: (a) => {
     const when = a.ragged ? "each sequence's own last valid step" : `t=${a.last}`;
     return a.bidirectional
