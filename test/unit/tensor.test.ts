@@ -1,7 +1,7 @@
 /** Tensor basics: nested-list round trip, defects named by path, PyTorch's shape printing. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FormatError, InternalError, Tensor, formatShape, numel, tensorFromNested } from '../../dist/index.js';
+import { FormatError, InternalError, Tensor, formatShape, numel, tensorFromNested } from '../../src/index.js';
 
 describe('tensorFromNested and toNested', () => {
   test('round trip keeps shape and row-major order', () => {
