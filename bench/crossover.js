@@ -1,9 +1,9 @@
 // Where two threads start to pay: for growing problems, the forward pass timed with 1 and with 2
 // threads (pool forced on with parallelMinFlops: 0, warm), alternating in the same process, median
 // of several runs. Prints FLOPs, both times and the speed-up; the smallest size from which two
-// threads win steadily is src/parallel/pool.ts's PARALLEL_MIN_FLOPS. Run: node bench/crossover.js
+// threads win steadily is src/modules/run/pool.ts's PARALLEL_MIN_FLOPS. Run: node bench/crossover.js
 import { LSTM, RNN, Tensor } from '../dist/index.js';
-import { forwardFlops } from '../dist/parallel/pool.js';
+import { forwardFlops } from '../dist/modules/run/pool.js';
 
 const sizes = [
   [2, 10, 16, 16, 1],

@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GRU, LSTM, RNN, Tensor } from '../dist/index.js';
-import { forwardFlops, PARALLEL_MIN_FLOPS, threadsFor } from '../dist/parallel/pool.js';
+import { forwardFlops, PARALLEL_MIN_FLOPS, threadsFor } from '../dist/modules/run/pool.js';
 import { naiveRnn, naiveWeights } from './naive-rnn.js';
 
 const args = process.argv.slice(2);

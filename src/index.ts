@@ -4,11 +4,11 @@
  */
 export { RNN, LSTM, GRU, Recurrent } from './modules/recurrent.js';
 export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, ProgressObserver, StepObserver, Trace, TraceStats } from './modules/recurrent.js';
-export { statsAt, summarize } from './modules/trace-stats.js';
+export { statsAt, summarize } from './modules/layer/trace-stats.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
 export type { CellOptions } from './modules/cell.js';
-export type { RecurrentOptions, RecurrentConfig } from './modules/config.js';
-export type { ParameterSpec } from './modules/parameters.js';
+export type { RecurrentOptions, RecurrentConfig } from './modules/layer/config.js';
+export type { ParameterSpec } from './modules/layer/parameters.js';
 export { kinds, kindOf } from './modules/kinds/index.js';
 export type { CellKind, KindName } from './modules/kinds/index.js';
 export { Tensor, formatShape, numel } from './tensor/tensor.js';

@@ -6,10 +6,10 @@
 import { availableParallelism } from 'node:os';
 import { BudgetError, FormatError, ShapeError, UsageError } from '../errors.js';
 import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
-import { resolveConfig, type RecurrentOptions } from '../modules/config.js';
-import { inferModules, type InferredModule } from '../modules/infer-config.js';
-import { kindOf, type CellKind } from '../modules/kinds/index.js';
-import { cellAsLayer } from '../modules/parameters.js';
+import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
+import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
+import { kindOf, type CellKind, type KindName } from '../modules/kinds/index.js';
+import { cellAsLayer } from '../modules/layer/parameters.js';
 import { estimateForward } from '../modules/memory.js';
 import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
 import type { RunGeometry } from '../report/describe.js';
@@ -102,7 +102,7 @@ function pickModule(file: string, weights: TensorFile, prefix: string | undefine
 function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
   switch (key) {
     case 'type':
-      return `a ${m.type.toUpperCase()} (weight_ih_l0 rows = ${m.type === 'lstm' ? 4 : m.type === 'gru' ? 3 : 1} × hidden_size)`;
+      return `a ${kindOf(m.type).name} (weight_ih_l0 rows = ${kindOf(m.type).gates.length} × hidden_size)`;
     case 'inputSize':
       return `input_size ${m.inputSize} (${m.prefix}weight_ih_l0 columns)`;
     case 'hiddenSize':
@@ -125,7 +125,7 @@ export type ModuleFlags = Pick<ModelFlags, 'type' | 'inputSize' | 'hiddenSize' |
 
 /** The module's kind and sizes (as a state_dict tells them), and where they came from. */
 export interface ChosenModule extends Pick<InferredModule, 'inputSize' | 'hiddenSize' | 'numLayers' | 'bidirectional' | 'bias' | 'projSize'> {
-  kind: CellKind;
+  kind: CellKind<KindName>;
   /** The state_dict read from --weights (a cell's renamed as a layer's), and the module found in it. */
   weights: TensorFile | null;
   inferred: InferredModule | null;
@@ -161,7 +161,8 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
     }
     return value;
   };
-  const type = inferred ? fromWeights('type', inferred.type) : flags.type;
+  // Kinds with the same gate count and parameters look alike in a state_dict: --type picks among them.
+  const type = !inferred ? flags.type : explicit('type') && (candidateKinds(inferred) as string[]).includes(flags.type) ? flags.type : fromWeights('type', inferred.type);
   return {
     kind: kindOf(type),
     inputSize: inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize,
@@ -271,7 +272,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
     threads = cores;
   }
   const forward: ForwardOptions = { threads };
-  // For tests and tuning: the FLOPs from which a pass uses the worker pool (src/parallel/pool.ts).
+  // For tests and tuning: the FLOPs from which a pass uses the worker pool (src/modules/run/pool.ts).
   const minFlops = process.env['RNN_INSPECT_PARALLEL_MIN_FLOPS'];
   if (minFlops !== undefined && minFlops !== '' && Number.isFinite(Number(minFlops))) forward.parallelMinFlops = Number(minFlops);
   if (h0) forward.h0 = h0;

@@ -5,8 +5,8 @@
  * fallback that always fires. A new cause is one more entry in DETECTORS.
  */
 import { InternalError } from '../errors.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/config.js';
-import type { InputGeometry, ShapeInput, ShapeProblem, ShapeProblemCode } from '../modules/forward-input.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/layer/config.js';
+import type { InputGeometry, ShapeInput, ShapeProblem, ShapeProblemCode } from '../modules/layer/prepare.js';
 import type { CellKind } from '../modules/kinds/index.js';
 import { formatShape } from '../tensor/tensor.js';
 

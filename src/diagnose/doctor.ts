@@ -3,9 +3,9 @@
  * function the engine raises from, so "fits" here means the forward pass runs), every problem
  * explained: the expected shape with its dimensions named, why, the likely cause and the fix.
  */
-import type { RecurrentConfig } from '../modules/config.js';
-import { moduleRepr } from '../modules/config.js';
-import { checkForwardShapes, type InputGeometry, type ShapeInput, type ShapeProblem } from '../modules/forward-input.js';
+import type { RecurrentConfig } from '../modules/layer/config.js';
+import { moduleRepr } from '../modules/layer/config.js';
+import { checkForwardShapes, type InputGeometry, type ShapeInput, type ShapeProblem } from '../modules/layer/prepare.js';
 import type { CellKind } from '../modules/kinds/index.js';
 import { describeTensors, type TensorDescription } from '../report/describe.js';
 import type { DoctorModule, DoctorProblem, DoctorTensor } from '../schema/doctor.js';

@@ -8,13 +8,11 @@
  *        trace h (seqLen, batch, Hr) | out (seqLen, batch, D*Hr), or batch-first, or unbatched
  */
 import { UsageError } from '../errors.js';
-import { sigmoid, tanh } from '../kernels/activations.js';
-import { linear } from '../kernels/linear.js';
-import { numDirections, realHiddenSize } from '../modules/config.js';
-import type { PreparedInput } from '../modules/forward-input.js';
-import { layerWeights } from '../modules/parameters.js';
-import type { Recurrent } from '../modules/recurrent.js';
-import { isActive, type ForwardResult } from '../modules/result.js';
+import { numDirections, realHiddenSize } from '../modules/layer/config.js';
+import type { PreparedInput } from '../modules/layer/prepare.js';
+import type { ForwardOptions, Recurrent, StepObserver } from '../modules/recurrent.js';
+import type { CellKind } from '../modules/kinds/index.js';
+import { isActive, type ForwardResult } from '../modules/layer/result.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeTensors, type RunGeometry } from '../report/describe.js';
 import type { ExplainCheck, ExplainLayer, ExplainReport, Fusion } from '../schema/explain.js';
@@ -56,7 +54,31 @@ function rowsNorm(data: Float32Array, B: number, width: number, row: (b: number)
   return Math.sqrt(sq);
 }
 
-export function explainFacts(module: Recurrent, input: PreparedInput, result: ForwardResult, g: RunGeometry, options: ExplainOptions): ExplainReport {
+/**
+ * Runs the module and states the facts of that run. The gate means are the gate activations the
+ * kind's own step computed at the chosen step (captured as the pass runs), never recomputed here.
+ */
+export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry, options: ExplainOptions): ExplainReport {
+  const input = module.prepare(x, forward);
+  const { step } = resolveFocus(input.seqLen, module.config.numLayers, options);
+  const D = numDirections(module.config);
+  const gates: (Float32Array | null)[] = [];
+  const onStep: StepObserver = (l, d, t, _h, _c, values) => {
+    if (t === step && values) gates[l * D + (d === 'forward' ? 0 : 1)] = values.slice();
+  };
+  const result = module.forward(x, { ...forward, onStep, gates: true });
+  return explainFacts(module, input, result, g, options, gates);
+}
+
+/** `gates[layer * D + direction]`: each gate's activation (batch, gates * hidden) at the chosen step. */
+export function explainFacts(
+  module: Recurrent,
+  input: PreparedInput,
+  result: ForwardResult,
+  g: RunGeometry,
+  options: ExplainOptions,
+  gates: readonly (Float32Array | null)[],
+): ExplainReport {
   const { config, kind } = module;
   const D = numDirections(config);
   const Hr = realHiddenSize(config);
@@ -69,7 +91,6 @@ export function explainFacts(module: Recurrent, input: PreparedInput, result: Fo
   const active = (b: number, s: number): boolean => isActive(lengths, b, s);
   const validAt = (s: number): number => Array.from({ length: B }, (_, b) => b).filter((b) => active(b, s)).length;
   const batchShape = (w: number): number[] => (g.batched ? [B, w] : [w]);
-  const params = module.stateDict();
 
   const layers: ExplainLayer[] = Array.from({ length: L }, (_, l) => ({
     layer: l,
@@ -132,7 +153,7 @@ export function explainFacts(module: Recurrent, input: PreparedInput, result: Fo
         c_prev: cPrevRows ? { shape: batchShape(H), norm: rowsNorm(cPrevRows, B, H, (b) => atStep(b, H)) } : null,
         h: { shape: batchShape(Hr), norm: rowsNorm(tr.h.data, B, Hr, here(Hr)) },
         c: tr.c ? { shape: batchShape(H), norm: rowsNorm(tr.c.data, B, H, here(H)) } : null,
-        gates: kind.gateCount > 1 && !dropoutActed && validAt(t) > 0 ? gateMeans(module, params, l, d, inRows, hPrevRows, B, (b) => active(b, t)) : null,
+        gates: kind.gates.length > 1 && !dropoutActed && validAt(t) > 0 && gates[idx] ? gateMeans(kind, H, gates[idx]!, B, (b) => active(b, t)) : null,
         valid: validAt(t),
       });
       timeFlow.push({
@@ -186,48 +207,21 @@ export function explainFacts(module: Recurrent, input: PreparedInput, result: Fo
   };
 }
 
-/** The mean of each gate at one step over the active rows, recomputed from the layer's weights. */
-function gateMeans(
-  module: Recurrent,
-  params: ReadonlyMap<string, Tensor>,
-  l: number,
-  d: number,
-  inRows: Float32Array,
-  hPrevRows: Float32Array,
-  B: number,
-  active: (b: number) => boolean,
-): { name: string; mean: number }[] {
-  const { kind, config } = module;
-  const H = config.hiddenSize;
-  const G = kind.gateCount * H;
-  const w = layerWeights(params, l, d);
-  const gi = new Float32Array(B * G);
-  const gh = new Float32Array(B * G);
-  linear(inRows, 0, B, w.inFeatures, w.weightIh, G, w.biasIh, gi, 0);
-  linear(hPrevRows, 0, B, realHiddenSize(config), w.weightHh, G, w.biasHh, gh, 0);
-  const sums = new Array<number>(kind.gateCount).fill(0);
+/** The mean of each gate over the active rows and all units, from the activations the step wrote. */
+function gateMeans(kind: CellKind, H: number, values: Float32Array, B: number, active: (b: number) => boolean): { name: string; mean: number }[] {
+  const G = kind.gates.length * H;
+  const sums = new Array<number>(kind.gates.length).fill(0);
   let n = 0;
   for (let b = 0; b < B; b++) {
     if (!active(b)) continue;
     n++;
-    for (let j = 0; j < H; j++) {
-      const a = (k: number): number => gi[b * G + k * H + j]! + gh[b * G + k * H + j]!;
-      if (kind.type === 'lstm') {
-        // i, f, g, o
-        sums[0]! += sigmoid(a(0));
-        sums[1]! += sigmoid(a(1));
-        sums[2]! += tanh(a(2));
-        sums[3]! += sigmoid(a(3));
-      } else {
-        // GRU: r, z, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-        const r = sigmoid(a(0));
-        sums[0]! += r;
-        sums[1]! += sigmoid(a(1));
-        sums[2]! += tanh(gi[b * G + 2 * H + j]! + r * gh[b * G + 2 * H + j]!);
-      }
+    for (let k = 0; k < kind.gates.length; k++) {
+      let sum = 0;
+      for (let j = b * G + k * H; j < b * G + (k + 1) * H; j++) sum += values[j]!;
+      sums[k]! += sum;
     }
   }
-  return kind.gates.map((name, k) => ({ name, mean: n ? sums[k]! / (n * H) : 0 }));
+  return kind.gates.map((gate, k) => ({ name: gate.name, mean: n ? sums[k]! / (n * H) : 0 }));
 }
 
 /**

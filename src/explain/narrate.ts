@@ -3,7 +3,8 @@
  * language's message catalogue. The office (roles and shapes), the chosen step from the bottom
  * layer up, the two directions of flow, then what out and h_n hold with the measured checks.
  */
-import { num } from '../cli/render/style.js';
+import { kindOf } from '../modules/kinds/index.js';
+import { num } from '../report/number.js';
 import type { ExplainReport, Fusion } from '../schema/explain.js';
 import { formatShape } from '../tensor/tensor.js';
 import type { Messages } from './messages/index.js';
@@ -36,10 +37,14 @@ export function narrate(r: ExplainReport, m: Messages, em: Emphasis = plain): st
   lines.push(m.intro({ module: r.module, levels: c.num_layers, batch: c.batch, seqLen: c.seq_len, batched: c.batched }));
 
   const office = [m.notebook({ features: c.h_features })];
-  if (r.type === 'rnn') office.push(m.rnnRule({ nonlinearity: c.nonlinearity ?? 'tanh' }));
-  if (r.type === 'lstm') office.push(m.lstmNotebooks());
+  const kind = kindOf(r.type);
+  const story = {
+    elman: () => m.story.elman({ name: kind.name, nonlinearity: c.nonlinearity ?? 'tanh' }),
+    lstm: () => m.story.lstm({ name: kind.name }),
+    gru: () => m.story.gru({ name: kind.name }),
+  } satisfies Record<typeof kind.story, () => string>;
+  office.push(story[kind.story]());
   if (c.proj_size) office.push(m.projection({ proj: c.proj_size, hidden: c.hidden_size }));
-  if (r.type === 'gru') office.push(m.gruGates());
   if (D === 2) office.push(m.bidirectional({ last: c.seq_len - 1, features: c.h_features, stacked: c.num_layers > 1 }));
   for (const l of r.layers) {
     office.push(m.role({ layer: l.layer, role: l.role, inputShape: formatShape(c.batched ? [c.batch, l.input_features] : [l.input_features]) }));
@@ -54,7 +59,13 @@ export function narrate(r: ExplainReport, m: Messages, em: Emphasis = plain): st
   if (r.focus_layer !== null) step.push(m.focus({ layer: r.focus_layer }));
   for (const f of r.fusions) {
     step.push(m.fusion(fusionArgs(r, f)));
-    if (f.gates) step.push('  ' + m.gates({ kind: r.type, means: f.gates.map((g) => ({ name: g.name, mean: num(g.mean) })) }));
+    if (f.gates) {
+      const role = (name: string): string => {
+        const r = kind.gates.find((g) => g.name === name)!.role;
+        return r === 'hidden' ? '' : m.gateRole[r];
+      };
+      step.push('  ' + m.gates({ means: f.gates.map((g) => ({ name: g.name, role: role(g.name), mean: num(g.mean) })) }));
+    }
   }
   step.push(m.normNote());
   const valid = r.fusions[0]?.valid ?? c.batch;

@@ -77,80 +77,83 @@ export interface Unpickled {
   end: number;
 }
 
-const OPCODE_NAMES: Readonly<Record<number, string>> = {
-  0x28: 'MARK',
-  0x2e: 'STOP',
-  0x30: 'POP',
-  0x31: 'POP_MARK',
-  0x32: 'DUP',
-  0x46: 'FLOAT',
-  0x49: 'INT',
-  0x4a: 'BININT',
-  0x4b: 'BININT1',
-  0x4c: 'LONG',
-  0x4d: 'BININT2',
-  0x4e: 'NONE',
-  0x50: 'PERSID',
-  0x51: 'BINPERSID',
-  0x52: 'REDUCE',
-  0x53: 'STRING',
-  0x54: 'BINSTRING',
-  0x55: 'SHORT_BINSTRING',
-  0x56: 'UNICODE',
-  0x58: 'BINUNICODE',
-  0x61: 'APPEND',
-  0x62: 'BUILD',
-  0x63: 'GLOBAL',
-  0x64: 'DICT',
-  0x7d: 'EMPTY_DICT',
-  0x65: 'APPENDS',
-  0x67: 'GET',
-  0x68: 'BINGET',
-  0x69: 'INST',
-  0x6a: 'LONG_BINGET',
-  0x6c: 'LIST',
-  0x5d: 'EMPTY_LIST',
-  0x6f: 'OBJ',
-  0x70: 'PUT',
-  0x71: 'BINPUT',
-  0x72: 'LONG_BINPUT',
-  0x73: 'SETITEM',
-  0x74: 'TUPLE',
-  0x29: 'EMPTY_TUPLE',
-  0x75: 'SETITEMS',
-  0x47: 'BINFLOAT',
-  0x80: 'PROTO',
-  0x81: 'NEWOBJ',
-  0x82: 'EXT1',
-  0x83: 'EXT2',
-  0x84: 'EXT4',
-  0x85: 'TUPLE1',
-  0x86: 'TUPLE2',
-  0x87: 'TUPLE3',
-  0x88: 'NEWTRUE',
-  0x89: 'NEWFALSE',
-  0x8a: 'LONG1',
-  0x8b: 'LONG4',
-  0x42: 'BINBYTES',
-  0x43: 'SHORT_BINBYTES',
-  0x8c: 'SHORT_BINUNICODE',
-  0x8d: 'BINUNICODE8',
-  0x8e: 'BINBYTES8',
-  0x8f: 'EMPTY_SET',
-  0x90: 'ADDITEMS',
-  0x91: 'FROZENSET',
-  0x92: 'NEWOBJ_EX',
-  0x93: 'STACK_GLOBAL',
-  0x94: 'MEMOIZE',
-  0x95: 'FRAME',
-  0x96: 'BYTEARRAY8',
-  0x97: 'NEXT_BUFFER',
-  0x98: 'READONLY_BUFFER',
-};
+/** The pickle opcodes by name (CPython's Lib/pickletools.py), as the machine switches on them. */
+const OP = {
+  MARK: 0x28,
+  EMPTY_TUPLE: 0x29,
+  STOP: 0x2e,
+  POP: 0x30,
+  POP_MARK: 0x31,
+  DUP: 0x32,
+  BINBYTES: 0x42,
+  SHORT_BINBYTES: 0x43,
+  FLOAT: 0x46,
+  BINFLOAT: 0x47,
+  INT: 0x49,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  LONG: 0x4c,
+  BININT2: 0x4d,
+  NONE: 0x4e,
+  PERSID: 0x50,
+  BINPERSID: 0x51,
+  REDUCE: 0x52,
+  STRING: 0x53,
+  BINSTRING: 0x54,
+  SHORT_BINSTRING: 0x55,
+  UNICODE: 0x56,
+  BINUNICODE: 0x58,
+  EMPTY_LIST: 0x5d,
+  APPEND: 0x61,
+  BUILD: 0x62,
+  GLOBAL: 0x63,
+  DICT: 0x64,
+  APPENDS: 0x65,
+  GET: 0x67,
+  BINGET: 0x68,
+  INST: 0x69,
+  LONG_BINGET: 0x6a,
+  LIST: 0x6c,
+  OBJ: 0x6f,
+  PUT: 0x70,
+  BINPUT: 0x71,
+  LONG_BINPUT: 0x72,
+  SETITEM: 0x73,
+  TUPLE: 0x74,
+  SETITEMS: 0x75,
+  EMPTY_DICT: 0x7d,
+  PROTO: 0x80,
+  NEWOBJ: 0x81,
+  EXT1: 0x82,
+  EXT2: 0x83,
+  EXT4: 0x84,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  NEWTRUE: 0x88,
+  NEWFALSE: 0x89,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE8: 0x8d,
+  BINBYTES8: 0x8e,
+  EMPTY_SET: 0x8f,
+  ADDITEMS: 0x90,
+  FROZENSET: 0x91,
+  NEWOBJ_EX: 0x92,
+  STACK_GLOBAL: 0x93,
+  MEMOIZE: 0x94,
+  FRAME: 0x95,
+  BYTEARRAY8: 0x96,
+  NEXT_BUFFER: 0x97,
+  READONLY_BUFFER: 0x98,
+} as const;
+
+const OPCODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(OP).map(([name, code]) => [code, name]));
 
 function opcodeName(op: number): string {
   const hex = `0x${op.toString(16).padStart(2, '0')}`;
-  const name = OPCODE_NAMES[op];
+  const name = OPCODE_NAMES.get(op);
   return name ? `${name} (${hex})` : `${hex}${op >= 0x20 && op < 0x7f ? ` '${String.fromCharCode(op)}'` : ''}`;
 }
 
@@ -286,60 +289,60 @@ export function unpickle(bytes: Uint8Array, file: string, hooks: UnpickleHooks, 
     if (pos >= bytes.length) fail('a STOP opcode', 'the end of the data (truncated pickle)');
     const op = u8();
     switch (op) {
-      case 0x80: {
+      case OP.PROTO: {
         const proto = u8();
         if (proto > 5) fail('pickle protocol 0 to 5', `protocol ${proto}`);
         break;
       }
-      case 0x95: // FRAME: a length hint for buffered reading; the data follows inline.
+      case OP.FRAME: // a length hint for buffered reading; the data follows inline.
         u64();
         break;
-      case 0x2e: // STOP
+      case OP.STOP:
         return { value: pop(), end: pos };
-      case 0x28: // MARK
+      case OP.MARK:
         if (marks.length >= maxMarks) fail(`at most ${maxMarks} nested marks`, 'more');
         marks.push(stack);
         stack = [];
         break;
-      case 0x30: // POP: as in CPython, popping an empty segment drops its mark.
+      case OP.POP: // as in CPython, popping an empty segment drops its mark.
         if (stack.length > 0) stack.pop();
         else popMark();
         break;
-      case 0x31: // POP_MARK
+      case OP.POP_MARK:
         popMark();
         break;
-      case 0x32: // DUP
+      case OP.DUP:
         push(top());
         break;
-      case 0x4e:
+      case OP.NONE:
         push(null);
         break;
-      case 0x88:
+      case OP.NEWTRUE:
         push(true);
         break;
-      case 0x89:
+      case OP.NEWFALSE:
         push(false);
         break;
-      case 0x4a:
+      case OP.BININT:
         push(i32());
         break;
-      case 0x4b:
+      case OP.BININT1:
         push(u8());
         break;
-      case 0x4d:
+      case OP.BININT2:
         push(u16());
         break;
-      case 0x8a:
+      case OP.LONG1:
         push(long(take(u8())));
         break;
-      case 0x8b: {
+      case OP.LONG4: {
         // Building a BigInt byte by byte is quadratic; a state_dict never holds a huge integer.
         const n = i32();
         if (n < 0 || n > 64) fail('a LONG4 of 0 to 64 bytes', `${n} bytes`);
         push(long(take(n)));
         break;
       }
-      case 0x49: {
+      case OP.INT: {
         // INT (protocol 0): also how protocol 0 spells True and False.
         const s = line();
         if (s === '01') push(true);
@@ -351,169 +354,169 @@ export function unpickle(bytes: Uint8Array, file: string, hooks: UnpickleHooks, 
         }
         break;
       }
-      case 0x47:
+      case OP.BINFLOAT:
         push(view.getFloat64(need(8), false)); // BINFLOAT is big-endian.
         break;
-      case 0x46: {
+      case OP.FLOAT: {
         const s = line();
         const n = Number(s);
         if (!/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf|nan)$/i.test(s)) fail('a decimal float', JSON.stringify(s.slice(0, 20)));
         push(n);
         break;
       }
-      case 0x58:
+      case OP.BINUNICODE:
         push(text(u32()));
         break;
-      case 0x8c:
+      case OP.SHORT_BINUNICODE:
         push(text(u8()));
         break;
-      case 0x8d:
+      case OP.BINUNICODE8:
         push(text(u64()));
         break;
-      case 0x54: {
+      case OP.BINSTRING: {
         const n = i32();
         if (n < 0) fail('a BINSTRING length >= 0', String(n));
         push(latin1.decode(take(n)));
         break;
       }
-      case 0x55:
+      case OP.SHORT_BINSTRING:
         push(latin1.decode(take(u8())));
         break;
-      case 0x42:
+      case OP.BINBYTES:
         push(take(u32()).slice());
         break;
-      case 0x43:
+      case OP.SHORT_BINBYTES:
         push(take(u8()).slice());
         break;
-      case 0x8e:
-      case 0x96:
+      case OP.BINBYTES8:
+      case OP.BYTEARRAY8:
         push(take(u64()).slice());
         break;
-      case 0x29:
+      case OP.EMPTY_TUPLE:
         push(new PyTuple([]));
         break;
-      case 0x74:
+      case OP.TUPLE:
         push(new PyTuple(popMark()));
         break;
-      case 0x85: {
+      case OP.TUPLE1: {
         const a = pop();
         push(new PyTuple([a]));
         break;
       }
-      case 0x86: {
+      case OP.TUPLE2: {
         const b = pop();
         const a = pop();
         push(new PyTuple([a, b]));
         break;
       }
-      case 0x87: {
+      case OP.TUPLE3: {
         const c = pop();
         const b = pop();
         const a = pop();
         push(new PyTuple([a, b, c]));
         break;
       }
-      case 0x5d:
+      case OP.EMPTY_LIST:
         push([]);
         break;
-      case 0x6c:
+      case OP.LIST:
         push(popMark());
         break;
-      case 0x61: {
+      case OP.APPEND: {
         const item = pop();
         appendItems(top(), [item]);
         break;
       }
-      case 0x65: {
+      case OP.APPENDS: {
         const items = popMark();
         appendItems(top(), items);
         break;
       }
-      case 0x7d:
+      case OP.EMPTY_DICT:
         push(new PyDict());
         break;
-      case 0x64: {
+      case OP.DICT: {
         const items = popMark();
         const d = new PyDict();
         setItems(d, items);
         push(d);
         break;
       }
-      case 0x73: {
+      case OP.SETITEM: {
         const value = pop();
         const key = pop();
         setItems(top(), [key, value]);
         break;
       }
-      case 0x75: {
+      case OP.SETITEMS: {
         const items = popMark();
         setItems(top(), items);
         break;
       }
-      case 0x8f: // EMPTY_SET: modelled as a list; a state_dict never relies on set semantics.
+      case OP.EMPTY_SET: // modelled as a list; a state_dict never relies on set semantics.
         push([]);
         break;
-      case 0x90: {
+      case OP.ADDITEMS: {
         const items = popMark();
         appendItems(top(), items);
         break;
       }
-      case 0x91:
+      case OP.FROZENSET:
         push(popMark());
         break;
-      case 0x71:
+      case OP.BINPUT:
         memoize(u8(), top());
         break;
-      case 0x72:
+      case OP.LONG_BINPUT:
         memoize(u32(), top());
         break;
-      case 0x70: {
+      case OP.PUT: {
         const s = line();
         if (!/^\d{1,9}$/.test(s)) fail('a memo index', JSON.stringify(s.slice(0, 20)));
         memoize(Number(s), top());
         break;
       }
-      case 0x94:
+      case OP.MEMOIZE:
         memoize(memo.size, top());
         break;
-      case 0x68:
+      case OP.BINGET:
         push(recall(u8()));
         break;
-      case 0x6a:
+      case OP.LONG_BINGET:
         push(recall(u32()));
         break;
-      case 0x67: {
+      case OP.GET: {
         const s = line();
         if (!/^\d{1,9}$/.test(s)) fail('a memo index', JSON.stringify(s.slice(0, 20)));
         push(recall(Number(s)));
         break;
       }
-      case 0x63: {
+      case OP.GLOBAL: {
         const module = line();
         const name = line();
         push(global(module, name));
         break;
       }
-      case 0x93: {
+      case OP.STACK_GLOBAL: {
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL strings', `${describeValue(module)}, ${describeValue(name)}`);
         push(global(module as string, name as string));
         break;
       }
-      case 0x52: {
+      case OP.REDUCE: {
         const args = pop();
         const callable = pop();
         push(call(callable, args, 'REDUCE'));
         break;
       }
-      case 0x81: {
+      case OP.NEWOBJ: {
         const args = pop();
         const cls = pop();
         push(call(cls, args, 'NEWOBJ'));
         break;
       }
-      case 0x62: {
+      case OP.BUILD: {
         const state = pop();
         const obj = top();
         // Only a dict's attributes (torch's state_dict._metadata) may be set; they are kept, not applied.
@@ -521,7 +524,7 @@ export function unpickle(bytes: Uint8Array, file: string, hooks: UnpickleHooks, 
         (obj as PyDict).state = state;
         break;
       }
-      case 0x51: {
+      case OP.BINPERSID: {
         const pid = pop();
         if (!hooks.persistentLoad) fail('no persistent ids', 'BINPERSID');
         push(hooks.persistentLoad!(pid));

@@ -7,76 +7,60 @@
  *        weight_ih (gates * hidden, inputSize) | weight_hh (gates * hidden, hidden) | bias_* (gates * hidden)
  * LSTMCell also takes proj_size (not in PyTorch's LSTMCell) so that one layer of an LSTM with
  * projections can be stepped by hand: then h is (batch, projSize) and weight_hr is (projSize, hidden).
+ * A cell is the one-layer, one-direction configuration of its kind (resolveCellConfig).
  */
-import { ConfigError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import type { Nonlinearity } from '../kernels/activations.js';
-import { linear } from '../kernels/linear.js';
 import { Random } from '../tensor/random.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
-import { checkSeed, DEFAULT_SEED, positiveInteger } from './config.js';
 import { gruKind } from './kinds/gru.js';
 import type { CellKind } from './kinds/index.js';
 import { lstmKind } from './kinds/lstm.js';
 import { rnnKind } from './kinds/rnn.js';
-import { checkStateDict, initParameters, type ParameterSpec } from './parameters.js';
+import { realHiddenSize, resolveCellConfig, type CellOptions, type RecurrentConfig } from './layer/config.js';
+import { checkStateDict, initParameters, layerParameterSpecs, weightsWithSuffix, type ParameterSpec } from './layer/parameters.js';
+import { cellStep } from './run/cell-step.js';
 
-export interface CellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  bias?: boolean;
-  /** RNNCell only. */
-  nonlinearity?: Nonlinearity;
-  /** LSTMCell only: h carries projSize features (weight_hr). */
-  projSize?: number;
-  seed?: number;
-}
+export type { CellOptions } from './layer/config.js';
 
 export class CellBase {
   readonly kind: CellKind;
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly bias: boolean;
-  readonly nonlinearity: Nonlinearity;
-  readonly projSize: number;
+  readonly config: RecurrentConfig;
   private params: Map<string, Tensor>;
 
   constructor(kind: CellKind, options: CellOptions) {
     this.kind = kind;
-    this.inputSize = positiveInteger('input_size', options.inputSize);
-    this.hiddenSize = positiveInteger('hidden_size', options.hiddenSize);
-    this.bias = options.bias ?? true;
-    this.nonlinearity = options.nonlinearity ?? 'tanh';
-    if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
-      throw new ConfigError(`nonlinearity: Unknown nonlinearity: ${String(this.nonlinearity)} (expected tanh or relu)`);
-    }
-    if (this.nonlinearity !== 'tanh' && !kind.hasNonlinearity) {
-      throw new ConfigError(`nonlinearity: expected none for ${kind.cellName} (only RNNCell takes one), got '${this.nonlinearity}'`);
-    }
-    this.projSize = options.projSize ?? 0;
-    if (this.projSize !== 0) {
-      if (!kind.supportsProjection) throw new ConfigError(`proj_size: proj_size argument is only supported for LSTM, not RNN or GRU`);
-      positiveInteger('proj_size', this.projSize);
-      if (this.projSize >= this.hiddenSize) throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size`);
-    }
-    this.params = initParameters(this.parameterSpecs(), this.hiddenSize, new Random(checkSeed(options.seed ?? DEFAULT_SEED)));
+    this.config = resolveCellConfig(kind, options);
+    this.params = initParameters(this.parameterSpecs(), this.config.hiddenSize, new Random(this.config.seed));
+  }
+
+  get inputSize(): number {
+    return this.config.inputSize;
+  }
+
+  get hiddenSize(): number {
+    return this.config.hiddenSize;
+  }
+
+  get bias(): boolean {
+    return this.config.bias;
+  }
+
+  get nonlinearity(): Nonlinearity {
+    return this.config.nonlinearity;
+  }
+
+  get projSize(): number {
+    return this.config.projSize;
   }
 
   /** h's features: projSize when projecting, else hiddenSize. */
   get realHiddenSize(): number {
-    return this.projSize || this.hiddenSize;
+    return realHiddenSize(this.config);
   }
 
   parameterSpecs(): ParameterSpec[] {
-    const G = this.kind.gateCount * this.hiddenSize;
-    const specs: ParameterSpec[] = [
-      { name: 'weight_ih', shape: [G, this.inputSize], layer: 0, direction: 0 },
-      { name: 'weight_hh', shape: [G, this.realHiddenSize], layer: 0, direction: 0 },
-    ];
-    if (this.bias) {
-      specs.push({ name: 'bias_ih', shape: [G], layer: 0, direction: 0 }, { name: 'bias_hh', shape: [G], layer: 0, direction: 0 });
-    }
-    if (this.projSize) specs.push({ name: 'weight_hr', shape: [this.projSize, this.hiddenSize], layer: 0, direction: 0 });
-    return specs;
+    return layerParameterSpecs(this.kind, this.config, 0, 0, '');
   }
 
   stateDict(): Map<string, Tensor> {
@@ -118,24 +102,10 @@ export class CellBase {
     const Hr = this.realHiddenSize;
     if (h) this.checkState('h', h, batched, B, Hr);
     if (c) this.checkState('c', c, batched, B, H);
-    const G = kind.gateCount * H;
-    const p = this.params;
-    const gi = new Float32Array(B * G);
-    const gh = new Float32Array(B * G);
-    const hPrev = h ? h.data : new Float32Array(B * Hr);
-    const cPrev = kind.hasCellState ? (c ? c.data : new Float32Array(B * H)) : null;
-    linear(x.data, 0, B, this.inputSize, p.get('weight_ih')!.data, G, p.get('bias_ih')?.data ?? null, gi, 0);
-    linear(hPrev, 0, B, Hr, p.get('weight_hh')!.data, G, p.get('bias_hh')?.data ?? null, gh, 0);
-    const hOut = new Float32Array(B * H);
-    const cOut = kind.hasCellState ? new Float32Array(B * H) : null;
-    kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev, hOut, cOut, nonlinearity: this.nonlinearity });
-    let hNew = hOut;
-    if (this.projSize) {
-      hNew = new Float32Array(B * Hr);
-      linear(hOut, 0, B, H, p.get('weight_hr')!.data, Hr, null, hNew, 0);
-    }
+    const sizes = { batch: B, hiddenSize: H, realHidden: Hr, nonlinearity: this.nonlinearity };
+    const next = cellStep(kind, weightsWithSuffix(this.params, ''), sizes, x.data, h ? h.data : new Float32Array(B * Hr), c ? c.data : null);
     const shape = (n: number): Shape => (batched ? [B, n] : [n]);
-    return { h: new Tensor(hNew, shape(Hr)), c: cOut ? new Tensor(cOut, shape(H)) : null };
+    return { h: new Tensor(next.h, shape(Hr)), c: next.c ? new Tensor(next.c, shape(H)) : null };
   }
 }
 

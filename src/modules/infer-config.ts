@@ -8,7 +8,9 @@
  *   <prefix>bias_hh_l{k}[_reverse]    (gates*hidden,)
  *   <prefix>weight_hr_l{k}[_reverse]  (proj_size, hidden_size)     LSTM with proj_size > 0 only
  *
- * gates is 1 for RNN, 3 for GRU, 4 for LSTM. The prefix is the module's path in its parent
+ * gates is each kind's gate count (src/modules/kinds: 1 for RNN, 3 for GRU, 4 for LSTM). Kinds with
+ * the same gate count and parameters cannot be told apart by their weights: the first in the list
+ * is taken and `candidates` names them all, for the caller to choose (`--type`). The prefix is the module's path in its parent
  * (`''`, `rnn1.`, `model.lstm.`). The RNN nonlinearity (tanh or relu) leaves no trace in the
  * weights; the caller must say it.
  *
@@ -16,11 +18,15 @@
  * guessed at: it is left out of `modules`, its keys go to `unrecognised`, and `rejected` says why.
  */
 
-export type RecurrentType = 'rnn' | 'gru' | 'lstm';
+import { RnnInspectError } from '../errors.js';
+import { kinds, kindsWithGates, type KindName } from './kinds/index.js';
+import { resolveConfig } from './layer/config.js';
+import { parameterSpecs } from './layer/parameters.js';
 
 export interface InferredModule {
   prefix: string;
-  type: RecurrentType;
+  /** The first kind these weights fit; `candidateKinds` lists every one. */
+  type: KindName;
   inputSize: number;
   hiddenSize: number;
   numLayers: number;
@@ -48,8 +54,9 @@ export interface InferredModules {
 
 type Shaped = { readonly shape: readonly number[] };
 
-const PARAM = /^(|.*\.)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/;
-const GATES: Readonly<Record<number, RecurrentType>> = { 1: 'rnn', 3: 'gru', 4: 'lstm' };
+const PARAMETER_NAMES = [...new Set(kinds.flatMap((k) => k.parameters.map((p) => p.name)))];
+const PARAM = new RegExp(`^(|.*\\.)(${PARAMETER_NAMES.join('|')})_l(\\d+)(_reverse)?$`);
+const GATE_COUNTS = [...new Set(kinds.map((k) => k.gates.length))].sort((a, b) => a - b);
 
 interface Group {
   prefix: string;
@@ -89,45 +96,49 @@ function inferGroup(group: Group): InferredModule | string {
   const hiddenSize = hr0 ? hr0[1]! : hh0[1]!;
   if (hiddenSize <= 0) return `hidden_size would be ${hiddenSize}`;
   const gates = ih0[0]! / hiddenSize;
-  const type = GATES[gates];
-  if (!type) {
-    return `weight_ih_l0 has ${ih0[0]} rows, not 1, 3 or 4 times hidden_size ${hiddenSize} (weight_${hr0 ? 'hr' : 'hh'}_l0 columns)`;
+  const fitting = Number.isInteger(gates) ? kindsWithGates(gates) : [];
+  const first = fitting[0];
+  if (!first) {
+    return `weight_ih_l0 has ${ih0[0]} rows, not ${GATE_COUNTS.join(', ').replace(/, (\d+)$/, ' or $1')} times hidden_size ${hiddenSize} (weight_${hr0 ? 'hr' : 'hh'}_l0 columns)`;
   }
-  if (hr0 && type !== 'lstm') return `weight_hr_l0 (a projection) belongs to an LSTM, but the rows say ${type.toUpperCase()}`;
+  const candidates = fitting.filter((k) => !hr0 || k.supportsProjection);
+  const kind = candidates[0];
+  if (!kind) return `weight_hr_l0 (a projection) belongs to an ${kinds.filter((k) => k.supportsProjection).map((k) => k.name).join(' or ')}, but the rows say ${first.name}`;
+  const type = kind.type;
   const inputSize = ih0[1]!;
   const bias = p.has('bias_ih_l0');
-  const out = projSize || hiddenSize;
-  const dirs = bidirectional ? 2 : 1;
-  const rows = gates * hiddenSize;
 
   // Every parameter every layer and direction needs, with the shape PyTorch would give it.
-  const expected = new Map<string, number[]>();
-  for (let k = 0; k < numLayers; k++) {
-    for (const suffix of bidirectional ? ['', '_reverse'] : ['']) {
-      const l = `_l${k}${suffix}`;
-      expected.set(`weight_ih${l}`, [rows, k === 0 ? inputSize : dirs * out]);
-      expected.set(`weight_hh${l}`, [rows, out]);
-      if (bias) {
-        expected.set(`bias_ih${l}`, [rows]);
-        expected.set(`bias_hh${l}`, [rows]);
-      }
-      if (projSize) expected.set(`weight_hr${l}`, [projSize, hiddenSize]);
-    }
+  let specs;
+  try {
+    const config = resolveConfig(kind, { inputSize, hiddenSize, numLayers, bidirectional, bias, projSize });
+    specs = parameterSpecs(kind, config);
+  } catch (err) {
+    if (err instanceof RnnInspectError) return err.message;
+    throw err;
   }
+  const expected = new Map(specs.map((spec) => [spec.name, spec.shape]));
+  const described = `${kind.name} with input_size ${inputSize}, hidden_size ${hiddenSize}${projSize ? `, proj_size ${projSize}` : ''}`;
   for (const [name, shape] of expected) {
     const got = p.get(name);
-    if (!got) return `${name} is missing for a ${numLayers}-layer ${bidirectional ? 'bidirectional ' : ''}${type.toUpperCase()}`;
-    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      return `${name} is ${shapeText(got)}, expected ${shapeText(shape)} for a ${type.toUpperCase()} with input_size ${inputSize}, hidden_size ${hiddenSize}${projSize ? `, proj_size ${projSize}` : ''}`;
-    }
+    if (!got) return `${name} is missing for a ${numLayers}-layer ${bidirectional ? 'bidirectional ' : ''}${kind.name}`;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) return `${name} is ${shapeText(got)}, expected ${shapeText(shape)} for a ${described}`;
   }
   for (const name of p.keys()) {
     if (expected.has(name)) continue;
     if (name.startsWith('bias') && !bias) return `${name} is present but bias_ih_l0 is not`;
     if (name.startsWith('weight_hr') && !projSize) return `${name} is present but weight_hr_l0 is not`;
-    return `${name} is not a parameter of a ${numLayers}-layer ${type.toUpperCase()}`;
+    return `${name} is not a parameter of a ${numLayers}-layer ${kind.name}`;
   }
   return { prefix: group.prefix, type, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize, keys: group.keys };
+}
+
+/** Every kind a recognised module's weights fit alike (same gate count, projection allowed if used), its own first. */
+export function candidateKinds(m: Pick<InferredModule, 'type' | 'projSize'>): KindName[] {
+  const gates = kinds.find((k) => k.type === m.type)!.gates.length;
+  return kindsWithGates(gates)
+    .filter((k) => !m.projSize || k.supportsProjection)
+    .map((k) => k.type);
 }
 
 function shapeOf(v: Shaped | { readonly tensor: Shaped }): readonly number[] {

@@ -2,10 +2,10 @@
  * How much memory a forward pass needs, estimated from sizes alone so that a run can be refused
  * before anything large is allocated.
  */
-import { projectionSteps } from './automatic.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
+import { projectionSteps } from './run/automatic.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from './layer/config.js';
 import type { CellKind } from './kinds/index.js';
-import { parameterCount, parameterSpecs } from './parameters.js';
+import { parameterCount, parameterSpecs } from './layer/parameters.js';
 
 export interface MemoryEstimate {
   bytes: number;
@@ -28,7 +28,7 @@ export function estimateForward(kind: CellKind, config: RecurrentConfig, seqLen:
     2 * 2 * steps * D * Hr + // a layer's input and output (and their shared copies)
     (keepTrace ? layerStates * Hr : 0) + // h trace
     (keepTrace && kind.hasCellState ? layerStates * config.hiddenSize : 0) + // c trace
-    projectionSteps(seqLen, batch) * batch * kind.gateCount * config.hiddenSize + // x W_ih^T for a chunk of steps
+    projectionSteps(seqLen, batch) * batch * kind.gates.length * config.hiddenSize + // x W_ih^T for a chunk of steps
     parameterCount(parameterSpecs(kind, config));
   return { bytes: 4 * values, values };
 }

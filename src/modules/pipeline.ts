@@ -10,10 +10,10 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import type { ModuleSpec, PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { numDirections, realHiddenSize, type RecurrentOptions } from './config.js';
+import { numDirections, realHiddenSize, type RecurrentOptions } from './layer/config.js';
 import { kindOf } from './kinds/index.js';
 import { Recurrent } from './recurrent.js';
-import type { ForwardResult } from './result.js';
+import type { ForwardResult } from './layer/result.js';
 
 export interface PipelineStage {
   name: string;

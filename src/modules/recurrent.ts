@@ -12,22 +12,20 @@
 import { dropoutMask } from '../kernels/dropout.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { defaultThreads, forwardFlops, parallelMinFlops, runParallel, threadsFor } from '../parallel/pool.js';
-import { runAutomatic, type ProgressObserver, type StepObserver } from './automatic.js';
-import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './config.js';
-import { prepareInput, type ForwardState, type PreparedInput } from './forward-input.js';
+import { execute, type ExecuteOptions, type ProgressObserver, type StepObserver } from './run/index.js';
+import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './layer/config.js';
+import { prepareInput, type ForwardState, type PreparedInput } from './layer/prepare.js';
 import { gruKind } from './kinds/gru.js';
-import type { CellKind } from './kinds/index.js';
+import type { CellKind, KindName } from './kinds/index.js';
 import { lstmKind } from './kinds/lstm.js';
 import { rnnKind } from './kinds/rnn.js';
-import { runManual } from './manual.js';
-import { checkStateDict, initParameters, parameterCount, parameterSpecs, type ParameterSpec } from './parameters.js';
-import { assembleResult, type ForwardResult } from './result.js';
+import { checkStateDict, initParameters, parameterCount, parameterSpecs, type ParameterSpec } from './layer/parameters.js';
+import { assembleResult, type ForwardResult } from './layer/result.js';
 
-export type { ForwardState } from './forward-input.js';
-export type { ProgressObserver, StepObserver } from './automatic.js';
-export type { TraceStats } from './trace-stats.js';
-export type { ForwardResult, LayerTrace, Trace } from './result.js';
+export type { ForwardState } from './layer/prepare.js';
+export type { ProgressObserver, StepObserver } from './run/index.js';
+export type { TraceStats } from './layer/trace-stats.js';
+export type { ForwardResult, LayerTrace, Trace } from './layer/result.js';
 
 export interface ForwardOptions extends ForwardState {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
@@ -37,6 +35,8 @@ export interface ForwardOptions extends ForwardState {
    * It needs the whole batch on one thread, so a pass with an observer runs on one thread.
    */
   onStep?: StepObserver;
+  /** With onStep: hand it each step's gate activations (batch, gates * hidden). */
+  gates?: boolean;
   /** Steps done of all (layers × directions × seqLen), from the main thread's share of the batch. */
   onProgress?: ProgressObserver;
   /**
@@ -47,7 +47,7 @@ export interface ForwardOptions extends ForwardState {
   /**
    * Automatic path only: threads to use at most (default: the cores available). Passes below
    * `parallelMinFlops` matrix-multiply FLOPs (default PARALLEL_MIN_FLOPS once the pool has started,
-   * PARALLEL_COLD_MIN_FLOPS before; src/parallel/pool.ts), with batch 1, or with onStep run on
+   * PARALLEL_COLD_MIN_FLOPS before; src/modules/run/pool.ts), with batch 1, or with onStep run on
    * one thread.
    */
   threads?: number;
@@ -55,13 +55,13 @@ export interface ForwardOptions extends ForwardState {
 }
 
 export class Recurrent {
-  readonly kind: CellKind;
+  readonly kind: CellKind<KindName>;
   readonly config: RecurrentConfig;
   /** As in PyTorch, a new module is in training mode; dropout acts only then. */
   training = true;
   private params: Map<string, Tensor>;
 
-  constructor(kind: CellKind, options: RecurrentOptions) {
+  constructor(kind: CellKind<KindName>, options: RecurrentOptions) {
     this.kind = kind;
     this.config = resolveConfig(kind, options);
     this.params = initParameters(this.parameterSpecs(), this.config.hiddenSize, new Random(this.config.seed));
@@ -122,23 +122,26 @@ export class Recurrent {
 
   /** The automatic path: the whole sequence layer by layer, as nn.RNN runs it. */
   forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
-    const input = this.prepare(x, options);
-    const masks = this.dropoutMasks(input, options);
-    const keepTrace = options.keepTrace ?? true;
-    const requested = options.onStep ? 1 : (options.threads ?? defaultThreads());
-    const flops = forwardFlops(this.kind, this.config, input.seqLen, input.batch);
-    const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops ?? parallelMinFlops());
-    const raw =
-      threads > 1
-        ? runParallel(this.kind, this.config, this.params, input, masks, threads, keepTrace, options.onProgress)
-        : runAutomatic(this.kind, this.config, this.params, input, masks, { keepTrace, onStep: options.onStep, onProgress: options.onProgress });
-    return assembleResult(this.config, input, raw);
+    return this.run(x, options, 'automatic');
   }
 
   /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */
   forwardManual(x: Tensor, options: ForwardOptions = {}): ForwardResult {
+    return this.run(x, options, 'manual');
+  }
+
+  private run(x: Tensor, options: ForwardOptions, path: ExecuteOptions['path']): ForwardResult {
     const input = this.prepare(x, options);
-    return assembleResult(this.config, input, runManual(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), options.onProgress));
+    const raw = execute(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), {
+      path,
+      keepTrace: path === 'manual' || (options.keepTrace ?? true),
+      onStep: options.onStep,
+      gates: options.gates,
+      onProgress: options.onProgress,
+      threads: options.threads,
+      parallelMinFlops: options.parallelMinFlops,
+    });
+    return assembleResult(this.config, input, raw);
   }
 
   /**
@@ -149,7 +152,8 @@ export class Recurrent {
     const { dropout, numLayers } = this.config;
     if (!this.training || dropout === 0 || numLayers === 1) return [];
     const random = new Random(options.dropoutSeed ?? this.config.seed);
-    const size = input.seqLen * input.batch * this.numDirections * this.realHiddenSize;
+    const { seqLen, batch, D, Hr } = input.geometry;
+    const size = seqLen * batch * D * Hr;
     return Array.from({ length: numLayers - 1 }, () => dropoutMask(size, dropout, () => random.next()));
   }
 }

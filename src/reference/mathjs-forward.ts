@@ -15,6 +15,7 @@
  */
 import { add, dotMultiply, map, matrix, multiply, subtract, type Matrix } from 'mathjs';
 import { ConfigError, ShapeError } from '../errors.js';
+import type { ReferenceModel } from '../modules/kinds/index.js';
 
 export type NestedNumbers = number | NestedNumbers[];
 /** Anything with row-major data and a shape, e.g. the library's Tensor. */
@@ -26,7 +27,8 @@ export type TensorInput = TensorLike | NestedNumbers;
 
 /** The module's constructor arguments, with PyTorch's names and defaults. */
 export interface ReferenceConfig {
-  type: 'rnn' | 'lstm' | 'gru';
+  /** Which equations: a kind's descriptor names them (CellKind.reference). */
+  type: ReferenceModel;
   input_size: number;
   hidden_size: number;
   num_layers?: number;

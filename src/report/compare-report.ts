@@ -3,7 +3,7 @@
  * it is, and whether it is within tolerance (by default 1e-6 × max(1, the tensor's largest |value|)).
  */
 import type { Recurrent } from '../modules/recurrent.js';
-import type { ForwardResult } from '../modules/result.js';
+import type { ForwardResult } from '../modules/layer/result.js';
 import type { CompareReport, Comparison, ReferenceComparison } from '../schema/compare.js';
 import type { RunConfigJson } from '../schema/run.js';
 import { maxAbs, unravel } from '../tensor/stats.js';

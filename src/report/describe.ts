@@ -3,7 +3,7 @@
  * The words are the lessons people most often need: out is the top layer at every step, h_n is
  * every layer at the last step, and batch_first never reaches h_0 / h_n.
  */
-import type { RecurrentConfig } from '../modules/config.js';
+import type { RecurrentConfig } from '../modules/layer/config.js';
 import type { CellKind } from '../modules/kinds/index.js';
 
 export type TensorName = 'x' | 'h_0' | 'c_0' | 'out' | 'h_n' | 'c_n';

@@ -2,10 +2,10 @@
  * The report of one run, the data behind every output format: the table, the JSON document and
  * the NDJSON summary are all renderings of it.
  */
-import { numDirections, realHiddenSize } from '../modules/config.js';
+import { numDirections, realHiddenSize } from '../modules/layer/config.js';
 import type { Recurrent } from '../modules/recurrent.js';
-import type { ForwardResult, LayerTrace } from '../modules/result.js';
-import { statsAt, summarize, type TraceStats } from '../modules/trace-stats.js';
+import type { ForwardResult, LayerTrace } from '../modules/layer/result.js';
+import { statsAt, summarize, type TraceStats } from '../modules/layer/trace-stats.js';
 import type { Expectation, HnSlice, LayerReport, RunConfigJson, RunReport } from '../schema/run.js';
 import { describeTensors, type RunGeometry, type TensorName } from './describe.js';
 import { stepStats } from './step-stats.js';

@@ -4,7 +4,7 @@
  * own (src/modules/trace-stats.ts), so a full trace and a statistics-only run report alike.
  * Shape: h (batch, features) for one step | c (batch, hiddenSize)
  */
-import { accumulateStep, emptyStats, summarize } from '../modules/trace-stats.js';
+import { accumulateStep, emptyStats, summarize } from '../modules/layer/trace-stats.js';
 import type { StepStats } from '../schema/run.js';
 
 function rows(data: Float32Array, batch: number, width: number): number[][] {

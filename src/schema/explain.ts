@@ -3,6 +3,7 @@
  * in the text (shapes, norms, gate means, the out/h_n checks) is one of these fields.
  */
 import { z } from 'zod';
+import { kindNames } from '../modules/kinds/index.js';
 
 const shape = z.array(z.number().int().nonnegative());
 const direction = z.enum(['forward', 'reverse']);
@@ -68,7 +69,7 @@ export const explainReportSchema = z
     command: z.literal('explain'),
     version: z.string(),
     module: z.string().describe("PyTorch's repr"),
-    type: z.enum(['rnn', 'lstm', 'gru']),
+    type: z.enum(kindNames),
     config: z
       .object({
         input_size: z.number().int().positive(),

@@ -1,12 +1,13 @@
 /** The `inspect` document: what a weights file holds, and the recurrent modules recognised in it. */
 import { z } from 'zod';
+import { kindNames, kinds } from '../modules/kinds/index.js';
 
 const shape = z.array(z.number().int().nonnegative());
 
 export const inspectedModuleSchema = z
   .object({
     prefix: z.string().describe('the key prefix in a composed model ("" for a bare module, "rnn1.", "model.lstm.")'),
-    type: z.enum(['rnn', 'lstm', 'gru']).describe('from the gate multiple of weight_ih rows over hidden_size: 1, 4 or 3'),
+    type: z.enum(kindNames).describe(`from the gate multiple of weight_ih rows over hidden_size (${kinds.map((k) => `${k.type} ${k.gates.length}`).join(', ')})`),
     module: z.string().describe("PyTorch's repr of the inferred module"),
     input_size: z.number().int().positive(),
     hidden_size: z.number().int().positive(),

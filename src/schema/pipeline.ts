@@ -5,12 +5,13 @@
  * whose out to read) and `h_0_from` (a module whose h_n becomes this module's h_0).
  */
 import { z } from 'zod';
+import { kindNames } from '../modules/kinds/index.js';
 import { runReportSchema } from './run.js';
 
 export const moduleSpecSchema = z
   .object({
     name: z.string().min(1).regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a name like rnn1 or encoder'),
-    type: z.enum(['rnn', 'lstm', 'gru']),
+    type: z.enum(kindNames),
     input_size: z.number().int().positive(),
     hidden_size: z.number().int().positive(),
     num_layers: z.number().int().positive().optional(),

@@ -4,6 +4,7 @@
  * the tests validate real output against them.
  */
 import { z } from 'zod';
+import { kindNames } from '../modules/kinds/index.js';
 
 const shape = z.array(z.number().int().nonnegative());
 const nested: z.ZodType<unknown> = z.lazy(() => z.union([z.number(), z.array(nested)]));
@@ -13,7 +14,7 @@ const perTensor = <T extends z.ZodType>(value: T) =>
 
 export const configSchema = z
   .object({
-    type: z.enum(['rnn', 'lstm', 'gru']),
+    type: z.enum(kindNames),
     input_size: z.number().int().positive(),
     hidden_size: z.number().int().positive(),
     num_layers: z.number().int().positive(),

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GRU, LSTM, RNN } from '../../dist/index.js';
-import { forwardFlops, threadsFor } from '../../dist/parallel/pool.js';
+import { forwardFlops, threadsFor } from '../../dist/modules/run/pool.js';
 import { REGENERATE_HINT, assertClose, goldenIndex, loadGolden } from '../helpers/golden.js';
 
 const STACKED = { RNN, LSTM, GRU };

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { LSTM, RNN, Tensor } from '../../dist/index.js';
 import { gemm, gemv } from '../../dist/kernels/gemm.js';
 import { linear } from '../../dist/kernels/linear.js';
-import { statsAt, summarize } from '../../dist/modules/trace-stats.js';
+import { statsAt, summarize } from '../../dist/modules/layer/trace-stats.js';
 import { layerReport, layerReportFromStats } from '../../dist/report/run-report.js';
 import { progress, progressWanted } from '../../dist/cli/progress.js';
 

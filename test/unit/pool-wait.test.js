@@ -3,8 +3,8 @@
 // as when a worker dies mid-slice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitForSlices } from '../../dist/parallel/pool.js';
-import { CONTROL_DONE, CONTROL_STEPS, CONTROL_WORDS } from '../../dist/parallel/slice.js';
+import { waitForSlices } from '../../dist/modules/run/pool.js';
+import { CONTROL_DONE, CONTROL_STEPS, CONTROL_WORDS } from '../../dist/modules/run/slice.js';
 
 test('waitForSlices returns at once when every slice is done, reporting the final count', () => {
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));

@@ -44,10 +44,12 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       if (o['reference']) {
         if (module.training && module.config.dropout > 0) throw new UsageError('--reference: expected eval mode (the reference has no dropout), got --train with --dropout');
         const { config } = module;
+        const equations = module.kind.reference;
+        if (equations === null) throw new UsageError(`--reference: expected a kind the float64 reference has equations for, got ${module.kind.name} (its descriptor names none)`);
         // mathjs loads only here: it is half a second of start-up that no other command needs.
         const { referenceForward } = await import('../../reference/mathjs-forward.js');
         const ref = referenceForward(
-          { type: module.kind.type, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
+          { type: equations, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
           module.stateDict(),
           { x: setup.x, ...(setup.forward.h0 ? { h_0: setup.forward.h0 } : {}), ...(setup.forward.c0 ? { c_0: setup.forward.c0 } : {}), ...(setup.forward.lengths ? { lengths: setup.forward.lengths } : {}) },
         );

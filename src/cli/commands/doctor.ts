@@ -11,8 +11,8 @@ import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { diagnoseModule } from '../../diagnose/doctor.js';
 import { diagnosePipeline } from '../../diagnose/pipeline.js';
-import { resolveConfig, type RecurrentConfig } from '../../modules/config.js';
-import type { CellKind } from '../../modules/kinds/index.js';
+import { resolveConfig, type RecurrentConfig } from '../../modules/layer/config.js';
+import { kinds, kindWithCellState, type CellKind } from '../../modules/kinds/index.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import type { DoctorReport } from '../../schema/doctor.js';
 import type { Shape } from '../../tensor/tensor.js';
@@ -75,8 +75,9 @@ function singleModule(cmd: Command, x: Shape, h0: Shape | undefined, c0: Shape |
     maxMemory: byteSize(DEFAULT_MAX_MEMORY),
   };
   if (!explicit('type') && !flags.weights && (c0 || explicit('projSize'))) {
-    flags.type = 'lstm';
-    notes.push(`type LSTM: ${c0 ? 'a c_0 was given' : '--proj-size was given'} (no --type given)`);
+    const kind = c0 ? kindWithCellState() : kinds.find((k) => k.supportsProjection)!;
+    flags.type = kind.type;
+    notes.push(`type ${kind.name}: ${c0 ? 'a c_0 was given' : '--proj-size was given'} (no --type given)`);
   }
   const chosen = chooseModule(flags, explicit);
   notes.push(...chosen.notes);

@@ -5,7 +5,7 @@
  * --layer L one layer, --lang the language, --format json the facts the text is made from.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { explainFacts, resolveFocus } from '../../explain/facts.js';
+import { explainRun, resolveFocus } from '../../explain/facts.js';
 import { catalogues, languages, type Lang } from '../../explain/messages/index.js';
 import { narrate } from '../../explain/narrate.js';
 import type { CliContext } from '../context.js';
@@ -38,8 +38,7 @@ export function registerExplain(program: Command, ctx: CliContext): void {
       const options = { version: ctx.version, ...(o['step'] === undefined ? {} : { step: o['step'] as number }), ...(o['layer'] === undefined ? {} : { layer: o['layer'] as number }) };
       // Validate --step and --layer before the run: the sizes are known from the prepared input.
       resolveFocus(input.seqLen, module.config.numLayers, options);
-      const result = module.forward(x, forward);
-      const facts = explainFacts(module, input, result, geometry, options);
+      const facts = explainRun(module, x, forward, geometry, options);
       const sink = ctx.openOutput(cmd);
       if (o['format'] === 'json') sink.write(jsonText(facts));
       else {

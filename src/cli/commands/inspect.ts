@@ -4,10 +4,10 @@
  */
 import { Option, type Command } from 'commander';
 import { readTensorsFile } from '../../io/index.js';
-import { moduleRepr, resolveConfig } from '../../modules/config.js';
-import { inferModules } from '../../modules/infer-config.js';
-import { kindOf } from '../../modules/kinds/index.js';
-import { parameterCount, parameterSpecs } from '../../modules/parameters.js';
+import { moduleRepr, resolveConfig } from '../../modules/layer/config.js';
+import { candidateKinds, inferModules } from '../../modules/infer-config.js';
+import { kindOf, kinds } from '../../modules/kinds/index.js';
+import { parameterCount, parameterSpecs } from '../../modules/layer/parameters.js';
 import type { InspectReport } from '../../schema/inspect.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
@@ -18,8 +18,12 @@ export function buildInspectReport(file: string, version: string): InspectReport
   const contents = readTensorsFile(file);
   const { modules, unrecognised, rejected } = inferModules(contents.tensors);
   const notes: string[] = [];
-  if (modules.some((m) => m.type === 'rnn')) {
-    notes.push('nonlinearity cannot be seen in weights: RNN modules are shown with tanh; pass --nonlinearity relu if the model used relu');
+  for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type))) {
+    notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
+  }
+  for (const m of modules.filter((m) => candidateKinds(m).length > 1)) {
+    const names = candidateKinds(m).map((t) => kindOf(t).name);
+    notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
   }
   if (modules.length === 0) notes.push('no recurrent module recognised (keys named weight_ih_l0, weight_hh_l0, ... as PyTorch writes them)');
   return {

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { extname } from 'node:path';
 import { CheckFailedError } from '../../errors.js';
 import { writerFor, writeTensorsFile } from '../../io/index.js';
-import type { ForwardResult } from '../../modules/result.js';
+import type { ForwardResult } from '../../modules/layer/result.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';

@@ -25,8 +25,6 @@ function fusion(a: FusionArgs): string {
   return `Layer ${a.layer}${dir(a.direction)} (${roleName[a.role]}) fused ${input} with ${prev} into ${made}${next}`;
 }
 
-const gateNames: Record<string, string> = { i: 'input', f: 'forget', g: 'candidate', o: 'output', r: 'reset', z: 'update', n: 'candidate' };
-
 export const en: Messages = {
   heading: {
     office: 'The office',
@@ -40,18 +38,21 @@ export const en: Messages = {
   notebook: (a) =>
     `Each layer is an editor. His notebook is the hidden state h: ${a.features} numbers per sequence, rewritten at every step. ` +
     `His review standard is the layer's weights: fixed, the same at every step.`,
-  rnnRule: (a) => `One rule per step: h_t = ${a.nonlinearity}(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).`,
-  lstmNotebooks: () =>
-    'An LSTM editor keeps two notebooks: h, the note he shows and passes up, and c, the cell state, a ledger he never shows directly. ' +
-    'Four gates, computed from the input and h_{t-1}, decide each step: the forget gate f how much of the old c to keep, ' +
-    'the input gate i how much of the candidate g to write in, the output gate o how much of tanh(c_t) to show as h_t: ' +
-    'c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).',
+  story: {
+    elman: (a) => `One rule per step: h_t = ${a.nonlinearity}(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).`,
+    lstm: (a) =>
+      `An ${a.name} editor keeps two notebooks: h, the note he shows and passes up, and c, the cell state, a ledger he never shows directly. ` +
+      'Four gates, computed from the input and h_{t-1}, decide each step: the forget gate f how much of the old c to keep, ' +
+      'the input gate i how much of the candidate g to write in, the output gate o how much of tanh(c_t) to show as h_t: ' +
+      'c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).',
+    gru: (a) =>
+      `A ${a.name} editor keeps one notebook, h, and no cell state. Two gates decide each step: the reset gate r how much of the old notebook ` +
+      'to consult while drafting the candidate n, the update gate z how much of the old notebook to keep: h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}.',
+  },
+  gateRole: { input: 'input', forget: 'forget', 'cell-candidate': 'candidate', output: 'output', reset: 'reset', update: 'update', 'state-candidate': 'candidate' },
   projection: (a) =>
     `With proj_size ${a.proj} the note he shows is condensed: h_t = W_hr (o ⊙ tanh(c_t)) with weight_hr (${a.proj}, ${a.hidden}), ` +
     `so h has ${a.proj} features while c keeps hidden_size ${a.hidden}.`,
-  gruGates: () =>
-    'A GRU editor keeps one notebook, h, and no cell state. Two gates decide each step: the reset gate r how much of the old notebook ' +
-    'to consult while drafting the candidate n, the update gate z how much of the old notebook to keep: h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}.',
   bidirectional: (a) =>
     `Bidirectional: every level has two editors, each with his own notebook and weights. The forward one reads from t=0 to t=${a.last}; ` +
     `the reverse one reads the same text backwards, from t=${a.last} to t=0, so his last page is written at t=0.` +
@@ -74,7 +75,7 @@ export const en: Messages = {
     `(${a.given ? 'given' : 'zeros: none given'})${a.batchFirst ? '; batch_first does not apply to it' : ''}.`,
   focus: (a) => `Focused on layer ${a.layer} (--layer ${a.layer}); the other layers ran as usual.`,
   fusion,
-  gates: (a) => `Its gates, averaged over the batch and units: ${a.means.map((g) => `${gateNames[g.name] ?? g.name} ${g.name} ${g.mean}`).join(', ')}.`,
+  gates: (a) => `Its gates, averaged over the batch and units: ${a.means.map((g) => `${g.role} ${g.name} ${g.mean}`).join(', ')}.`,
   normNote: () => 'Norms are L2 norms over the whole slice: every batch element and feature.',
   validNote: (a) =>
     a.valid === 0

@@ -4,7 +4,7 @@
  * not compile. Numbers and shapes arrive already formatted (narrate.ts does that), so every
  * language states the same values.
  */
-import type { KindName } from '../../modules/kinds/index.js';
+import type { GateRole } from '../../modules/kinds/index.js';
 
 export type Role = 'only' | 'bottom' | 'middle' | 'top';
 export type Dir = 'forward' | 'reverse';
@@ -47,17 +47,22 @@ export interface Messages {
   };
   intro(a: { module: string; levels: number; batch: number; seqLen: number; batched: boolean }): string;
   notebook(a: { features: number }): string;
-  rnnRule(a: { nonlinearity: string }): string;
-  lstmNotebooks(): string;
+  /** The cell's account, one per story a kind can tell (CellKind.story); `name` is the kind's class name. */
+  story: {
+    elman(a: { name: string; nonlinearity: string }): string;
+    lstm(a: { name: string }): string;
+    gru(a: { name: string }): string;
+  };
+  /** Each gate's role in a word or two (an Elman RNN's single `hidden` "gate" is never listed). */
+  gateRole: Record<Exclude<GateRole, 'hidden'>, string>;
   projection(a: { proj: number; hidden: number }): string;
-  gruGates(): string;
   bidirectional(a: { last: number; features: number; stacked: boolean }): string;
   role(a: { layer: number; role: Role; inputShape: string }): string;
   xShape(a: { shape: string; dims: string }): string;
   initialState(a: { name: 'h_0' | 'c_0'; shape: string; dims: string; given: boolean; batchFirst: boolean }): string;
   focus(a: { layer: number }): string;
   fusion(a: FusionArgs): string;
-  gates(a: { kind: KindName; means: { name: string; mean: string }[] }): string;
+  gates(a: { means: { name: string; role: string; mean: string }[] }): string;
   normNote(): string;
   validNote(a: { t: number; valid: number; batch: number }): string;
   dropoutNote(a: { p: number }): string;

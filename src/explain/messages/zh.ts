@@ -28,8 +28,6 @@ function fusion(a: FusionArgs): string {
   return `${who}把${input}与${prev}融合，写出 ${made}${next}`;
 }
 
-const gateNames: Record<string, string> = { i: '输入门', f: '遗忘门', g: '候选值', o: '输出门', r: '重置门', z: '更新门', n: '候选状态' };
-
 export const zh: Messages = {
   heading: {
     office: '编辑部',
@@ -45,17 +43,20 @@ export const zh: Messages = {
   notebook: (a) =>
     `每一层是一位编辑。他的笔记本就是隐藏状态 h：每篇文章 ${a.features} 个数，每个时间步都会改写。` +
     '他的审稿标准就是这一层的权重：固定不变，每个时间步都用同一套。',
-  rnnRule: (a) => `每个时间步只用一条规则：h_t = ${a.nonlinearity}(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)。`,
-  lstmNotebooks: () =>
-    'LSTM 的编辑有两本笔记本：h 是他对外展示、向上汇报的笔记；c 是细胞状态，一本从不直接示人的账本。' +
-    '每个时间步由四个门决定怎么记，它们都由输入和 h_{t-1} 算出：遗忘门 f 决定旧的 c 留下多少，输入门 i 决定候选内容 g 写进多少，' +
-    '输出门 o 决定 tanh(c_t) 中有多少作为 h_t 展示出来：c_t = f ⊙ c_{t-1} + i ⊙ g，h_t = o ⊙ tanh(c_t)。',
+  story: {
+    elman: (a) => `每个时间步只用一条规则：h_t = ${a.nonlinearity}(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)。`,
+    lstm: (a) =>
+      `${a.name} 的编辑有两本笔记本：h 是他对外展示、向上汇报的笔记；c 是细胞状态，一本从不直接示人的账本。` +
+      '每个时间步由四个门决定怎么记，它们都由输入和 h_{t-1} 算出：遗忘门 f 决定旧的 c 留下多少，输入门 i 决定候选内容 g 写进多少，' +
+      '输出门 o 决定 tanh(c_t) 中有多少作为 h_t 展示出来：c_t = f ⊙ c_{t-1} + i ⊙ g，h_t = o ⊙ tanh(c_t)。',
+    gru: (a) =>
+      `${a.name} 的编辑只有一本笔记本 h，没有细胞状态。每个时间步由两个门决定：重置门 r 决定起草候选内容 n 时参考多少旧笔记，` +
+      '更新门 z 决定保留多少旧笔记：h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}。',
+  },
+  gateRole: { input: '输入门', forget: '遗忘门', 'cell-candidate': '候选值', output: '输出门', reset: '重置门', update: '更新门', 'state-candidate': '候选状态' },
   projection: (a) =>
     `设置了 proj_size ${a.proj}，对外的笔记会被压缩：h_t = W_hr (o ⊙ tanh(c_t))，weight_hr 的形状是 (${a.proj}, ${a.hidden})，` +
     `所以 h 只有 ${a.proj} 个特征，而 c 仍保持 hidden_size ${a.hidden}。`,
-  gruGates: () =>
-    'GRU 的编辑只有一本笔记本 h，没有细胞状态。每个时间步由两个门决定：重置门 r 决定起草候选内容 n 时参考多少旧笔记，' +
-    '更新门 z 决定保留多少旧笔记：h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}。',
   bidirectional: (a) =>
     `双向：每一级都有两位编辑，各有自己的笔记本和审稿标准。正向编辑从 t=0 读到 t=${a.last}；` +
     `反向编辑把同一篇文章倒着读，从 t=${a.last} 读到 t=0，所以他的最后一页笔记写在 t=0。` +
@@ -78,7 +79,7 @@ export const zh: Messages = {
     `（${a.given ? '由用户提供' : '未提供，全为零'}）${a.batchFirst ? '；batch_first 对它不起作用' : ''}。`,
   focus: (a) => `只展开第 ${a.layer} 层（--layer ${a.layer}）；其他层照常运行。`,
   fusion,
-  gates: (a) => `各门在批次和隐藏单元上的平均值：${a.means.map((g) => `${gateNames[g.name] ?? ''} ${g.name} ${g.mean}`).join('，')}。`,
+  gates: (a) => `各门在批次和隐藏单元上的平均值：${a.means.map((g) => `${g.role} ${g.name} ${g.mean}`).join('，')}。`,
   normNote: () => '范数指整个切片（所有批次元素和特征）的 L2 范数。',
   validNote: (a) =>
     a.valid === 0

@@ -5,14 +5,18 @@
  *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
-import type { CellKind, StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
 
-export const gruKind: CellKind = {
+export const gruKind = defineKind({
   type: 'gru',
   name: 'GRU',
   cellName: 'GRUCell',
-  gateCount: 3,
-  gates: ['r', 'z', 'n'],
+  gates: [
+    { name: 'r', role: 'reset', activation: 'sigmoid' },
+    { name: 'z', role: 'update', activation: 'sigmoid' },
+    { name: 'n', role: 'state-candidate', activation: 'tanh' },
+  ],
+  parameters: PYTORCH_PARAMETERS,
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: false,
@@ -20,7 +24,10 @@ export const gruKind: CellKind = {
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
     'n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}',
   ],
-  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut }: StepArgs): void {
+  reference: 'gru',
+  story: 'gru',
+  wording: { rankSuffix: 'instead' },
+  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates }: StepArgs): void {
     const G = 3 * H;
     for (let b = 0; b < batch; b++) {
       const row = b * G;
@@ -31,7 +38,12 @@ export const gruKind: CellKind = {
         const z = sigmoid(gi[xi + H]! + gh[hi + H]!);
         const n = tanh(gi[xi + 2 * H]! + r * gh[hi + 2 * H]!);
         hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
+        if (gates) {
+          gates[hi] = r;
+          gates[hi + H] = z;
+          gates[hi + 2 * H] = n;
+        }
       }
     }
   },
-};
+});

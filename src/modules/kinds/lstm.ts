@@ -5,14 +5,19 @@
  *   c_t = f ⊙ c_{t-1} + i ⊙ g               h_t = o ⊙ tanh(c_t)   (then h_t = h_t W_hr^T with proj_size)
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
-import type { CellKind, StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
 
-export const lstmKind: CellKind = {
+export const lstmKind = defineKind({
   type: 'lstm',
   name: 'LSTM',
   cellName: 'LSTMCell',
-  gateCount: 4,
-  gates: ['i', 'f', 'g', 'o'],
+  gates: [
+    { name: 'i', role: 'input', activation: 'sigmoid' },
+    { name: 'f', role: 'forget', activation: 'sigmoid' },
+    { name: 'g', role: 'cell-candidate', activation: 'tanh' },
+    { name: 'o', role: 'output', activation: 'sigmoid' },
+  ],
+  parameters: PYTORCH_PARAMETERS,
   hasCellState: true,
   supportsProjection: true,
   hasNonlinearity: false,
@@ -21,7 +26,10 @@ export const lstmKind: CellKind = {
     'g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)',
     'c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t   h_t = o_t ⊙ tanh(c_t)   (h_t = W_hr h_t with --proj-size)',
   ],
-  step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut }: StepArgs): void {
+  reference: 'lstm',
+  story: 'lstm',
+  wording: { rankSuffix: 'instead' },
+  step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut, gates }: StepArgs): void {
     const G = 4 * H;
     for (let b = 0; b < batch; b++) {
       const xi = giOffset + b * G;
@@ -35,7 +43,13 @@ export const lstmKind: CellKind = {
         const c = Math.fround(f * cPrev![b * H + j]! + i * g);
         cOut![b * H + j] = c;
         hOut[b * H + j] = o * tanh(c);
+        if (gates) {
+          gates[hi + j] = i;
+          gates[hi + H + j] = f;
+          gates[hi + 2 * H + j] = g;
+          gates[hi + 3 * H + j] = o;
+        }
       }
     }
   },
-};
+});

@@ -3,22 +3,26 @@
  *   h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)     (or relu)
  */
 import { relu, tanh } from '../../kernels/activations.js';
-import type { CellKind, StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
 
-export const rnnKind: CellKind = {
+export const rnnKind = defineKind({
   type: 'rnn',
   name: 'RNN',
   cellName: 'RNNCell',
-  gateCount: 1,
-  gates: ['h'],
+  gates: [{ name: 'h', role: 'hidden', activation: 'nonlinearity' }],
+  parameters: PYTORCH_PARAMETERS,
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: true,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
-  step({ batch, hiddenSize, gi, giOffset, gh, hOut, nonlinearity }: StepArgs): void {
+  reference: 'rnn',
+  story: 'elman',
+  wording: { rankSuffix: 'tensor instead' },
+  step({ batch, hiddenSize, gi, giOffset, gh, hOut, gates, nonlinearity }: StepArgs): void {
     const n = batch * hiddenSize;
     // One loop per nonlinearity, so each calls its function directly (the optimiser inlines it).
     if (nonlinearity === 'tanh') for (let i = 0; i < n; i++) hOut[i] = tanh(gi[giOffset + i]! + gh[i]!);
     else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
+    gates?.set(hOut.subarray(0, n));
   },
-};
+});

@@ -1,9 +1,10 @@
 /**
- * A stacked recurrent module's configuration, checked as PyTorch's constructor checks it.
+ * A recurrent module's configuration, checked as PyTorch's constructor checks it. A cell (RNNCell,
+ * LSTMCell, GRUCell) is the one-layer, one-direction configuration, checked by the same code.
  */
-import { ConfigError } from '../errors.js';
-import type { Nonlinearity } from '../kernels/activations.js';
-import type { CellKind } from './kinds/index.js';
+import { ConfigError } from '../../errors.js';
+import type { Nonlinearity } from '../../kernels/activations.js';
+import { kinds, type CellKind } from '../kinds/index.js';
 
 /** torch.nn.RNN / LSTM / GRU constructor arguments, in camelCase. */
 export interface RecurrentOptions {
@@ -54,7 +55,11 @@ export function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
-export function resolveConfig(kind: CellKind, options: RecurrentOptions): RecurrentConfig {
+/**
+ * The configuration as PyTorch's constructor checks it. `name` is the class named in messages: the
+ * kind's module (`RNN`), or its cell (`RNNCell`) for a cell's one-layer configuration.
+ */
+export function resolveConfig(kind: CellKind, options: RecurrentOptions, name: string = kind.name): RecurrentConfig {
   const inputSize = positiveInteger('input_size', options.inputSize);
   const hiddenSize = positiveInteger('hidden_size', options.hiddenSize);
   const numLayers = positiveInteger('num_layers', options.numLayers ?? 1);
@@ -63,7 +68,8 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions): Recurr
     throw new ConfigError(`nonlinearity: Unknown nonlinearity '${String(nonlinearity)}' (expected tanh or relu)`);
   }
   if (nonlinearity !== 'tanh' && !kind.hasNonlinearity) {
-    throw new ConfigError(`nonlinearity: expected none for ${kind.name} (only RNN takes one), got '${nonlinearity}'`);
+    const takes = kinds.filter((k) => k.hasNonlinearity).map((k) => k.name).join(', ');
+    throw new ConfigError(`nonlinearity: expected none for ${name} (only ${takes} takes one), got '${nonlinearity}'`);
   }
   const dropout = options.dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
@@ -76,7 +82,8 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions): Recurr
     throw new ConfigError(`proj_size: proj_size should be a positive integer or zero to disable projections, got ${String(projSize)}`);
   }
   if (projSize > 0 && !kind.supportsProjection) {
-    throw new ConfigError(`proj_size: proj_size argument is only supported for LSTM, not RNN or GRU (got proj_size=${projSize} for ${kind.name})`);
+    const [yes, no] = [kinds.filter((k) => k.supportsProjection), kinds.filter((k) => !k.supportsProjection)].map((ks) => ks.map((k) => k.name));
+    throw new ConfigError(`proj_size: proj_size argument is only supported for ${yes!.join(', ')}, not ${no!.join(' or ')} (got proj_size=${projSize} for ${name})`);
   }
   if (projSize > 0 && projSize >= hiddenSize) {
     throw new ConfigError(`proj_size: proj_size has to be smaller than hidden_size, got proj_size=${projSize}, hidden_size=${hiddenSize}`);
@@ -95,6 +102,15 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions): Recurr
     projSize,
     seed,
   };
+}
+
+/** A cell's options: one layer, one direction, no batch_first or dropout. */
+export type CellOptions = Pick<RecurrentOptions, 'inputSize' | 'hiddenSize' | 'bias' | 'nonlinearity' | 'projSize' | 'seed'>;
+
+/** A cell is the one-layer, one-direction configuration, checked by the same code as the stacked module. */
+export function resolveCellConfig(kind: CellKind, options: CellOptions): RecurrentConfig {
+  const { inputSize, hiddenSize, bias, nonlinearity, projSize, seed } = options;
+  return resolveConfig(kind, { inputSize, hiddenSize, bias, nonlinearity, projSize, seed, numLayers: 1 }, kind.cellName);
 }
 
 /** PyTorch's warning for dropout on a single layer (it has no effect there). */
@@ -127,4 +143,33 @@ export function moduleRepr(kind: CellKind, config: RecurrentConfig): string {
   if (config.dropout !== 0) s += `, dropout=${py(config.dropout)}`;
   if (config.bidirectional) s += `, bidirectional=${py(true)}`;
   return `${kind.name}(${s})`;
+}
+
+/** The sizes every executor works with, computed once per forward pass (PreparedInput.geometry). */
+export interface Geometry {
+  seqLen: number;
+  batch: number;
+  /** Directions: 2 when bidirectional. */
+  D: number;
+  /** hidden_size: the width of the gates and of c. */
+  H: number;
+  /** h's features: proj_size when projecting, else hidden_size. */
+  Hr: number;
+  /** Gate columns of weight_ih and weight_hh: gates × hidden_size. */
+  G: number;
+  L: number;
+  inputSize: number;
+}
+
+export function geometryOf(kind: CellKind, config: RecurrentConfig, seqLen: number, batch: number): Geometry {
+  return {
+    seqLen,
+    batch,
+    D: numDirections(config),
+    H: config.hiddenSize,
+    Hr: realHiddenSize(config),
+    G: kind.gates.length * config.hiddenSize,
+    L: config.numLayers,
+    inputSize: config.inputSize,
+  };
 }

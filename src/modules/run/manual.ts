@@ -13,32 +13,14 @@
  * layer l-1 at every later step. There the loop is layer-major: each layer runs forward over the
  * whole sequence, then backward, and the layer above reads both.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { ProgressObserver } from './automatic.js';
-import { CellBase } from './cell.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
-import type { PreparedInput } from './forward-input.js';
-import type { CellKind } from './kinds/index.js';
-import { parameterSuffix } from './parameters.js';
-import { isActive, type LayerTrace, type RawResult } from './result.js';
-
-function cellFor(kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, l: number, d: number): CellBase {
-  const s = parameterSuffix(l, d);
-  const weightIh = params.get('weight_ih' + s)!;
-  const cell = new CellBase(kind, {
-    inputSize: weightIh.shape[1]!,
-    hiddenSize: config.hiddenSize,
-    bias: config.bias,
-    nonlinearity: config.nonlinearity,
-    projSize: config.projSize,
-  });
-  const weights = new Map<string, Tensor>();
-  for (const name of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr']) {
-    const t = params.get(name + s);
-    if (t) weights.set(name, t);
-  }
-  return cell.loadStateDict(weights);
-}
+import type { RecurrentConfig } from '../layer/config.js';
+import type { PreparedInput } from '../layer/prepare.js';
+import type { CellKind } from '../kinds/index.js';
+import { layerWeights } from '../layer/parameters.js';
+import { isActive, type LayerTrace, type RawResult } from '../layer/result.js';
+import { cellStep } from './cell-step.js';
 
 /** Rows of `next` whose sequence has ended keep the values of `prev`. */
 function holdFinished(next: Tensor, prev: Tensor, lengths: Int32Array | null, t: number): void {
@@ -66,12 +48,10 @@ export function runManual(
   dropoutMasks: readonly (Float32Array | null)[],
   onProgress?: ProgressObserver,
 ): RawResult {
-  const { seqLen: T, batch: B, lengths } = input;
-  const D = numDirections(config);
-  const L = config.numLayers;
-  const H = config.hiddenSize;
-  const Hr = realHiddenSize(config);
-  const cells = Array.from({ length: L }, (_, l) => Array.from({ length: D }, (_, d) => cellFor(kind, config, params, l, d)));
+  const { lengths } = input;
+  const { seqLen: T, batch: B, D, L, H, Hr } = input.geometry;
+  const weights = Array.from({ length: L }, (_, l) => Array.from({ length: D }, (_, d) => layerWeights(params, l, d)));
+  const sizes = { batch: B, hiddenSize: H, realHidden: Hr, nonlinearity: config.nonlinearity };
   const h = Array.from({ length: L * D }, (_, i) => new Tensor(input.h0.slice(i * B * Hr, (i + 1) * B * Hr), [B, Hr]));
   const c = Array.from({ length: L * D }, (_, i) => (input.c0 ? new Tensor(input.c0.slice(i * B * H, (i + 1) * B * H), [B, H]) : null));
   const hTrace = Array.from({ length: L * D }, () => new Float32Array(T * B * Hr));
@@ -81,7 +61,8 @@ export function runManual(
 
   const stepCell = (l: number, d: number, t: number, x: Tensor): Float32Array => {
     const i = l * D + d;
-    const next = cells[l]![d]!.step(x, h[i]!, c[i] ?? undefined);
+    const step = cellStep(kind, weights[l]![d]!, sizes, x.data, h[i]!.data, c[i]?.data ?? null);
+    const next = { h: new Tensor(step.h, [B, Hr]), c: step.c ? new Tensor(step.c, [B, H]) : null };
     holdFinished(next.h, h[i]!, lengths, t);
     if (next.c && c[i]) holdFinished(next.c, c[i]!, lengths, t);
     h[i] = next.h;

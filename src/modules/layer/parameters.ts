@@ -7,11 +7,11 @@
  *        bias_* (gates * hidden) | weight_hr (proj, hidden)
  * where layer input is input_size for layer 0 and num_directions * real hidden above it.
  */
-import { ShapeError } from '../errors.js';
-import { formatShape, sameShape, Tensor, type Shape } from '../tensor/tensor.js';
-import { Random } from '../tensor/random.js';
+import { ShapeError } from '../../errors.js';
+import { formatShape, sameShape, Tensor, type Shape } from '../../tensor/tensor.js';
+import { Random } from '../../tensor/random.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
-import type { CellKind } from './kinds/index.js';
+import { kinds, type CellKind } from '../kinds/index.js';
 
 export interface ParameterSpec {
   name: string;
@@ -34,25 +34,27 @@ export function parameterSuffix(layer: number, direction: number): string {
   return `_l${layer}${direction === 1 ? '_reverse' : ''}`;
 }
 
+/**
+ * The parameters of one layer and direction, from the kind's templates: `suffix` is `_l{k}[_reverse]`
+ * for a stacked module and empty for a cell.
+ */
+export function layerParameterSpecs(kind: CellKind, config: RecurrentConfig, layer: number, direction: number, suffix: string): ParameterSpec[] {
+  const gateRows = kind.gates.length * config.hiddenSize;
+  const Hr = realHiddenSize(config);
+  const inFeatures = layer === 0 ? config.inputSize : Hr * numDirections(config);
+  const present = { always: true, bias: config.bias, proj: config.projSize > 0 };
+  const rows = { gates: gateRows, proj: config.projSize };
+  const cols = { input: inFeatures, h: Hr, hidden: config.hiddenSize };
+  return kind.parameters
+    .filter((p) => present[p.when])
+    .map((p) => ({ name: p.name + suffix, shape: p.cols === null ? [rows[p.rows]] : [rows[p.rows], cols[p.cols]], layer, direction }));
+}
+
 export function parameterSpecs(kind: CellKind, config: RecurrentConfig): ParameterSpec[] {
-  const D = numDirections(config);
-  const gateRows = kind.gateCount * config.hiddenSize;
-  const realHidden = realHiddenSize(config);
   const specs: ParameterSpec[] = [];
   for (let layer = 0; layer < config.numLayers; layer++) {
-    const inFeatures = layer === 0 ? config.inputSize : realHidden * D;
-    for (let direction = 0; direction < D; direction++) {
-      const s = parameterSuffix(layer, direction);
-      const add = (name: string, shape: Shape): void => {
-        specs.push({ name: name + s, shape, layer, direction });
-      };
-      add('weight_ih', [gateRows, inFeatures]);
-      add('weight_hh', [gateRows, realHidden]);
-      if (config.bias) {
-        add('bias_ih', [gateRows]);
-        add('bias_hh', [gateRows]);
-      }
-      if (config.projSize > 0) add('weight_hr', [config.projSize, config.hiddenSize]);
+    for (let direction = 0; direction < numDirections(config); direction++) {
+      specs.push(...layerParameterSpecs(kind, config, layer, direction, parameterSuffix(layer, direction)));
     }
   }
   return specs;
@@ -102,19 +104,21 @@ export function checkStateDict(
 }
 
 export function layerWeights(params: ReadonlyMap<string, Tensor>, layer: number, direction: number): LayerWeights {
-  const s = parameterSuffix(layer, direction);
-  const weightIh = params.get('weight_ih' + s)!;
+  return weightsWithSuffix(params, parameterSuffix(layer, direction));
+}
+
+/** The weights named `weight_ih{suffix}`, ...: a layer's (`_l0`) or a cell's (no suffix). */
+export function weightsWithSuffix(params: ReadonlyMap<string, Tensor>, suffix: string): LayerWeights {
+  const weightIh = params.get('weight_ih' + suffix)!;
   return {
     weightIh: weightIh.data,
-    weightHh: params.get('weight_hh' + s)!.data,
-    biasIh: params.get('bias_ih' + s)?.data ?? null,
-    biasHh: params.get('bias_hh' + s)?.data ?? null,
-    weightHr: params.get('weight_hr' + s)?.data ?? null,
+    weightHh: params.get('weight_hh' + suffix)!.data,
+    biasIh: params.get('bias_ih' + suffix)?.data ?? null,
+    biasHh: params.get('bias_hh' + suffix)?.data ?? null,
+    weightHr: params.get('weight_hr' + suffix)?.data ?? null,
     inFeatures: weightIh.shape[1]!,
   };
 }
-
-const CELL_KEY = /^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)$/;
 
 /**
  * A cell's state_dict (RNNCell, LSTMCell, GRUCell: weight_ih, weight_hh, bias_ih, bias_hh) renamed
@@ -122,6 +126,7 @@ const CELL_KEY = /^(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)$/;
  */
 export function cellAsLayer<T>(stateDict: ReadonlyMap<string, T>): Map<string, T> | null {
   const keys = [...stateDict.keys()];
-  if (!keys.includes('weight_ih') || !keys.every((k) => CELL_KEY.test(k))) return null;
+  const names = new Set<string>(kinds.flatMap((k) => k.parameters.map((p) => p.name)));
+  if (!keys.includes('weight_ih') || !keys.every((k) => names.has(k))) return null;
   return new Map(keys.map((k) => [`${k}_l0`, stateDict.get(k)!]));
 }

@@ -10,11 +10,11 @@
  *        masks, out (seqLen, B, D * realHidden) | trace h (layers * D * seqLen, B, realHidden) |
  *        stats (slices, layers * D * seqLen * STAT_FIELDS)
  */
-import { runAutomatic, type ProgressObserver } from '../modules/automatic.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/config.js';
-import { kindOf, type KindName } from '../modules/kinds/index.js';
-import { STAT_FIELDS } from '../modules/trace-stats.js';
-import { Tensor } from '../tensor/tensor.js';
+import { runAutomatic, type ProgressObserver } from './automatic.js';
+import { geometryOf, type RecurrentConfig } from '../layer/config.js';
+import { kindOf, type KindName } from '../kinds/index.js';
+import { STAT_FIELDS } from '../layer/trace-stats.js';
+import { Tensor } from '../../tensor/tensor.js';
 
 /** Everything a thread needs for its slice; every array lives in shared memory. */
 export interface SliceJob {
@@ -105,9 +105,8 @@ export function runSlice(job: SliceJob, s: number, onProgress?: ProgressObserver
   const kind = kindOf(job.kind);
   const first = job.bounds[2 * s]!;
   const count = job.bounds[2 * s + 1]! - first;
-  const D = numDirections(config);
-  const H = config.hiddenSize;
-  const Hr = realHiddenSize(config);
+  const geometry = geometryOf(kind, config, T, count);
+  const { D, H, Hr } = geometry;
   const LD = config.numLayers * D;
   const params = new Map<string, Tensor>();
   for (const p of job.params) {
@@ -124,6 +123,7 @@ export function runSlice(job: SliceJob, s: number, onProgress?: ProgressObserver
       seqLen: T,
       batch: count,
       batched: true,
+      geometry,
       h0: gatherBatch(job.h0, LD, B, Hr, first, count),
       c0: job.c0 ? gatherBatch(job.c0, LD, B, H, first, count) : null,
       lengths: job.lengths ? job.lengths.slice(first, first + count) : null,

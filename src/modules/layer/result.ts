@@ -6,9 +6,9 @@
  *        (seqLen, D * realHidden) unbatched | h_n (numLayers * D, batch, realHidden), never batch-first |
  *        c_n (numLayers * D, batch, hiddenSize)
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
-import { transpose01, type PreparedInput } from './forward-input.js';
+import { transpose01, type PreparedInput } from './prepare.js';
 import type { TraceStats } from './trace-stats.js';
 
 export type Direction = 'forward' | 'reverse';

@@ -12,15 +12,15 @@
  * With keepTrace false, no layer's h (or c) is kept over time: the trace is running statistics
  * (src/modules/trace-stats.ts) instead.
  */
-import { applyMask } from '../kernels/dropout.js';
-import { gemm } from '../kernels/gemm.js';
-import { Tensor } from '../tensor/tensor.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
-import type { PreparedInput } from './forward-input.js';
-import type { CellKind, StepArgs } from './kinds/index.js';
-import { layerWeights } from './parameters.js';
-import type { Direction, LayerTrace, RawResult } from './result.js';
-import { accumulateStep, emptyStats, statsAt, type TraceStats } from './trace-stats.js';
+import { applyMask } from '../../kernels/dropout.js';
+import { gemm } from '../../kernels/gemm.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { RecurrentConfig } from '../layer/config.js';
+import type { PreparedInput } from '../layer/prepare.js';
+import type { CellKind, StepArgs } from '../kinds/index.js';
+import { layerWeights } from '../layer/parameters.js';
+import type { Direction, LayerTrace, RawResult } from '../layer/result.js';
+import { accumulateStep, emptyStats, statsAt, type TraceStats } from '../layer/trace-stats.js';
 
 /** Rows (steps × batch) of the input projection computed in one product. */
 const GI_ROWS = 512;
@@ -30,8 +30,12 @@ export function projectionSteps(seqLen: number, batch: number): number {
   return Math.min(seqLen, Math.max(1, Math.ceil(GI_ROWS / batch)));
 }
 
-/** Called after each step of each layer and direction, in the order the automatic path runs them. */
-export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null) => void;
+/**
+ * Called after each step of each layer and direction, in the order the automatic path runs them:
+ * h (batch, Hr) and c (batch, H) at t, zero for finished sequences; with `gates` asked for, each
+ * gate's activation (batch, G) as the kind's step computed it (every row, finished or not).
+ */
+export type StepObserver = (layer: number, direction: Direction, t: number, h: Float32Array, c: Float32Array | null, gates: Float32Array | null) => void;
 
 /** Called after each step with the steps done and the steps in all (layers × directions × seqLen). */
 export type ProgressObserver = (done: number, total: number) => void;
@@ -40,6 +44,8 @@ export interface AutomaticOptions {
   /** Keep every layer's h (and c) at every step (the full trace); else keep running statistics. */
   keepTrace: boolean;
   onStep?: StepObserver | undefined;
+  /** Hand each step's gate activations to onStep (the kind's step writes them into a buffer). */
+  gates?: boolean | undefined;
   onProgress?: ProgressObserver | undefined;
   /** Where the statistics go when keepTrace is false (a shared buffer, for a slice of the batch). */
   statsData?: Float64Array | undefined;
@@ -53,19 +59,16 @@ export function runAutomatic(
   dropoutMasks: readonly (Float32Array | null)[],
   options: AutomaticOptions,
 ): RawResult {
-  const { seqLen: T, batch: B, lengths } = input;
+  const { lengths } = input;
+  const { seqLen: T, batch: B, D, H, Hr, G, L } = input.geometry;
   const { keepTrace, onStep, onProgress } = options;
-  const D = numDirections(config);
-  const H = config.hiddenSize;
-  const Hr = realHiddenSize(config);
-  const G = kind.gateCount * H;
-  const L = config.numLayers;
   const hN = new Float32Array(L * D * B * Hr);
   const cN = kind.hasCellState ? new Float32Array(L * D * B * H) : null;
   const gh = new Float32Array(B * G);
   const hFull = new Float32Array(B * H);
   const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
   const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
+  const gateValues = onStep && options.gates ? new Float32Array(B * G) : null;
   // Without a full trace, one step's h and c, for the observer.
   const hStep = keepTrace ? null : new Float32Array(B * Hr);
   const cStep = keepTrace || !kind.hasCellState ? null : new Float32Array(B * H);
@@ -97,7 +100,7 @@ export function runAutomatic(
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
       const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
-      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, nonlinearity: config.nonlinearity };
+      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
         if (s % chunk === 0) {
@@ -146,7 +149,7 @@ export function runAutomatic(
           }
         }
         if (stats) accumulateStep(stats.data, statsAt(stats, idx, t), hTrace, 0, B, Hr, t, lengths);
-        if (onStep) onStep(l, direction, t, hTrace.subarray(hAt, hAt + B * Hr), cTrace ? cTrace.subarray(cAt, cAt + B * H) : null);
+        if (onStep) onStep(l, direction, t, hTrace.subarray(hAt, hAt + B * Hr), cTrace ? cTrace.subarray(cAt, cAt + B * H) : null, gateValues);
         if (onProgress) onProgress(++done, total);
       }
       hN.set(h, idx * B * Hr);

@@ -3,10 +3,10 @@
  * shares: x to time-major (seqLen, batch, inputSize), unbatched input to a batch of one, absent
  * states to zeros, lengths checked as pack_padded_sequence checks them.
  */
-import { ShapeError } from '../errors.js';
-import { formatList, formatShape, sameShape, Tensor, type Shape } from '../tensor/tensor.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from './config.js';
-import type { CellKind } from './kinds/index.js';
+import { ShapeError } from '../../errors.js';
+import { formatList, formatShape, sameShape, Tensor, type Shape } from '../../tensor/tensor.js';
+import { geometryOf, numDirections, realHiddenSize, type Geometry, type RecurrentConfig } from './config.js';
+import type { CellKind } from '../kinds/index.js';
 
 export interface ForwardState {
   /** (numLayers * numDirections, batch, realHidden), or 2-D for unbatched input; zeros when absent. */
@@ -25,6 +25,8 @@ export interface PreparedInput {
   seqLen: number;
   batch: number;
   batched: boolean;
+  /** Every size the executors use, computed once here. */
+  geometry: Geometry;
   /** (numLayers * numDirections, batch, realHidden). */
   h0: Float32Array;
   /** (numLayers * numDirections, batch, hiddenSize), or null for kinds without a cell state. */
@@ -187,8 +189,7 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   const { x, h0, c0 } = input;
   const problems: ShapeProblem[] = [];
   if (x.length !== 2 && x.length !== 3) {
-    // PyTorch 2's wording: RNN says "tensor instead", LSTM and GRU just "instead".
-    const pytorch = `${kind.name}: Expected input to be 2D or 3D, got ${x.length}D ${kind.name === 'RNN' ? 'tensor instead' : 'instead'}`;
+    const pytorch = `${kind.name}: Expected input to be 2D or 3D, got ${x.length}D ${kind.wording.rankSuffix}`;
     return { problems: [{ code: 'x-rank', tensor: 'x', message: `x: ${pytorch}`, pytorch, expected: null, got: x }], geometry: null };
   }
   const batched = x.length === 3;
@@ -288,6 +289,7 @@ export function prepareInput(kind: CellKind, config: RecurrentConfig, x: Tensor,
     seqLen,
     batch,
     batched,
+    geometry: geometryOf(kind, config, seqLen, batch),
     h0: h0 ? h0.data : zeros(realHiddenSize(config)),
     c0: kind.hasCellState ? (c0 ? c0.data : zeros(config.hiddenSize)) : null,
     lengths: state.lengths ? Int32Array.from(state.lengths) : null,

@@ -13,15 +13,15 @@
  * Shapes: as src/parallel/slice.ts; results come back in the serial engine's time-major layouts.
  */
 import { Worker } from 'node:worker_threads';
-import { InternalError } from '../errors.js';
+import { InternalError } from '../../errors.js';
 import { availableParallelism } from 'node:os';
-import type { ProgressObserver } from '../modules/automatic.js';
-import { numDirections, realHiddenSize, type RecurrentConfig } from '../modules/config.js';
-import type { PreparedInput } from '../modules/forward-input.js';
-import type { CellKind } from '../modules/kinds/index.js';
-import type { LayerTrace, RawResult } from '../modules/result.js';
-import { emptyStats, mergeStats, STAT_FIELDS } from '../modules/trace-stats.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { ProgressObserver } from './automatic.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from '../layer/config.js';
+import type { PreparedInput } from '../layer/prepare.js';
+import type { CellKind, KindName } from '../kinds/index.js';
+import type { LayerTrace, RawResult } from '../layer/result.js';
+import { emptyStats, mergeStats, STAT_FIELDS } from '../layer/trace-stats.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { CONTROL_DONE, CONTROL_FAILED, CONTROL_STEPS, CONTROL_WORDS, runSlices, type SliceJob } from './slice.js';
 
 /**
@@ -56,7 +56,7 @@ export function forwardFlops(kind: CellKind, config: RecurrentConfig, seqLen: nu
   const D = numDirections(config);
   const H = config.hiddenSize;
   const Hr = realHiddenSize(config);
-  const G = kind.gateCount * H;
+  const G = kind.gates.length * H;
   let flops = 0;
   for (let l = 0; l < config.numLayers; l++) {
     const inFeatures = l === 0 ? config.inputSize : D * Hr;
@@ -123,7 +123,8 @@ const workers: Worker[] = [];
 
 function worker(i: number): Worker {
   while (workers.length <= i) {
-    const w = new Worker(new URL('./worker.js', import.meta.url));
+    // Built, the worker is worker.js beside this module; run from source (tsx), worker.ts.
+    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
     w.unref();
     // A worker that fails is replaced on the next call; its slice is taken by the main thread.
     w.on('error', () => {
@@ -156,11 +157,8 @@ export function runParallel(
   keepTrace: boolean,
   onProgress?: ProgressObserver,
 ): RawResult {
-  const { seqLen: T, batch: B } = input;
-  const D = numDirections(config);
-  const H = config.hiddenSize;
-  const Hr = realHiddenSize(config);
-  const LD = config.numLayers * D;
+  const { seqLen: T, batch: B, D, H, Hr, L } = input.geometry;
+  const LD = L * D;
   const wanted = Math.floor(forwardFlops(kind, config, T, B) / SLICE_MIN_FLOPS);
   const slices = Math.min(Math.max(threads, Math.min(wanted, SLICES_PER_THREAD * threads)), B);
 
@@ -181,7 +179,7 @@ export function runParallel(
   if (lengths && input.lengths) lengths.set(input.lengths);
   const entryStats = LD * T * STAT_FIELDS;
   const job: SliceJob = {
-    kind: kind.type,
+    kind: kind.type as KindName,
     config,
     params: specs,
     paramData,
