@@ -3,6 +3,7 @@
  * Shape: any rank; `data.length` is always the product of `shape`.
  */
 import { InternalError } from '../errors.js';
+import { formatTensor } from './print.js';
 
 export type Shape = readonly number[];
 
@@ -70,6 +71,15 @@ export class Tensor {
 
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** As PyTorch prints a tensor: `tensor([[0.1000, 0.2000]], shape=(1, 2))`, summarised above 1000 elements. */
+  toString(): string {
+    return formatTensor(this.data, this.shape);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /** Nested arrays in row-major order, as PyTorch's `tensor.tolist()` writes them. */

@@ -10,18 +10,18 @@ import { kinds, type CellKind } from '../kinds/index.js';
 export interface RecurrentOptions {
   inputSize: number;
   hiddenSize: number;
-  numLayers?: number;
+  numLayers?: number | undefined;
   /** RNN only. */
-  nonlinearity?: Nonlinearity;
-  bias?: boolean;
-  batchFirst?: boolean;
+  nonlinearity?: Nonlinearity | undefined;
+  bias?: boolean | undefined;
+  batchFirst?: boolean | undefined;
   /** Dropout on each layer's output but the last, in training mode only. */
-  dropout?: number;
-  bidirectional?: boolean;
+  dropout?: number | undefined;
+  bidirectional?: boolean | undefined;
   /** LSTM only: project h to this many features (0: none). */
-  projSize?: number;
+  projSize?: number | undefined;
   /** Seed of the generator that initialises the weights (and draws dropout masks). */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 export interface RecurrentConfig {
