@@ -22,5 +22,12 @@ export { inferModules } from './modules/infer-config.js';
 export type { InferredModule, InferredModules } from './modules/infer-config.js';
 export { readTensorFile, readTensorsFile, writeTensorsFile, formats } from './io/index.js';
 export type { StoredTensor, TensorFile, TensorFormat } from './io/index.js';
+export { inspectShapes } from './report/index.js';
+export type { InspectOptions } from './report/index.js';
+export { doctor } from './diagnose/index.js';
+export type { DoctorShapes, PartialModule } from './diagnose/index.js';
+export { explain, narrate, catalogues, languages } from './explain/index.js';
+export type { ExplainOptions, Lang, Messages } from './explain/index.js';
+export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport } from './schema/index.js';
 // The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
 // engine does not load mathjs (about half a second).

@@ -39,3 +39,9 @@ export class Random {
     return out;
   }
 }
+
+/** The random input x a run draws when none is given: standard normal from `seed ^ 0x5eed`. */
+export function randomInput(shape: readonly number[], seed: number): Float32Array {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  return new Random(seed ^ 0x5eed).fillNormal(data);
+}
