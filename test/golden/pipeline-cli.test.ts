@@ -1,19 +1,30 @@
-// Composed models against real PyTorch (test/fixtures/golden, PyTorch 1.13.1): the seed's MyModel,
+// Composed models against real PyTorch (test/fixtures/golden, written by scripts/fixtures/make_golden.py
+// with PyTorch 1.13.1): the seed's MyModel,
 // an LSTM feeding a GRU, and an encoder-decoder whose encoder h_n is the decoder's h_0, run as
 //   rnn-inspect pipeline --spec spec.json --weights sd.json --input x=x.json [--input y=y.json] --format json --include-tensors
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { pipelineReportSchema } from '../../dist/schema/index.js';
-import { maxAbsDiff, runJson, shapeOf, tempDir, writeJson } from '../e2e/cli.js';
+import { pipelineReportSchema } from '../../src/schema/index.js';
+// @ts-ignore: test/e2e/cli.js is JavaScript without type declarations; CliHelpers gives its types
+import * as cliHelpers from '../e2e/cli.js';
+import { REGENERATE_HINT, type CliHelpers, type GoldenFile, type GoldenModule } from '../helpers/golden.js';
+
+const { maxAbsDiff, runJson, shapeOf, tempDir, writeJson } = cliHelpers as CliHelpers;
+
+type PipelineFile = GoldenFile & { modules: GoldenModule[]; outputs: Record<string, Record<string, unknown>> };
 
 const DIR = new URL('../fixtures/golden/', import.meta.url);
 const cases = readdirSync(DIR)
   .filter((f) => f.endsWith('.json') && f !== 'INDEX.json')
-  .map((f) => JSON.parse(readFileSync(new URL(f, DIR), 'utf8')))
-  .filter((g) => g.module === 'pipeline');
+  .map((f) => JSON.parse(readFileSync(new URL(f, DIR), 'utf8')) as GoldenFile)
+  .filter((g) => g.module === 'pipeline')
+  .map((g) => {
+    if (g.modules === undefined) throw new Error(`${g.name}: a pipeline case without modules. ${REGENERATE_HINT}`);
+    return g as PipelineFile;
+  });
 
-export function specOf(g) {
+export function specOf(g: PipelineFile) {
   return {
     modules: g.modules.map((m) => ({
       name: m.name,
@@ -34,16 +45,16 @@ for (const g of cases) {
     const dir = tempDir();
     const args = ['pipeline', '--spec', writeJson(dir, 'spec.json', specOf(g)), '--weights', writeJson(dir, 'sd.json', g.state_dict)];
     for (const [name, value] of Object.entries(g.inputs)) args.push('--input', `${name}=${writeJson(dir, `${name}.json`, value)}`);
-    const doc = runJson([...args, '--format', 'json', '--include-tensors']);
-    pipelineReportSchema.parse(doc);
+    const doc = pipelineReportSchema.parse(runJson([...args, '--format', 'json', '--include-tensors']));
     assert.deepEqual(doc.modules.map((m) => m.name), g.modules.map((m) => m.name));
     for (const m of doc.modules) {
-      for (const t of ['out', 'h_n']) {
-        const want = g.outputs[m.name][t];
+      assert.ok(m.tensors, `${g.name} ${m.name}: --include-tensors gives the tensors`);
+      for (const t of ['out', 'h_n'] as const) {
+        const want = g.outputs[m.name]?.[t];
         assert.deepEqual(m.shapes[t], shapeOf(want));
         const diff = maxAbsDiff(m.tensors[t], want);
         console.log(`${g.name} ${m.name}.${t}: ${diff <= 1e-5 ? 'OK' : 'MISMATCH'} maxdiff = ${diff.toExponential(2)}`);
-        assert.ok(diff <= 1e-5, `${g.name} ${m.name}.${t}: ${diff}`);
+        assert.ok(diff <= 1e-5, `${g.name} ${m.name}.${t}: max |diff| ${diff} > 1e-5. ${REGENERATE_HINT}`);
       }
     }
     const fingerprints = new Set(doc.modules.map((m) => m.fingerprint));
@@ -54,8 +65,9 @@ for (const g of cases) {
 test('the seed MyModel: both modules with their own shapes, parameter counts and h_n', () => {
   const dir = tempDir();
   const spec = { modules: [{ name: 'rnn1', type: 'rnn', input_size: 100, hidden_size: 50 }, { name: 'rnn2', type: 'rnn', input_size: 50, hidden_size: 20 }] };
-  const doc = runJson(['pipeline', '--spec', writeJson(dir, 'spec.json', spec), '--format', 'json']);
+  const doc = pipelineReportSchema.parse(runJson(['pipeline', '--spec', writeJson(dir, 'spec.json', spec), '--format', 'json']));
   const [a, b] = doc.modules;
+  assert.ok(a && b, 'two modules');
   assert.deepEqual([a.shapes.x, a.shapes.out, a.shapes.h_n], [[10, 3, 100], [10, 3, 50], [1, 3, 50]]);
   assert.deepEqual([b.shapes.x, b.shapes.out, b.shapes.h_n], [[10, 3, 50], [10, 3, 20], [1, 3, 20]]);
   assert.equal(a.parameter_count, 50 * 100 + 50 * 50 + 2 * 50);

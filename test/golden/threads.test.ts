@@ -6,25 +6,27 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GRU, LSTM, RNN } from '../../dist/index.js';
-import { forwardFlops, threadsFor } from '../../dist/modules/run/pool.js';
-import { REGENERATE_HINT, assertClose, goldenIndex, loadGolden } from '../helpers/golden.js';
+import { GRU, LSTM, RNN, type ForwardResult, type Recurrent } from '../../src/index.js';
+import { forwardFlops, threadsFor } from '../../src/modules/run/pool.js';
+import { REGENERATE_HINT, assertClose, goldenIndex, loadGolden, type GoldenCase } from '../helpers/golden.js';
 
 const STACKED = { RNN, LSTM, GRU };
-const stacked = goldenIndex().cases.map(loadGolden).filter((c) => c.module in STACKED);
+type StackedCase = GoldenCase & { module: keyof typeof STACKED };
+const stacked = goldenIndex().cases.map(loadGolden).filter((c): c is StackedCase => c.module in STACKED);
 
-function build(c) {
+function build(c: StackedCase): Recurrent {
+  assert.ok(c.options, `${c.name}: the case has no config. ${REGENERATE_HINT}`);
   return new STACKED[c.module](c.options).loadStateDict(c.stateDict).eval();
 }
 
-function check(c, label, result) {
+function check(c: GoldenCase, label: string, result: ForwardResult) {
   const opts = { hint: REGENERATE_HINT };
   assertClose(`${c.name} ${label}`, 'out', result.out, c.expected.out, opts);
   assertClose(`${c.name} ${label}`, 'h_n', result.hN, c.expected.hN, opts);
   if (c.module === 'LSTM') assertClose(`${c.name} ${label}`, 'c_n', result.cN, c.expected.cN, opts);
 }
 
-const batchOf = (c, m) => m.prepare(c.x, c.forwardOptions).batch;
+const batchOf = (c: GoldenCase, m: Recurrent) => m.prepare(c.x, c.forwardOptions).batch;
 
 test('most stacked golden cases have a batch to split, so two threads really run two slices', () => {
   const split = stacked.filter((c) => {
@@ -57,6 +59,7 @@ for (const c of stacked) {
         check(c, `keepTrace false, threads ${threads}`, r);
         assert.deepEqual([...r.out.data], [...kept.out.data]);
         assert.deepEqual(r.trace.layers, []);
+        assert.ok(r.trace.stats, 'statistics without a kept trace');
         assert.equal(r.trace.stats.entries, kept.trace.layers.length);
         assert.equal(r.trace.stats.seqLen, kept.trace.seqLen);
       }
