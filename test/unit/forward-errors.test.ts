@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GRU, LSTM, RNN, ShapeError, Tensor } from '../../dist/index.js';
+import { GRU, LSTM, RNN, ShapeError, Tensor } from '../../src/index.js';
 
-const zeros = (...shape) => Tensor.zeros(shape);
-const shapeError = (pattern) => (e) => e instanceof ShapeError && e.exitCode === 2 && pattern.test(e.message);
+const zeros = (...shape: number[]): Tensor => Tensor.zeros(shape);
+const shapeError = (pattern: RegExp) => (e: unknown) => e instanceof ShapeError && e.exitCode === 2 && pattern.test(e.message);
 const seedExample = () => new RNN({ inputSize: 100, hiddenSize: 20, numLayers: 4, batchFirst: true });
 
 describe('the seed example', () => {
@@ -34,6 +34,7 @@ describe('the seed example', () => {
     const r = new LSTM({ inputSize: 5, hiddenSize: 7, numLayers: 2, bidirectional: true, projSize: 3 }).forward(zeros(4, 2, 5));
     assert.deepEqual([...r.out.shape], [4, 2, 6]);
     assert.deepEqual([...r.hN.shape], [4, 2, 3]);
+    assert.ok(r.cN, 'an LSTM returns c_n');
     assert.deepEqual([...r.cN.shape], [4, 2, 7]);
   });
 });
@@ -99,7 +100,7 @@ describe('hints', () => {
 
   test('a batch mismatch, and the smaller last batch', () => {
     assert.throws(() => seedExample().forward(zeros(2, 10, 100), { h0: zeros(4, 3, 20) }), shapeError(/h_0's batch must equal x's batch, 2 \(is the last batch smaller than the others\?\)/));
-    assert.throws(() => seedExample().forward(zeros(4, 10, 100), { h0: zeros(4, 3, 20) }), (e) => /x's batch, 4$/.test(e.message));
+    assert.throws(() => seedExample().forward(zeros(4, 10, 100), { h0: zeros(4, 3, 20) }), (e) => e instanceof Error && /x's batch, 4$/.test(e.message));
   });
 
   test('a transposed input', () => {

@@ -1,19 +1,27 @@
 /** The cells on one-unit cases checkable by hand, their shapes and their errors. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GRUCell, LSTMCell, RNNCell, ShapeError, Tensor } from '../../dist/index.js';
+import { GRUCell, LSTMCell, RNNCell, ShapeError, Tensor, type CellOptions } from '../../src/index.js';
 
-const t = (values, shape) => new Tensor(Float32Array.from(values), shape);
-const close = (actual, expected, what) => assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} vs ${expected}`);
-const sigmoid = (v) => 1 / (1 + Math.exp(-v));
+const t = (values: readonly number[], shape: readonly number[]): Tensor => new Tensor(Float32Array.from(values), shape);
+const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} vs ${expected}`);
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** A one-unit cell with weights per gate: W_ih = wi, W_hh = wh, b_ih = bi, b_hh = bh (each a list over gates). */
-function unitCell(Cell, { wi, wh, bi, bh }, options = {}) {
+interface UnitWeights {
+  wi: number[];
+  wh: number[];
+  bi: number[];
+  bh: number[];
+}
+
+function unitCell<C extends RNNCell | GRUCell | LSTMCell>(Cell: new (options: CellOptions) => C, { wi, wh, bi, bh }: UnitWeights, options: Partial<CellOptions> = {}): C {
   const n = wi.length;
   const cell = new Cell({ inputSize: 1, hiddenSize: 1, ...options });
-  const sd = { weight_ih: t(wi, [n, 1]), weight_hh: t(wh, [n, 1]) };
+  const sd: Record<string, Tensor> = { weight_ih: t(wi, [n, 1]), weight_hh: t(wh, [n, 1]) };
   if (options.bias !== false) Object.assign(sd, { bias_ih: t(bi, [n]), bias_hh: t(bh, [n]) });
-  return cell.loadStateDict(sd);
+  cell.loadStateDict(sd);
+  return cell;
 }
 
 describe('one-unit cells by hand', () => {
@@ -72,7 +80,7 @@ describe('cell shapes and errors', () => {
 
   test('PyTorch\'s wording for bad inputs and states', () => {
     const cell = new RNNCell({ inputSize: 4, hiddenSize: 3 });
-    const err = (p) => (e) => e instanceof ShapeError && p.test(e.message);
+    const err = (p: RegExp) => (e: unknown) => e instanceof ShapeError && p.test(e.message);
     assert.throws(() => cell.forward(Tensor.zeros([1, 2, 4])), err(/RNNCell: Expected input to be 1D or 2D, got 3D instead/));
     assert.throws(() => cell.forward(Tensor.zeros([2, 3])), err(/input has inconsistent input_size: got 3 expected 4/));
     assert.throws(() => cell.forward(Tensor.zeros([2, 4]), Tensor.zeros([2, 5])), err(/hidden0 has inconsistent hidden_size: got 5, expected 3/));

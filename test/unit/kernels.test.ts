@@ -1,10 +1,10 @@
 /** The kernels on cases checkable by hand: linear, the pointwise nonlinearities, dropout masks. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { nonlinearities, relu, sigmoid, tanh } from '../../dist/kernels/activations.js';
-import { applyMask, dropoutMask } from '../../dist/kernels/dropout.js';
-import { linear } from '../../dist/kernels/linear.js';
-import { Random } from '../../dist/tensor/random.js';
+import { nonlinearities, relu, sigmoid, tanh } from '../../src/kernels/activations.js';
+import { applyMask, dropoutMask } from '../../src/kernels/dropout.js';
+import { linear } from '../../src/kernels/linear.js';
+import { Random } from '../../src/tensor/random.js';
 
 describe('linear: y = x W^T + b', () => {
   test('a 2x3 input through a 2x3 weight, by hand', () => {
@@ -91,7 +91,7 @@ describe('dropout masks', () => {
 });
 
 test('tanh through exp agrees with Math.tanh to 1e-15, keeps odd symmetry and saturates exactly', async () => {
-  const { tanh } = await import('../../dist/kernels/activations.js');
+  const { tanh } = await import('../../src/kernels/activations.js');
   let worst = 0;
   for (let i = -400000; i <= 400000; i++) {
     const v = i / 20000; // [-20, 20] in steps of 5e-5

@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, ShapeError } from '../../dist/index.js';
-import { referenceForward } from '../../dist/reference/mathjs-forward.js';
+import { ConfigError, ShapeError } from '../../src/index.js';
+import { referenceForward, type ReferenceConfig } from '../../src/reference/mathjs-forward.js';
+import { listAt, numberAt } from '../helpers/nested.js';
+import { unchecked } from '../helpers/unchecked.js';
 
 // A one-unit ReLU RNN without bias: h' = relu(1 * x + 0.5 * h), so every value is exact.
-const unit = { type: 'rnn', input_size: 1, hidden_size: 1, nonlinearity: 'relu', bias: false };
+const unit: ReferenceConfig = { type: 'rnn', input_size: 1, hidden_size: 1, nonlinearity: 'relu', bias: false };
 const unitWeights = { weight_ih_l0: [[1]], weight_hh_l0: [[0.5]] };
 
 describe('reference by hand', () => {
@@ -19,7 +21,7 @@ describe('reference by hand', () => {
   });
 
   test('bidirectional with a length: zero past it, the reverse direction starts at the last valid step', () => {
-    const config = { ...unit, bidirectional: true };
+    const config: ReferenceConfig = { ...unit, bidirectional: true };
     const weights = { ...unitWeights, weight_ih_l0_reverse: [[1]], weight_hh_l0_reverse: [[0.5]] };
     const r = referenceForward(config, weights, { x: [[[1]], [[2]], [[3]]], lengths: [2] });
     // forward: relu(1) = 1, relu(2 + 0.5) = 2.5;  reverse from t = 1: relu(2) = 2, relu(1 + 1) = 2
@@ -40,9 +42,9 @@ describe('reference by hand', () => {
     const sd = { weight_ih_l0: [[0], [0], [0], [0]], weight_hh_l0: [[0], [0], [0], [0]], bias_ih_l0: [0, 0, 0, 0], bias_hh_l0: [0, 0, Math.log(3) / 2, 0] };
     // Every sigmoid is 0.5, g = tanh(ln(3) / 2) = 0.5: c = 0.5 * 1 + 0.5 * 0.5 = 0.75
     const r = referenceForward({ type: 'lstm', input_size: 1, hidden_size: 1 }, sd, { x: [[[7]]], h_0: [[[0]]], c_0: [[[1]]] });
-    assert.ok(Math.abs(r.c_n[0][0][0] - 0.75) < 1e-15);
-    assert.ok(Math.abs(r.h_n[0][0][0] - 0.5 * Math.tanh(0.75)) < 1e-15);
-    const proj = { type: 'lstm', input_size: 1, hidden_size: 2, proj_size: 1 };
+    assert.ok(Math.abs(numberAt(r.c_n, 0, 0, 0) - 0.75) < 1e-15);
+    assert.ok(Math.abs(numberAt(r.h_n, 0, 0, 0) - 0.5 * Math.tanh(0.75)) < 1e-15);
+    const proj: ReferenceConfig = { type: 'lstm', input_size: 1, hidden_size: 2, proj_size: 1 };
     const psd = {
       weight_ih_l0: Array(8).fill([0]), weight_hh_l0: Array(8).fill([0]), bias_ih_l0: Array(8).fill(0),
       bias_hh_l0: [0, 0, 0, 0, Math.log(3) / 2, Math.log(3) / 2, 0, 0], // rows i i f f g g o o
@@ -51,8 +53,10 @@ describe('reference by hand', () => {
     const p = referenceForward(proj, psd, { x: [[[1]]] });
     // c = 0.5 * 0 + 0.5 * 0.5 = 0.25 in both units, h = 0.5 tanh(0.25) each, projected: (2 - 4) * h
     const v = 0.5 * Math.tanh(0.25);
-    for (const c of p.c_n[0][0]) assert.ok(Math.abs(c - 0.25) < 1e-15);
-    assert.ok(Math.abs(p.out[0][0][0] - -2 * v) < 1e-15);
+    const cells = listAt(p.c_n, 0, 0);
+    assert.equal(cells.length, 2);
+    for (const c of cells) assert.ok(typeof c === 'number' && Math.abs(c - 0.25) < 1e-15);
+    assert.ok(Math.abs(numberAt(p.out, 0, 0, 0) - -2 * v) < 1e-15);
     assert.deepEqual(p.h_n, p.out, 'one step: h_n is out');
   });
 });
@@ -68,7 +72,7 @@ describe('reference input checks', () => {
     assert.throws(() => referenceForward(unit, unitWeights, { x: [[[1, 2]]] }), /x: expected shape \[1, 1, 1\], got \[1, 1, 2\]/);
     assert.throws(() => referenceForward(unit, unitWeights, { x: [1, 2] }), /x: expected a non-empty 2-D or 3-D input/);
     assert.throws(() => referenceForward(unit, unitWeights, { x: [[[1]], [[2], [3]]] }), /x: expected a rectangular nested list/);
-    assert.throws(() => referenceForward(unit, unitWeights, { x: [[[1]], [['a']]] }), /x: expected finite numbers/);
+    assert.throws(() => referenceForward(unit, unitWeights, { x: [[[1]], [[unchecked<number>('a')]]] }), /x: expected finite numbers/);
   });
 
   test('h_0 shape, lengths range and order', () => {
@@ -80,10 +84,10 @@ describe('reference input checks', () => {
   });
 
   test('configuration', () => {
-    const err = (p) => (e) => e instanceof ConfigError && p.test(e.message);
+    const err = (p: RegExp) => (e: unknown) => e instanceof ConfigError && p.test(e.message);
     assert.throws(() => referenceForward({ ...unit, type: 'gru', nonlinearity: 'tanh', proj_size: 1 }, {}, { x }), err(/^proj_size:/));
     assert.throws(() => referenceForward({ type: 'lstm', input_size: 1, hidden_size: 1, nonlinearity: 'relu' }, {}, { x }), err(/^nonlinearity:/));
-    assert.throws(() => referenceForward({ ...unit, type: 'transformer' }, {}, { x }), err(/^type:/));
+    assert.throws(() => referenceForward({ ...unit, type: unchecked<ReferenceConfig['type']>('transformer') }, {}, { x }), err(/^type:/));
     assert.throws(() => referenceForward({ ...unit, hidden_size: 0 }, {}, { x }), err(/^hidden_size: expected a positive integer/));
     const explicitUndefined = { ...unit, num_layers: undefined, batch_first: undefined, bidirectional: undefined, proj_size: undefined };
     assert.deepEqual(referenceForward(explicitUndefined, unitWeights, { x }), referenceForward(unit, unitWeights, { x }), 'undefined takes the default');

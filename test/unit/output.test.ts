@@ -2,8 +2,8 @@
 // that names the ways out, not an internal error; other failures are not disguised as one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonText } from '../../dist/cli/output.js';
-import { BudgetError } from '../../dist/errors.js';
+import { jsonText } from '../../src/cli/output.js';
+import { BudgetError } from '../../src/errors.js';
 
 test('jsonText indents documents and writes NDJSON lines compact', () => {
   assert.equal(jsonText({ a: [1, 2] }), '{\n  "a": [\n    1,\n    2\n  ]\n}\n');

@@ -2,14 +2,14 @@
 // never decreasing, and reaching the total, whether one thread runs the pass or the pool does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LSTM, Tensor } from '../../dist/index.js';
+import { LSTM, Tensor } from '../../src/index.js';
 
 for (const threads of [1, 2]) {
   test(`onProgress with ${threads} thread(s): counts whole-batch layer steps up to the total`, () => {
     const m = new LSTM({ inputSize: 5, hiddenSize: 7, numLayers: 2, bidirectional: true, seed: 3 }).eval();
     const x = Tensor.zeros([9, 6, 5]);
     x.data.forEach((_, i) => (x.data[i] = Math.sin(i)));
-    const calls = [];
+    const calls: [number, number][] = [];
     m.forward(x, { threads, parallelMinFlops: 0, keepTrace: false, onProgress: (done, total) => calls.push([done, total]) });
     const total = 2 * 2 * 9;
     assert.ok(calls.length > 0);

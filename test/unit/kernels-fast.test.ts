@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { LSTM, RNN, Tensor } from '../../dist/index.js';
-import { gemm, gemv } from '../../dist/kernels/gemm.js';
-import { linear } from '../../dist/kernels/linear.js';
-import { statsAt, summarize } from '../../dist/modules/trace-stats.js';
-import { layerReport, layerReportFromStats } from '../../dist/report/run-report.js';
-import { progress, progressWanted } from '../../dist/cli/progress.js';
+import { LSTM, RNN, Tensor } from '../../src/index.js';
+import { gemm, gemv } from '../../src/kernels/gemm.js';
+import { linear } from '../../src/kernels/linear.js';
+import { statsAt, summarize } from '../../src/modules/trace-stats.js';
+import { layerReport, layerReportFromStats } from '../../src/report/run-report.js';
+import { progress, progressWanted } from '../../src/cli/progress.js';
 
-const values = (n) => fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+const values = (n: number): fc.Arbitrary<number[]> => fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
 
 describe('gemm equals linear', () => {
   test('on random sizes 1..9 rows, 1..19 inputs, 1..23 outputs, bias or not, offsets', () => {
@@ -76,7 +76,7 @@ describe('trace statistics', () => {
   for (const [name, make] of [
     ['RNN bidirectional, 3 layers', () => new RNN({ inputSize: 5, hiddenSize: 6, numLayers: 3, bidirectional: true, seed: 2 })],
     ['LSTM with projections', () => new LSTM({ inputSize: 5, hiddenSize: 6, numLayers: 2, projSize: 3, seed: 2 })],
-  ]) {
+  ] satisfies [string, () => RNN | LSTM][]) {
     test(`${name}: statistics-only steps equal stepStats of the full trace (threads 1: exactly; 2: to rounding)`, () => {
       const m = make().eval();
       const options = { lengths: [7, 2, 5, 7] };
@@ -84,14 +84,18 @@ describe('trace statistics', () => {
       const D = m.numDirections;
       const expected = full.trace.layers.map((l) => layerReport(l, D, full.trace.lengths, false));
       const one = m.forward(x, { ...options, threads: 1, keepTrace: false });
-      const fromStats = expected.map((_, i) => layerReportFromStats(one.trace.stats, i, D));
+      const oneStats = one.trace.stats;
+      assert.ok(oneStats, 'keepTrace: false keeps statistics');
+      const fromStats = expected.map((_, i) => layerReportFromStats(oneStats, i, D));
       assert.deepEqual(fromStats, expected);
       assert.ok(expected.some((l) => l.steps.some((s) => s.valid === 2)), 'lengths leave some steps partly valid');
       const two = m.forward(x, { ...options, threads: 2, parallelMinFlops: 0, keepTrace: false });
+      const twoStats = two.trace.stats;
+      assert.ok(twoStats, 'keepTrace: false keeps statistics on two threads');
       expected.forEach((l, i) => {
-        const got = layerReportFromStats(two.trace.stats, i, D);
+        const got = layerReportFromStats(twoStats, i, D);
         got.steps.forEach((s, t) => {
-          for (const k of ['norm', 'mean', 'min', 'max', 'valid']) assert.ok(Math.abs(s[k] - l.steps[t][k]) <= 1e-12, `${k} at layer entry ${i}, t ${t}`);
+          for (const k of ['norm', 'mean', 'min', 'max', 'valid'] as const) assert.ok(Math.abs(s[k] - l.steps[t][k]) <= 1e-12, `${k} at layer entry ${i}, t ${t}`);
         });
       });
     });
@@ -125,7 +129,7 @@ describe('the input projection in chunks of steps', () => {
   for (const [name, make] of [
     ['RNN relu', () => new RNN({ inputSize: 6, hiddenSize: 7, numLayers: 2, bidirectional: true, nonlinearity: 'relu', seed: 5 })],
     ['LSTM with projections', () => new LSTM({ inputSize: 6, hiddenSize: 7, numLayers: 2, bidirectional: true, projSize: 4, seed: 5 })],
-  ]) {
+  ] satisfies [string, () => RNN | LSTM][]) {
     test(`${name}: the fast path equals the manual loop exactly, on 1 and 2 threads`, () => {
       const m = make().eval();
       const manual = m.forwardManual(x, { lengths });
@@ -133,7 +137,10 @@ describe('the input projection in chunks of steps', () => {
         const fast = m.forward(x, { lengths, threads, parallelMinFlops: 0 });
         assert.deepEqual([...fast.out.data], [...manual.out.data], `out, threads ${threads}`);
         assert.deepEqual([...fast.hN.data], [...manual.hN.data], `h_n, threads ${threads}`);
-        if (manual.cN) assert.deepEqual([...fast.cN.data], [...manual.cN.data], `c_n, threads ${threads}`);
+        if (manual.cN) {
+          assert.ok(fast.cN, `c_n, threads ${threads}`);
+          assert.deepEqual([...fast.cN.data], [...manual.cN.data], `c_n, threads ${threads}`);
+        }
       }
     });
   }

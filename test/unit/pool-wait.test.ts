@@ -3,14 +3,14 @@
 // as when a worker dies mid-slice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitForSlices } from '../../dist/parallel/pool.js';
-import { CONTROL_DONE, CONTROL_STEPS, CONTROL_WORDS } from '../../dist/parallel/slice.js';
+import { waitForSlices } from '../../src/parallel/pool.js';
+import { CONTROL_DONE, CONTROL_STEPS, CONTROL_WORDS } from '../../src/parallel/slice.js';
 
 test('waitForSlices returns at once when every slice is done, reporting the final count', () => {
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   control[CONTROL_DONE] = 4;
   control[CONTROL_STEPS] = 4 * 30;
-  const calls = [];
+  const calls: [number, number][] = [];
   waitForSlices(control, 4, 30, (done, total) => calls.push([done, total]));
   assert.deepEqual(calls.at(-1), [30, 30]);
 });

@@ -1,9 +1,11 @@
 /** Construction-time checks, with PyTorch's wording, for the stacked modules and the cells. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../../dist/index.js';
+import { ConfigError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../../src/index.js';
+import type { Nonlinearity } from '../../src/kernels/activations.js';
+import { unchecked } from '../helpers/unchecked.js';
 
-const configError = (pattern) => (e) => e instanceof ConfigError && e.exitCode === 2 && pattern.test(e.message);
+const configError = (pattern: RegExp) => (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && pattern.test(e.message);
 
 describe('stacked module configuration', () => {
   test('proj_size on RNN or GRU', () => {
@@ -43,11 +45,11 @@ describe('stacked module configuration', () => {
     assert.throws(() => new RNN({ inputSize: 2.5, hiddenSize: 4 }), configError(/^input_size: expected a positive integer, got 2.5/));
     assert.throws(() => new RNN({ inputSize: 3, hiddenSize: 0 }), configError(/^hidden_size: expected a positive integer, got 0/));
     assert.throws(() => new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 1.5 }), configError(/^num_layers: expected a positive integer, got 1.5/));
-    assert.throws(() => new GRU({ inputSize: '3', hiddenSize: 4 }), configError(/^input_size: expected a positive integer, got 3/));
+    assert.throws(() => new GRU({ inputSize: unchecked<number>('3'), hiddenSize: 4 }), configError(/^input_size: expected a positive integer, got 3/));
   });
 
   test('nonlinearity: tanh or relu, and RNN only', () => {
-    assert.throws(() => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'sigmoid' }), configError(/Unknown nonlinearity 'sigmoid'/));
+    assert.throws(() => new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: unchecked<Nonlinearity>('sigmoid') }), configError(/Unknown nonlinearity 'sigmoid'/));
     assert.throws(() => new LSTM({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu' }), configError(/^nonlinearity: expected none for LSTM/));
     assert.equal(new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu' }).config.nonlinearity, 'relu');
   });
@@ -75,6 +77,6 @@ describe('cell configuration', () => {
     assert.throws(() => new RNNCell({ inputSize: 0, hiddenSize: 4 }), configError(/^input_size: expected a positive integer, got 0/));
     assert.throws(() => new GRUCell({ inputSize: 3, hiddenSize: 4.5 }), configError(/^hidden_size: expected a positive integer, got 4.5/));
     assert.throws(() => new GRUCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu' }), configError(/expected none for GRUCell/));
-    assert.throws(() => new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'gelu' }), configError(/Unknown nonlinearity/));
+    assert.throws(() => new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: unchecked<Nonlinearity>('gelu') }), configError(/Unknown nonlinearity/));
   });
 });

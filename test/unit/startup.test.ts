@@ -11,15 +11,15 @@ const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
 
 /** Every package a module reaches through static (not type-only, not dynamic) imports. */
-function staticPackages(...entries) {
-  const seen = new Set();
-  const packages = new Set();
+function staticPackages(...entries: string[]): { packages: Set<string>; files: number } {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
   const stack = entries.map((e) => resolve(dist, e));
   while (stack.length) {
     const file = stack.pop();
-    if (seen.has(file)) continue;
+    if (file === undefined || seen.has(file)) continue;
     seen.add(file);
-    for (const [, spec] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+    for (const [, spec = ''] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
       if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
       else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]);
     }
@@ -56,16 +56,16 @@ test('the bin runs the bundle, whose start-up files hold no zod and no mathjs', 
   const { files } = staticPackages('bundle/main.js');
   assert.ok(files >= 2, 'main.js imports its shared chunks');
   // Walk again, reading the text: bundled packages leave their node_modules paths in comments.
-  const seen = new Set();
+  const seen = new Set<string>();
   const stack = [resolve(dist, 'bundle/main.js')];
-  const reached = new Set();
+  const reached = new Set<string>();
   while (stack.length) {
     const file = stack.pop();
-    if (seen.has(file)) continue;
+    if (file === undefined || seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const [, pkg] of text.matchAll(/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//g)) reached.add(pkg);
-    for (const [, spec] of text.matchAll(STATIC_IMPORT)) if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
+    for (const [, pkg = ''] of text.matchAll(/node_modules\/((?:@[\w.-]+\/)?[\w.-]+)\//g)) reached.add(pkg);
+    for (const [, spec = ''] of text.matchAll(STATIC_IMPORT)) if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
   }
   assert.ok(reached.has('commander'), `found ${[...reached].join(', ')}`);
   assert.ok(!reached.has('zod') && !reached.has('mathjs'), `found ${[...reached].join(', ')}`);

@@ -4,14 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GRU, LSTM, RNN } from '../../dist/index.js';
-import { diagnoseModule } from '../../dist/diagnose/doctor.js';
-import { DETECTORS } from '../../dist/diagnose/causes.js';
+import { GRU, LSTM, RNN } from '../../src/index.js';
+import { diagnoseModule, type ModuleDiagnosis } from '../../src/diagnose/doctor.js';
+import type { ShapeInput } from '../../src/modules/forward-input.js';
+import type { DoctorProblem } from '../../src/schema/doctor.js';
+import { DETECTORS } from '../../src/diagnose/causes.js';
 
-const diagnose = (m, shapes) => diagnoseModule(m.kind, m.config, shapes);
+const diagnose = (m: RNN | LSTM | GRU, shapes: ShapeInput): ModuleDiagnosis => diagnoseModule(m.kind, m.config, shapes);
 
 /** The only problem of a diagnosis, checked against the expected cause id and PyTorch message. */
-function only(d, { tensor, causeId, pytorch }) {
+function only(d: ModuleDiagnosis, { tensor, causeId, pytorch }: { tensor: string; causeId: string; pytorch: string | null }): DoctorProblem {
   assert.equal(d.module.ok, false);
   assert.equal(d.problems.length, 1, JSON.stringify(d.problems.map((p) => p.cause_id)));
   const p = d.problems[0];
@@ -242,9 +244,10 @@ describe('doctor: shapes that fit', () => {
     assert.deepEqual(d.problems, []);
     assert.deepEqual(d.expected, { x: [2, 4, 5], h_0: [4, 2, 3], c_0: [4, 2, 7], out: [2, 4, 6], h_n: [4, 2, 3], c_n: [4, 2, 7] });
     const h0 = d.module.tensors.find((t) => t.name === 'h_0');
+    assert.ok(h0, 'h_0 is described');
     assert.deepEqual(h0.dims.map((x) => x.name), ['num_layers*num_directions', 'batch', 'proj_size']);
     assert.deepEqual(h0.given, [4, 2, 3]);
     assert.equal(h0.ok, true);
-    assert.equal(d.module.tensors.find((t) => t.name === 'out').given, null);
+    assert.equal(d.module.tensors.find((t) => t.name === 'out')?.given, null);
   });
 });
