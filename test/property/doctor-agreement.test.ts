@@ -7,24 +7,30 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ShapeError, Tensor } from '../../dist/index.js';
-import { diagnoseModule } from '../../dist/diagnose/doctor.js';
-import { caseArbitrary, fcOptions, moduleFor } from '../helpers/property.js';
+import { ShapeError, Tensor, type ForwardOptions, type Shape } from '../../src/index.js';
+import { diagnoseModule } from '../../src/diagnose/doctor.js';
+import type { ShapeInput } from '../../src/modules/forward-input.js';
+import { caseArbitrary, fcOptions, moduleFor, type Case } from '../helpers/property.js';
 
-const int = (min, max) => fc.integer({ min, max });
+const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
 
 /** One way to spoil (or keep) a shape. */
-const perturbation = fc.oneof(
-  { weight: 8, arbitrary: fc.constant({ op: 'keep' }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'swap01' }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'swap12' }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('resize'), dim: int(0, 2), by: fc.constantFrom(-1, 1, 2) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('double'), dim: int(0, 2) }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'drop-first' }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'add-one' }) },
+type Perturbation =
+  | { op: 'keep' | 'swap01' | 'swap12' | 'drop-first' | 'add-one' }
+  | { op: 'resize'; dim: number; by: number }
+  | { op: 'double'; dim: number };
+
+const perturbation: fc.Arbitrary<Perturbation> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant({ op: 'keep' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'swap01' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'swap12' as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('resize' as const), dim: int(0, 2), by: fc.constantFrom(-1, 1, 2) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('double' as const), dim: int(0, 2) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'drop-first' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'add-one' as const }) },
 );
 
-function perturb(shape, p) {
+function perturb(shape: Shape, p: Perturbation): number[] {
   const s = [...shape];
   switch (p.op) {
     case 'swap01':
@@ -48,7 +54,7 @@ function perturb(shape, p) {
   }
 }
 
-const scenario = fc.record({
+const scenario: fc.Arbitrary<Scenario> = fc.record({
   c: caseArbitrary({ unbatched: true }),
   xP: perturbation,
   h0: fc.constantFrom('none', 'given'),
@@ -63,10 +69,21 @@ const scenario = fc.record({
   enforceSorted: fc.boolean(),
 });
 
-function shapesOf(s) {
+interface Scenario {
+  c: Case;
+  xP: Perturbation;
+  h0: 'none' | 'given';
+  h0P: Perturbation;
+  c0: 'none' | 'given' | 'alone';
+  c0P: Perturbation;
+  lengths: 'none' | 'case' | number[];
+  enforceSorted: boolean;
+}
+
+function shapesOf(s: Scenario): ShapeInput & { x: number[] } {
   const { c } = s;
   const x = perturb(c.x.shape, s.xP);
-  const stateShape = (n) => (c.batched ? [c.options.numLayers * c.D, c.batch, n] : [c.options.numLayers * c.D, n]);
+  const stateShape = (n: number): number[] => (c.batched ? [c.options.numLayers * c.D, c.batch, n] : [c.options.numLayers * c.D, n]);
   const h0 = s.h0 === 'given' ? perturb(stateShape(c.realHidden), s.h0P) : undefined;
   // c_0: for LSTM usually beside h_0; sometimes alone; for RNN and GRU a c_0 is itself a mistake.
   const c0 = s.c0 === 'none' || (s.c0 === 'given' && c.kind !== 'lstm' && s.h0 === 'none') ? undefined : perturb(stateShape(c.options.hiddenSize), s.c0P);
@@ -75,8 +92,8 @@ function shapesOf(s) {
   return { x, h0, c0, lengths, enforceSorted: s.enforceSorted };
 }
 
-function engine(m, shapes) {
-  const opt = {};
+function engine(m: ReturnType<typeof moduleFor>, shapes: ShapeInput): string | null {
+  const opt: ForwardOptions = {};
   if (shapes.h0) opt.h0 = Tensor.zeros(shapes.h0);
   if (shapes.c0) opt.c0 = Tensor.zeros(shapes.c0);
   if (shapes.lengths) opt.lengths = shapes.lengths;

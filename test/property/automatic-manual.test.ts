@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { caseArbitrary, expectClose, expectEqual, fcOptions, generator, moduleFor, randomTensor, stateOf } from '../helpers/property.js';
+import type { ForwardResult } from '../../src/index.js';
+import { caseArbitrary, expectClose, expectEqual, fcOptions, generator, moduleFor, randomTensor, stateOf, type Case } from '../helpers/property.js';
 
-function expectSameResult(a, b, c, label) {
+function expectSameResult(a: ForwardResult, b: ForwardResult, c: Case, label: string): void {
   expectClose(a.out, b.out, `${label} out`);
   expectClose(a.hN, b.hN, `${label} h_n`);
   if (c.kind === 'lstm') expectClose(a.cN, b.cN, `${label} c_n`);
@@ -65,7 +66,7 @@ test('property: training mode with dropout and one dropoutSeed: automatic == man
 
 test('dropout acts in training mode only, and a different dropoutSeed drops different elements', () => {
   // A fixed configuration large enough that p = 0.5 cannot leave every element as it was.
-  const c = { kind: 'gru', options: { inputSize: 4, hiddenSize: 6, numLayers: 3, seed: 7, dropout: 0.5 } };
+  const c = { kind: 'gru' as const, options: { inputSize: 4, hiddenSize: 6, numLayers: 3, seed: 7, dropout: 0.5 } };
   const x = randomTensor([6, 4, 4], generator(3));
   const m = moduleFor(c).train();
   const a = m.forward(x, { dropoutSeed: 1 });

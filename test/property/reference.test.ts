@@ -6,12 +6,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { referenceForward } from '../../dist/reference/mathjs-forward.js';
-import { caseArbitrary, expectClose, fcOptions, moduleFor, referenceConfig, stateOf } from '../helpers/property.js';
+import { referenceForward } from '../../src/reference/mathjs-forward.js';
+import type { ForwardResult, Tensor } from '../../src/index.js';
+import type { NestedNumbers } from '../../src/reference/mathjs-forward.js';
+import { flatten } from '../helpers/nested.js';
+import { caseArbitrary, expectClose, fcOptions, moduleFor, referenceConfig, stateOf, type Values } from '../helpers/property.js';
 
 const ABS = { absolute: true };
 /** The reference's float64 values with the engine result's shape (the reference returns nested lists). */
-const asTensor = (nested, like) => ({ data: Float64Array.from([nested].flat(Infinity)), shape: like.shape });
+const asTensor = (nested: NestedNumbers | null, like: Tensor | null): Values | null =>
+  nested === null || like === null ? null : { data: Float64Array.from(flatten(nested)), shape: like.shape };
 
 test('property: engine (forward and forwardManual) == mathjs reference within 1e-5', () => {
   fc.assert(
@@ -26,7 +30,7 @@ test('property: engine (forward and forwardManual) == mathjs reference within 1e
       for (const [path, r] of [
         ['forward', m.forward(c.x, stateOf(c))],
         ['forwardManual', m.forwardManual(c.x, stateOf(c))],
-      ]) {
+      ] satisfies [string, ForwardResult][]) {
         expectClose(r.out, asTensor(ref.out, r.out), `${path} out vs reference`, 1e-5, ABS);
         expectClose(r.hN, asTensor(ref.h_n, r.hN), `${path} h_n vs reference`, 1e-5, ABS);
         if (c.kind === 'lstm') expectClose(r.cN, asTensor(ref.c_n, r.cN), `${path} c_n vs reference`, 1e-5, ABS);

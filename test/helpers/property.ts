@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor } from '../../dist/index.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, type ForwardOptions, type KindName, type RecurrentOptions, type Shape } from '../../src/index.js';
+import type { ReferenceConfig } from '../../src/reference/mathjs-forward.js';
 
-export const MODULES = { rnn: RNN, lstm: LSTM, gru: GRU };
-export const CELLS = { rnn: RNNCell, lstm: LSTMCell, gru: GRUCell };
+export const MODULES = { rnn: RNN, lstm: LSTM, gru: GRU } satisfies Record<KindName, unknown>;
+export const CELLS = { rnn: RNNCell, lstm: LSTMCell, gru: GRUCell } satisfies Record<KindName, unknown>;
 
 /** The seed of every fc.assert; override with FC_SEED=n to explore other cases. */
 export const FC_SEED = Number(process.env.FC_SEED ?? 20240611);
@@ -20,12 +21,12 @@ export const FC_SEED = Number(process.env.FC_SEED ?? 20240611);
 /** FC_SCALE=k runs k times as many cases (for a longer search than the suite's budget). */
 export const FC_SCALE = Number(process.env.FC_SCALE ?? 1);
 
-export function fcOptions(numRuns) {
+export function fcOptions(numRuns: number): { seed: number; numRuns: number } {
   return { seed: FC_SEED, numRuns: Math.max(1, Math.round(numRuns * FC_SCALE)) };
 }
 
 /** mulberry32: uniform in [0, 1) from a 32-bit seed. */
-export function generator(seed) {
+export function generator(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     let t = (s = (s + 0x6d2b79f5) >>> 0);
@@ -36,22 +37,63 @@ export function generator(seed) {
 }
 
 /** A Tensor of the shape with values uniform in [-scale, scale). */
-export function randomTensor(shape, next, scale = 2) {
+export function randomTensor(shape: Shape, next: () => number, scale = 2): Tensor {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = (next() * 2 - 1) * scale;
   return new Tensor(data, shape);
 }
 
-const int = (min, max) => fc.integer({ min, max });
+/** The random draws a case is built from (fast-check prints these for a failing case). */
+export interface CaseDraw {
+  kind: KindName;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  batchFirst: boolean;
+  relu: boolean;
+  projPick: number;
+  seqLen: number;
+  batch: number;
+  withLengths: boolean;
+  lengthPicks: number[];
+  withH0: boolean;
+  unbatched: boolean;
+  seed: number;
+  dataSeed: number;
+}
+
+/** A case's module options: every field the case draws is set. */
+export type CaseOptions = RecurrentOptions & Required<Pick<RecurrentOptions, 'numLayers' | 'bidirectional' | 'bias' | 'batchFirst' | 'seed'>>;
+
+/** A module configuration with the inputs to run it on. */
+export interface Case {
+  kind: KindName;
+  options: CaseOptions;
+  seqLen: number;
+  batch: number;
+  batched: boolean;
+  /** Directions: 1 or 2. */
+  D: number;
+  realHidden: number;
+  x: Tensor;
+  h0: Tensor | undefined;
+  c0: Tensor | undefined;
+  lengths: number[] | undefined;
+  dataSeed: number;
+}
+
+const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
 
 /**
  * A random case. With `unbatched`, batch-1 cases without lengths are sometimes given as 2-D input.
  * Fixed fields override the random ones (e.g. `{ numLayers: 1 }`).
  */
-export function caseArbitrary({ unbatched = false, fixed = {} } = {}) {
+export function caseArbitrary({ unbatched = false, fixed = {} }: { unbatched?: boolean; fixed?: Partial<CaseDraw> } = {}): fc.Arbitrary<Case> {
   return fc
     .record({
-      kind: fc.constantFrom('rnn', 'lstm', 'gru'),
+      kind: fc.constantFrom<KindName>('rnn', 'lstm', 'gru'),
       inputSize: int(1, 6),
       hiddenSize: int(1, 6),
       numLayers: int(1, 3),
@@ -72,9 +114,9 @@ export function caseArbitrary({ unbatched = false, fixed = {} } = {}) {
     .map((r) => buildCase({ ...r, ...fixed }, unbatched));
 }
 
-export function buildCase(r, allowUnbatched = false) {
+export function buildCase(r: CaseDraw, allowUnbatched = false): Case {
   const { kind, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seqLen, batch } = r;
-  const options = { inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seed: r.seed };
+  const options: CaseOptions = { inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, seed: r.seed };
   if (kind === 'rnn') options.nonlinearity = r.relu ? 'relu' : 'tanh';
   if (kind === 'lstm') options.projSize = r.projPick % hiddenSize;
   const D = bidirectional ? 2 : 1;
@@ -83,7 +125,7 @@ export function buildCase(r, allowUnbatched = false) {
   const next = generator(r.dataSeed);
   const xShape = !batched ? [seqLen, inputSize] : batchFirst ? [batch, seqLen, inputSize] : [seqLen, batch, inputSize];
   const x = randomTensor(xShape, next);
-  const stateShape = (n) => (batched ? [numLayers * D, batch, n] : [numLayers * D, n]);
+  const stateShape = (n: number): number[] => (batched ? [numLayers * D, batch, n] : [numLayers * D, n]);
   const h0 = r.withH0 ? randomTensor(stateShape(realHidden), next, 1) : undefined;
   const c0 = r.withH0 && kind === 'lstm' ? randomTensor(stateShape(hiddenSize), next, 1) : undefined;
   const lengths = r.withLengths && batched ? r.lengthPicks.slice(0, batch).map((p) => (p % seqLen) + 1) : undefined;
@@ -91,17 +133,17 @@ export function buildCase(r, allowUnbatched = false) {
 }
 
 /** A module of the case's kind and options, in eval mode (overrides merge into the options). */
-export function moduleFor(c, overrides = {}) {
+export function moduleFor(c: { kind: KindName; options: RecurrentOptions }, overrides: Partial<RecurrentOptions> = {}): RNN | LSTM | GRU {
   return new MODULES[c.kind]({ ...c.options, ...overrides }).eval();
 }
 
 /** The forward options of a case: h0, c0, lengths (unsorted allowed). */
-export function stateOf(c) {
+export function stateOf(c: Case): ForwardOptions {
   return { h0: c.h0, c0: c.c0, lengths: c.lengths, enforceSorted: false };
 }
 
 /** The library's options as the mathjs reference's PyTorch-named config. */
-export function referenceConfig(kind, options) {
+export function referenceConfig(kind: KindName, options: RecurrentOptions): ReferenceConfig {
   return {
     type: kind,
     input_size: options.inputSize,
@@ -116,7 +158,7 @@ export function referenceConfig(kind, options) {
 }
 
 /** (a, b, rest...) -> (b, a, rest...). */
-export function transpose01(t) {
+export function transpose01(t: Tensor): Tensor {
   const [a, b, ...rest] = t.shape;
   const n = rest.reduce((p, q) => p * q, 1);
   const data = new Float32Array(t.data.length);
@@ -125,13 +167,13 @@ export function transpose01(t) {
 }
 
 /** Element [i][j] of a 3-D tensor as a Float32Array row. */
-export function row(t, i, j) {
+export function row(t: Tensor, i: number, j: number): Float32Array {
   const [, b, n] = t.shape;
   return t.data.slice((i * b + j) * n, (i * b + j + 1) * n);
 }
 
 /** Elements [*, lo:hi) of dimension 1 of a 3-D tensor (e.g. one batch element). */
-export function sliceDim1(t, lo, hi) {
+export function sliceDim1(t: Tensor, lo: number, hi: number): Tensor {
   const [a, b, n] = t.shape;
   const data = new Float32Array(a * (hi - lo) * n);
   for (let i = 0; i < a; i++) data.set(t.data.subarray((i * b + lo) * n, (i * b + hi) * n), i * (hi - lo) * n);
@@ -139,21 +181,29 @@ export function sliceDim1(t, lo, hi) {
 }
 
 /** The first `len` slices of dimension 0. */
-export function prefix0(t, len) {
+export function prefix0(t: Tensor, len: number): Tensor {
   const n = t.data.length / t.shape[0];
   return new Tensor(t.data.slice(0, len * n), [len, ...t.shape.slice(1)]);
 }
 
 /** A time-major (seqLen, batch, features) view of out, whatever batch_first says. */
-export function timeMajor(out, batchFirst) {
+export function timeMajor(out: Tensor, batchFirst: boolean | undefined): Tensor {
   return batchFirst ? transpose01(out) : out;
+}
+
+/** A tensor's values and shape: a Tensor, or float64 values from the reference. Absent values fail the comparison. */
+export interface Values {
+  readonly data: Float32Array | Float64Array;
+  readonly shape: readonly number[];
 }
 
 /**
  * Asserts max |actual - expected| <= tol * max(1, max |expected|, max |actual|) (or <= tol with
  * `absolute`), naming the tensor and the worst difference; shapes must be equal.
  */
-export function expectClose(actual, expected, what, tol = 1e-6, { absolute = false } = {}) {
+export function expectClose(actual: Values | null | undefined, expected: Values | null | undefined, what: string, tol = 1e-6, { absolute = false }: { absolute?: boolean } = {}): void {
+  assert.ok(actual, `${what}: no actual value`);
+  assert.ok(expected, `${what}: no expected value`);
   assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shapes differ`);
   assert.equal(actual.data.length, expected.data.length, `${what}: sizes differ`);
   let scale = 1;
@@ -172,7 +222,9 @@ export function expectClose(actual, expected, what, tol = 1e-6, { absolute = fal
 }
 
 /** Asserts equal shapes and exactly equal values (0 and -0 count as equal). */
-export function expectEqual(actual, expected, what) {
+export function expectEqual(actual: Values | null | undefined, expected: Values | null | undefined, what: string): void {
+  assert.ok(actual, `${what}: no actual value`);
+  assert.ok(expected, `${what}: no expected value`);
   assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shapes differ`);
   const i = actual.data.findIndex((v, k) => v !== expected.data[k]);
   assert.equal(i, -1, `${what}: first difference at flat index ${i}: ${actual.data[i]} vs ${expected.data[i]}`);

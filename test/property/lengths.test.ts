@@ -12,12 +12,14 @@ test('property: with lengths, out is zero past each length and h_n equals the el
   fc.assert(
     fc.property(caseArbitrary({ fixed: { withLengths: true } }), (c) => {
       const m = moduleFor(c);
-      for (const path of ['forward', 'forwardManual']) {
+      for (const path of ['forward', 'forwardManual'] as const) {
         const r = m[path](c.x, stateOf(c));
         const out = timeMajor(r.out, c.options.batchFirst);
         const x = timeMajor(c.x, c.options.batchFirst);
         const alone = moduleFor(c, { batchFirst: false });
-        c.lengths.forEach((len, b) => {
+        const { lengths } = c;
+        assert.ok(lengths, 'a case drawn with lengths has them');
+        lengths.forEach((len, b) => {
           for (let t = len; t < c.seqLen; t++) {
             assert.ok(row(out, t, b).every((v) => v === 0), `${path}: out[t=${t}][b=${b}] is not zero past length ${len}`);
             for (const layer of r.trace.layers) {
@@ -29,7 +31,10 @@ test('property: with lengths, out is zero past each length and h_n equals the el
             c0: c.c0 && sliceDim1(c.c0, b, b + 1),
           });
           expectClose(sliceDim1(r.hN, b, b + 1), solo.hN, `${path}: h_n[:, ${b}] vs element ${b} alone (length ${len})`);
-          if (c.kind === 'lstm') expectClose(sliceDim1(r.cN, b, b + 1), solo.cN, `${path}: c_n[:, ${b}] vs alone`);
+          if (c.kind === 'lstm') {
+            assert.ok(r.cN, `${path}: an LSTM returns c_n`);
+            expectClose(sliceDim1(r.cN, b, b + 1), solo.cN, `${path}: c_n[:, ${b}] vs alone`);
+          }
           expectClose(prefix0(sliceDim1(out, b, b + 1), len), solo.out, `${path}: out[:${len}, ${b}] vs alone`);
         });
       }

@@ -6,19 +6,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Tensor } from '../../dist/index.js';
-import { CELLS, caseArbitrary, expectClose, fcOptions, moduleFor, row, stateOf, timeMajor } from '../helpers/property.js';
+import { GRUCell, LSTMCell, RNNCell, Tensor } from '../../src/index.js';
+import { CELLS, caseArbitrary, expectClose, fcOptions, moduleFor, row, stateOf, timeMajor, type Case } from '../helpers/property.js';
 
-function cellFor(c, stateDict, suffix) {
+function cellFor(c: Case, stateDict: Map<string, Tensor>, suffix: string): RNNCell | LSTMCell | GRUCell {
   const { inputSize, hiddenSize, bias, nonlinearity, projSize } = c.options;
   const cell = new CELLS[c.kind]({ inputSize, hiddenSize, bias, nonlinearity, projSize: projSize || undefined, seed: 99 });
-  const weights = new Map();
+  const weights = new Map<string, Tensor>();
   for (const [name, t] of stateDict) if (name.endsWith(suffix)) weights.set(name.slice(0, -suffix.length), t);
-  return cell.loadStateDict(weights);
+  cell.loadStateDict(weights);
+  return cell;
 }
 
 /** Slice d of the first dimension of a (L*D, B, n) state as a (B, n) tensor. */
-function stateSlice(t, d) {
+function stateSlice(t: Tensor | null | undefined, d: number): Tensor | undefined {
   if (!t) return undefined;
   const n = t.data.length / t.shape[0];
   return new Tensor(t.data.slice(d * n, (d + 1) * n), t.shape.slice(1));
@@ -40,8 +41,11 @@ test('property: a one-layer module equals its cell stepped in a loop (both direc
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
           const xt = new Tensor(x.data.slice(t * B * c.options.inputSize, (t + 1) * B * c.options.inputSize), [B, c.options.inputSize]);
-          if (c.kind === 'lstm') [h, cState] = cell.forward(xt, h ? [h, cState] : undefined);
-          else h = cell.forward(xt, h);
+          if (cell instanceof LSTMCell) {
+            assert.equal(c.kind, 'lstm');
+            if (h) assert.ok(cState, 'an LSTM state is h and c together');
+            [h, cState] = cell.forward(xt, h && cState ? [h, cState] : undefined);
+          } else h = cell.forward(xt, h);
           const expected = new Float32Array(B * Hr);
           for (let b = 0; b < B; b++) expected.set(row(out, t, b).slice(d * Hr, (d + 1) * Hr), b * Hr);
           expectClose(h, new Tensor(expected, [B, Hr]), `direction ${d} step ${t}: cell h vs out`);

@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Tensor } from '../../dist/index.js';
+import { Tensor } from '../../src/index.js';
 import { caseArbitrary, expectEqual, fcOptions, moduleFor, row, sliceDim1, stateOf, timeMajor, transpose01 } from '../helpers/property.js';
 
 /** t with slice `src` of dimension `dim` (0 or 1 of a 3-D tensor) appended at the end of that dimension. */
-function appendCopy(t, dim, src) {
+function appendCopy(t: Tensor, dim: 0 | 1, src: number): Tensor;
+function appendCopy(t: Tensor | undefined, dim: 0 | 1, src: number): Tensor | undefined;
+function appendCopy(t: Tensor | undefined, dim: 0 | 1, src: number): Tensor | undefined {
   if (t === undefined) return undefined;
   const moved = dim === 0 ? t : transpose01(t);
   const n = moved.data.length / moved.shape[0];
@@ -51,7 +53,7 @@ test('property: batch_first equals a transpose of the time-major run (h_0, h_n s
     fc.property(caseArbitrary({ fixed: { batchFirst: false } }), (c) => {
       const timeMajorModule = moduleFor(c);
       const batchFirstModule = moduleFor(c, { batchFirst: true, seed: c.options.seed + 1 }).loadStateDict(timeMajorModule.stateDict());
-      for (const path of ['forward', 'forwardManual']) {
+      for (const path of ['forward', 'forwardManual'] as const) {
         const a = timeMajorModule[path](c.x, stateOf(c));
         const b = batchFirstModule[path](transpose01(c.x), stateOf(c));
         assert.deepEqual([...b.out.shape], [c.batch, c.seqLen, c.D * c.realHidden]);
