@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readTensorFile, readTensorsFile, writeTensorsFile } from '../../dist/io/index.js';
-import { unpickle } from '../../dist/io/pickle.js';
-import { FormatError } from '../../dist/errors.js';
+import { readTensorFile, readTensorsFile, writeTensorsFile } from '../../src/io/index.js';
+import { unpickle } from '../../src/io/pickle.js';
+import { FormatError } from '../../src/errors.js';
 import {
   assertRefused,
   bytesOf,
@@ -18,10 +18,10 @@ import {
   seed,
   tempDir,
   tempFile,
-} from './helpers.js';
+} from '../helpers/io.js';
 
 /** An .npy file with a hand-written header, padded as numpy pads it. */
-function npyBytes(header, data = new Uint8Array(0), major = 1) {
+function npyBytes(header: string, data: Uint8Array = new Uint8Array(0), major = 1): Uint8Array {
   const preamble = major === 1 ? 10 : 12;
   let text = header;
   text += ' '.repeat((64 - ((preamble + text.length + 1) % 64)) % 64) + '\n';
@@ -32,7 +32,7 @@ function npyBytes(header, data = new Uint8Array(0), major = 1) {
   return new Uint8Array(Buffer.concat([head, Buffer.from(text, 'latin1'), Buffer.from(data)]));
 }
 
-const f4Header = (shape) => `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+const f4Header = (shape: string): string => `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
 
 // --- any file -------------------------------------------------------------------------------
 
@@ -114,7 +114,7 @@ test('npy: the header is a literal, never evaluated', (t) => {
 });
 
 test('npy: header keys, fortran_order and shape are checked like numpy does', (t) => {
-  const cases = {
+  const cases: Record<string, [string, RegExp]> = {
     'keys.npy': [`{'descr': '<f4', 'shape': (1,), }`, /header keys/],
     'extra.npy': [`{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}`, /header keys/],
     'fortran.npy': [`{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }`, /fortran_order True or False, got 0/],
@@ -180,8 +180,8 @@ test('npz: a member that is not .npy, and a broken .npy member', (t) => {
 
 // --- safetensors ----------------------------------------------------------------------------
 
-const st = (header, data) => safetensorsBytes(header, data);
-const entry = (shape, offsets, dtype = 'F32') => ({ dtype, shape, data_offsets: offsets });
+const st = (header: unknown, data: Uint8Array): Uint8Array => safetensorsBytes(header, data);
+const entry = (shape: number[], offsets: number[], dtype = 'F32'): { dtype: string; shape: number[]; data_offsets: number[] } => ({ dtype, shape, data_offsets: offsets });
 
 test('safetensors: header length past the end of the file', (t) => {
   const bytes = bytesOf(seed('weights.safetensors'));
@@ -210,7 +210,7 @@ test('safetensors: every tensor-entry and tiling violation', (t) => {
   const eight = f32Bytes([1, 2]);
   const twelve = f32Bytes([1, 2, 3]);
   const twenty = f32Bytes([1, 2, 3, 4, 5]);
-  const cases = {
+  const cases: Record<string, [Uint8Array, RegExp]> = {
     'missing.safetensors': [st({ a: { dtype: 'F32', shape: [2] } }, eight), /"data_offsets" field/],
     'nodtype.safetensors': [st({ a: { shape: [2], data_offsets: [0, 8] } }, eight), /"dtype" field/],
     'notobject.safetensors': [st({ a: 5 }, eight), /expected \{dtype, shape, data_offsets\}/],
@@ -234,7 +234,7 @@ test('safetensors: every tensor-entry and tiling violation', (t) => {
 // --- pt ---------------------------------------------------------------------------------------
 
 const seedPt = () => bytesOf(seed('weights.pt'));
-const editPickle = (edit) => rezip(seedPt(), (m) => {
+const editPickle = (edit: (pkl: Uint8Array) => Uint8Array): Uint8Array => rezip(seedPt(), (m) => {
   const name = memberName(m, 'data.pkl');
   m[name] = edit(m[name]);
 });

@@ -2,10 +2,10 @@
 // values in its .expected.json (float32-exact), or is refused with the reason it names.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FormatError } from '../../dist/errors.js';
-import { readTensorFile, readTensorsFile } from '../../dist/io/index.js';
-import { inferModules } from '../../dist/modules/infer-config.js';
-import { assertRefused, assertTensorEquals, generatedFixtures } from './helpers.js';
+import { FormatError } from '../../src/errors.js';
+import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
+import { inferModules } from '../../src/modules/infer-config.js';
+import { assertRefused, assertTensorEquals, generatedFixtures } from '../helpers/io.js';
 
 const fixtures = generatedFixtures();
 
@@ -45,13 +45,20 @@ for (const { name, file, expected } of fixtures) {
   }
 }
 
+/** The generated fixture of that name (which must exist). */
+function fixture(name: string): string {
+  const f = fixtures.find((g) => g.name === name);
+  assert.ok(f, `fixture ${name}`);
+  return f.file;
+}
+
 test('composed.pt: the Linear head is reported as unrecognised, the rest as three modules', () => {
-  const { modules, unrecognised } = inferModules(readTensorsFile(fixtures.find((f) => f.name === 'composed.pt').file).tensors);
+  const { modules, unrecognised } = inferModules(readTensorsFile(fixture('composed.pt')).tensors);
   assert.deepEqual(modules.map((m) => m.prefix), ['encoder.', 'model.lstm.', 'rnn1.']);
   assert.deepEqual(unrecognised, ['head.weight', 'head.bias']);
 });
 
 test('a bare torch.save(tensor) is an input, not weights', () => {
-  const file = fixtures.find((f) => f.name === 'tensor.pt').file;
+  const file = fixture('tensor.pt');
   assert.throws(() => readTensorsFile(file), (err) => err instanceof FormatError && /single tensor/.test(err.message));
 });

@@ -2,10 +2,10 @@
 // zip holds (.npz members or a torch data.pkl) whatever the zip is called.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectFormat, readTensorFile, readTensorsFile } from '../../dist/io/index.js';
-import { bytesOf, generated, seed, tempFile } from './helpers.js';
+import { detectFormat, readTensorFile, readTensorsFile } from '../../src/io/index.js';
+import { bytesOf, generated, seed, tempFile } from '../helpers/io.js';
 
-const nameOf = (file, bytes) => detectFormat(file, bytes)?.name;
+const nameOf = (file: string, bytes: Uint8Array): string | undefined => detectFormat(file, bytes)?.name;
 
 test('extensions pick their format', () => {
   assert.equal(nameOf('x.npy', bytesOf(seed('x.npy'))), 'npy');

@@ -2,12 +2,17 @@
 // refuse to guess at. (The real .pt files are checked in seed.test.js and fixtures.test.js.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inferModules } from '../../dist/modules/infer-config.js';
+import { inferModules } from '../../src/modules/infer-config.js';
 
 /** The state_dict shapes PyTorch gives a module, in its order. */
-function stateShapes({ prefix = '', gates, input, hidden, layers = 1, bidirectional = false, bias = true, proj = 0 }) {
+interface Entry {
+  name: string;
+  shape: number[];
+}
+
+function stateShapes({ prefix = '', gates, input, hidden, layers = 1, bidirectional = false, bias = true, proj = 0 }: { prefix?: string; gates: number; input: number; hidden: number; layers?: number; bidirectional?: boolean; bias?: boolean; proj?: number }): Entry[] {
   const out = proj || hidden;
-  const list = [];
+  const list: Entry[] = [];
   for (let k = 0; k < layers; k++) {
     for (const sfx of bidirectional ? ['', '_reverse'] : ['']) {
       const l = `_l${k}${sfx}`;
@@ -23,10 +28,10 @@ function stateShapes({ prefix = '', gates, input, hidden, layers = 1, bidirectio
   return list;
 }
 
-const asMap = (list) => new Map(list.map(({ name, shape }) => [name, { shape }]));
+const asMap = (list: Entry[]): Map<string, { shape: number[] }> => new Map(list.map(({ name, shape }) => [name, { shape }]));
 
 test('RNN, GRU and LSTM are told apart by the gate multiple', () => {
-  for (const [gates, type] of [[1, 'rnn'], [3, 'gru'], [4, 'lstm']]) {
+  for (const [gates, type] of [[1, 'rnn'], [3, 'gru'], [4, 'lstm']] satisfies [number, string][]) {
     const { modules, unrecognised } = inferModules(asMap(stateShapes({ gates, input: 7, hidden: 5, layers: 2 })));
     assert.deepEqual(unrecognised, []);
     assert.equal(modules.length, 1);
@@ -75,7 +80,7 @@ test('values may be tensors or stored tensors, as the readers return them', () =
 });
 
 test('inconsistent groups are rejected with a reason, their keys unrecognised', () => {
-  const cases = [
+  const cases: [string, Entry[], RegExp][] = [
     ['a missing layer', stateShapes({ gates: 1, input: 2, hidden: 3, layers: 3 }).filter((e) => !e.name.includes('_l1')), /layer 1 is missing \(the highest is l2\)/],
     [
       'a layer of another size',

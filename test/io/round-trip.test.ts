@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { unzipSync } from 'fflate';
-import { FormatError } from '../../dist/errors.js';
-import { encodeNpy, encodeNpz, encodeSafetensors, readTensorFile, readTensorsFile, writeTensorsFile, writerFor } from '../../dist/io/index.js';
-import { Tensor } from '../../dist/tensor/tensor.js';
-import { assertTensorEquals, bytesOf, seed, tempDir } from './helpers.js';
+import { FormatError } from '../../src/errors.js';
+import { encodeNpy, encodeNpz, encodeSafetensors, readTensorFile, readTensorsFile, writeTensorsFile, writerFor } from '../../src/io/index.js';
+import type { StoredTensor } from '../../src/index.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { assertTensorEquals, bytesOf, seed, tempDir } from '../helpers/io.js';
 
-const ramp = (shape, scale = 1) => {
+const ramp = (shape: number[], scale = 1): Tensor => {
   const n = shape.reduce((a, b) => a * b, 1);
   return new Tensor(Float32Array.from({ length: n }, (_, i) => (i - n / 3) * scale), shape);
 };
@@ -24,10 +25,12 @@ const sample = () =>
     ['special', new Tensor(Float32Array.of(-0, 1e-45, 3.4028234663852886e38, -1.1754943508222875e-38), [2, 2])],
   ]);
 
-function assertSameTensors(actual, expected, what) {
+function assertSameTensors(actual: ReadonlyMap<string, StoredTensor>, expected: ReadonlyMap<string, Tensor>, what: string): void {
   assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), `${what}: names`);
   for (const [name, tensor] of expected) {
-    const got = actual.get(name).tensor;
+    const stored = actual.get(name);
+    assert.ok(stored, `${what}: ${name} is there`);
+    const got = stored.tensor;
     assert.deepEqual([...got.shape], [...tensor.shape], `${what}: ${name} shape`);
     assert.deepEqual(got.data, tensor.data, `${what}: ${name} values`);
     // -0 survives too.

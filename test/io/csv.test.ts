@@ -1,10 +1,9 @@
 // CSV inputs: an unbatched (seq_len, input_size) table, with or without a header row.
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { readTensorFile, readTensorsFile } from '../../dist/io/index.js';
-import { assertRefused, assertTensorEquals, tempFile } from './helpers.js';
+import { test, type TestContext } from 'node:test';
+import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
+import { assertRefused, assertTensorEquals, tempFile } from '../helpers/io.js';
 
-const csv = (t, text, name = 'x.csv') => tempFile(t, name, Buffer.from(text));
+const csv = (t: TestContext, text: string | Uint8Array, name = 'x.csv'): string => tempFile(t, name, Buffer.from(text));
 
 test('a plain table is (rows, columns)', (t) => {
   assertTensorEquals(readTensorFile(csv(t, '1,2,3\n4,5,6\n')).tensor, [2, 3], [1, 2, 3, 4, 5, 6], 'plain');
