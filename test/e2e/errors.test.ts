@@ -4,19 +4,21 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeNpy } from '../../dist/io/index.js';
-import { Tensor } from '../../dist/index.js';
-import { assertUserError, runCli, tempDir, writeJson } from './cli.js';
+import { encodeNpy } from '../../src/io/index.js';
+import { Tensor } from '../../src/index.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
+import { tempDir, writeJson } from '../helpers/files.js';
+import { zerosNested } from '../helpers/nested.js';
+import type { RunReport } from '../../src/schema/index.js';
 
 const dir = tempDir();
-const zeros = (...shape) => (shape.length === 0 ? 0 : Array.from({ length: shape[0] }, () => zeros(...shape.slice(1))));
-const file = (name, text) => {
+const file = (name: string, text: string | Uint8Array): string => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
 };
 
-const cases = [
+const cases: [string, string[], RegExp, string?][] = [
   ['unknown option', ['--bogus'], /unknown option '--bogus'/],
   ['unknown option with a suggestion', ['--layer', '2'], /unknown option '--layer'.*Did you mean --layers\?/],
   ['a mistyped command', ['explian', '--layers', '2'], /expected a command \(run, explain, compare, doctor, pipeline, inspect, schema\) or options, got 'explian' \(did you mean explain\?\)/],
@@ -30,13 +32,13 @@ const cases = [
   ['nonlinearity', ['--nonlinearity', 'sigmoid'], /expected one of tanh, relu, got "sigmoid"/],
   ['dropout above 1', ['--dropout', '1.5'], /--dropout <p>.*expected a number in \[0, 1\].*got "1.5"/],
   ['dropout below 0', ['--dropout', '-0.1'], /--dropout <p>.*got "-0.1"/],
-  ['h_0 with too few layers', ['--layers', '4', '--h0', writeJson(dir, 'h0_2.json', zeros(2, 3, 20))], /h_0: Expected hidden size \(4, 3, 20\), got \[2, 3, 20\]; h_0 holds one slice per layer and direction: num_layers\*num_directions = 4\*1 = 4/],
-  ['h_0 given batch-first', ['--layers', '4', '--batch-first', '--h0', writeJson(dir, 'h0_bf.json', zeros(3, 4, 20))], /Expected hidden size \(4, 3, 20\), got \[3, 4, 20\]; batch_first does not apply to h_0/],
-  ['h_0 from a smaller last batch', ['--h0', writeJson(dir, 'h0_b2.json', zeros(1, 2, 20))], /Expected hidden size \(1, 3, 20\), got \[1, 2, 20\]; h_0's batch must equal x's batch, 3/],
-  ['h_0 of the wrong rank', ['--h0', writeJson(dir, 'h0_2d.json', zeros(1, 20))], /For batched 3-D input, hx should also be 3-D but got 2-D tensor/],
-  ['x of rank 4', ['--input', writeJson(dir, 'x4.json', zeros(2, 3, 4, 5))], /RNN: Expected input to be 2D or 3D, got 4D tensor instead/],
-  ['x of rank 1', ['--input', writeJson(dir, 'x1.json', zeros(5))], /RNN: Expected input to be 2D or 3D, got 1D tensor instead/],
-  ['x feature size', ['--input', writeJson(dir, 'x99.json', zeros(10, 3, 99)), '--input-size', '100'], /input.size\(-1\) must be equal to input_size. Expected 100, got 99/],
+  ['h_0 with too few layers', ['--layers', '4', '--h0', writeJson(dir, 'h0_2.json', zerosNested(2, 3, 20))], /h_0: Expected hidden size \(4, 3, 20\), got \[2, 3, 20\]; h_0 holds one slice per layer and direction: num_layers\*num_directions = 4\*1 = 4/],
+  ['h_0 given batch-first', ['--layers', '4', '--batch-first', '--h0', writeJson(dir, 'h0_bf.json', zerosNested(3, 4, 20))], /Expected hidden size \(4, 3, 20\), got \[3, 4, 20\]; batch_first does not apply to h_0/],
+  ['h_0 from a smaller last batch', ['--h0', writeJson(dir, 'h0_b2.json', zerosNested(1, 2, 20))], /Expected hidden size \(1, 3, 20\), got \[1, 2, 20\]; h_0's batch must equal x's batch, 3/],
+  ['h_0 of the wrong rank', ['--h0', writeJson(dir, 'h0_2d.json', zerosNested(1, 20))], /For batched 3-D input, hx should also be 3-D but got 2-D tensor/],
+  ['x of rank 4', ['--input', writeJson(dir, 'x4.json', zerosNested(2, 3, 4, 5))], /RNN: Expected input to be 2D or 3D, got 4D tensor instead/],
+  ['x of rank 1', ['--input', writeJson(dir, 'x1.json', zerosNested(5))], /RNN: Expected input to be 2D or 3D, got 1D tensor instead/],
+  ['x feature size', ['--input', writeJson(dir, 'x99.json', zerosNested(10, 3, 99)), '--input-size', '100'], /input.size\(-1\) must be equal to input_size. Expected 100, got 99/],
   ['missing file', ['--input', join(dir, 'nope.json')], /nope.json: expected a readable file, got no such file/],
   ['unreadable file (a directory)', ['--input', dir], /expected a readable file, got/],
   ['empty file', ['--input', file('empty.json', '')], /empty.json: expected data, got an empty file/],
@@ -48,11 +50,11 @@ const cases = [
   ['NaN in input', ['--input', file('nan.json', '[[[1.0, NaN]]]')], /nan.json: expected finite numbers, got NaN/],
   ['NaN in a .npy input', ['--input', file('nan.npy', encodeNpy(new Tensor(new Float32Array([0, 1, NaN, 2]), [2, 1, 2])))], /x \(.*nan.npy\): expected finite numbers, got NaN at \[1, 0, 0\]/],
   ['Infinity in input', ['--input', file('inf.json', '[[[1.0, -Infinity]]]')], /expected finite numbers, got -Infinity/],
-  ['weights with a missing key', ['--weights', writeJson(dir, 'w_missing.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20) })], /missing key\(s\) "bias_hh_l0"/],
-  ['weights with an unexpected key', ['--weights', writeJson(dir, 'w_extra.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20), bias_hh_l0: zeros(20), extra: zeros(2) })], /unexpected key\(s\) "extra"/],
-  ['weights with a misshapen key', ['--weights', writeJson(dir, 'w_shape.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20), bias_hh_l0: zeros(21) })], /bias_hh_l0: expected shape \(20,\), got \(21,\)/],
-  ['a flag contradicting the weights', ['--hidden', '30', '--weights', writeJson(dir, 'w_ok.json', { weight_ih_l0: zeros(20, 100), weight_hh_l0: zeros(20, 20), bias_ih_l0: zeros(20), bias_hh_l0: zeros(20) })], /--hidden-size 30 contradicts .*w_ok.json: it holds hidden_size 20/],
-  ['a flag contradicting the input file', ['--batch', '5', '--input', writeJson(dir, 'x_ok.json', zeros(10, 3, 100))], /--batch 5 contradicts .*x_ok.json: x \(10, 3, 100\) read as \(seq_len, batch, input_size\) has batch 3/],
+  ['weights with a missing key', ['--weights', writeJson(dir, 'w_missing.json', { weight_ih_l0: zerosNested(20, 100), weight_hh_l0: zerosNested(20, 20), bias_ih_l0: zerosNested(20) })], /missing key\(s\) "bias_hh_l0"/],
+  ['weights with an unexpected key', ['--weights', writeJson(dir, 'w_extra.json', { weight_ih_l0: zerosNested(20, 100), weight_hh_l0: zerosNested(20, 20), bias_ih_l0: zerosNested(20), bias_hh_l0: zerosNested(20), extra: zerosNested(2) })], /unexpected key\(s\) "extra"/],
+  ['weights with a misshapen key', ['--weights', writeJson(dir, 'w_shape.json', { weight_ih_l0: zerosNested(20, 100), weight_hh_l0: zerosNested(20, 20), bias_ih_l0: zerosNested(20), bias_hh_l0: zerosNested(21) })], /bias_hh_l0: expected shape \(20,\), got \(21,\)/],
+  ['a flag contradicting the weights', ['--hidden', '30', '--weights', writeJson(dir, 'w_ok.json', { weight_ih_l0: zerosNested(20, 100), weight_hh_l0: zerosNested(20, 20), bias_ih_l0: zerosNested(20), bias_hh_l0: zerosNested(20) })], /--hidden-size 30 contradicts .*w_ok.json: it holds hidden_size 20/],
+  ['a flag contradicting the input file', ['--batch', '5', '--input', writeJson(dir, 'x_ok.json', zerosNested(10, 3, 100))], /--batch 5 contradicts .*x_ok.json: x \(10, 3, 100\) read as \(seq_len, batch, input_size\) has batch 3/],
   ['memory budget', ['--batch', '100000', '--seq-len', '100000'], /--max-memory: expected a run within 2.0 GiB, got an estimate of [\d.]+ TiB/],
   ['memory budget, lowered', ['--max-memory', '1K'], /expected a run within 1.0 KiB, got an estimate of/],
   ['stdin that is not JSON', ['--input', '-'], /standard input: expected valid JSON/, 'not json'],
@@ -84,7 +86,7 @@ test('a failed run leaves no output file, partial or whole', () => {
 
 test('--expect: a shape that differs exits 1 with a one-line diff', () => {
   const r = assertUserError(['--layers', '4', '--batch-first', '--expect', 'out=3,10,20', '--expect', 'h_n=3,4,20', '--format', 'json'], /--expect: h_n expected \(3, 4, 20\), got \(4, 3, 20\)$/, { code: 1 });
-  assert.equal(JSON.parse(r.stdout).expectations.find((e) => e.name === 'h_n').ok, false);
+  assert.equal((JSON.parse(r.stdout) as RunReport).expectations?.find((e) => e.name === 'h_n')?.ok, false);
 });
 
 test('--expect: matching shapes exit 0', () => {

@@ -5,8 +5,19 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { doctorReportSchema } from '../../dist/schema/index.js';
-import { assertUserError, runCli, tempDir, writeJson } from './cli.js';
+import { doctorReportSchema, type DoctorReport } from '../../src/schema/index.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
+import { readJson, tempDir, writeJson } from '../helpers/files.js';
+
+/** What these tests read of a golden case (test/fixtures/golden/*.json). */
+interface GoldenCase {
+  name: string;
+  module: string;
+  config: { input_size: number; hidden_size: number; num_layers?: number; batch_first?: boolean; bidirectional?: boolean; proj_size?: number; bias?: boolean; nonlinearity?: string };
+  shapes: Record<string, number[]>;
+  inputs: { h_0?: unknown; c_0?: unknown; lengths?: number[]; enforce_sorted?: boolean; [name: string]: unknown };
+  modules: { name: string; module: string; config: Record<string, unknown>; input?: string; h_0_from?: string }[];
+}
 
 const dir = tempDir();
 const SEED = new URL('../fixtures/files/seed/', import.meta.url).pathname;
@@ -14,13 +25,13 @@ const GENERATED = new URL('../fixtures/files/generated/', import.meta.url).pathn
 const GOLDEN = new URL('../fixtures/golden/', import.meta.url);
 const golden = readdirSync(GOLDEN)
   .filter((f) => f.endsWith('.json') && f !== 'INDEX.json')
-  .map((f) => JSON.parse(readFileSync(new URL(f, GOLDEN), 'utf8')));
+  .map((f) => JSON.parse(readFileSync(new URL(f, GOLDEN), 'utf8')) as GoldenCase);
 
 /** Runs doctor and parses its JSON, checking the exit code and the schema. */
-function doctorJson(args, code) {
+function doctorJson(args: string[], code: number): DoctorReport {
   const r = runCli(['doctor', ...args, '--format', 'json']);
   assert.equal(r.code, code, `exit code: stderr ${r.stderr}`);
-  const doc = JSON.parse(r.stdout);
+  const doc = JSON.parse(r.stdout) as DoctorReport;
   doctorReportSchema.parse(doc);
   return doc;
 }
@@ -59,12 +70,12 @@ describe('doctor: the done-when', () => {
     const out = join(dir, 'report.json');
     const r = runCli([...args, '--format', 'json', '-o', out]);
     assert.equal(r.code, 1);
-    assert.equal(JSON.parse(readFileSync(out, 'utf8')).problems[0].cause_id, 'smaller-last-batch');
+    assert.equal(readJson<DoctorReport>(out).problems[0].cause_id, 'smaller-last-batch');
   });
 });
 
 describe('doctor: causes through the CLI', () => {
-  const cases = [
+  const cases: [string, string[], string, RegExp][] = [
     ['h_0 batch-first', ['--layers', '4', '--batch-first', '--x-shape', '3,10,100', '--h0-shape', '3,4,20'], 'h0-batch-first', /transpose\(0, 1\)\.contiguous\(\)/],
     ['bidirectional forgotten', ['--layers', '2', '--bidirectional', '--x-shape', '10,3,100', '--h0-shape', '2,3,20'], 'bidirectional-forgotten', /torch\.zeros\(4, x\.size\(1\), 20\)/],
     ['proj_size in h_0', ['--type', 'lstm', '--hidden', '20', '--proj-size', '10', '--x-shape', '10,3,100', '--h0-shape', '1,3,20', '--c0-shape', '1,3,20'], 'proj-size-in-h0', /\(proj_size\)/],
@@ -130,7 +141,7 @@ describe('doctor: shapes that fit, and sizes taken from the shapes', () => {
 });
 
 describe('doctor --spec', () => {
-  const specOf = (g) => ({
+  const specOf = (g: GoldenCase): { modules: Record<string, unknown>[] } => ({
     modules: g.modules.map((m) => ({ name: m.name, type: m.module.toLowerCase(), ...m.config, ...(m.input ? { input: m.input } : {}), ...(m.h_0_from ? { h_0_from: m.h_0_from } : {}) })),
   });
   for (const g of golden.filter((c) => c.module === 'pipeline')) {
@@ -139,7 +150,9 @@ describe('doctor --spec', () => {
       for (const name of Object.keys(g.inputs)) args.push('--x-shape', `${name}=${g.shapes[name].join(',')}`);
       const doc = doctorJson(args, 0);
       for (const [name, shape] of Object.entries(g.shapes)) {
-        const key = name.includes('.') ? name : `${g.modules.find((m) => (m.input ?? 'x') === name).name}.x`;
+        const feeder = g.modules.find((m) => (m.input ?? 'x') === name);
+        assert.ok(name.includes('.') || feeder, `a module reads ${name}`);
+        const key = name.includes('.') || !feeder ? name : `${feeder.name}.x`;
         assert.deepEqual(doc.expected[key], shape, name);
       }
     });
@@ -198,7 +211,7 @@ describe('doctor --weights', () => {
 
 describe('doctor: unusable arguments exit 2 with one error line', () => {
   const w = join(SEED, 'weights.pt');
-  const cases = [
+  const cases: [string, string[], RegExp][] = [
     ['no --x-shape', ['doctor', '--layers', '2'], /doctor: expected --x-shape/],
     ['a shape that does not parse', ['doctor', '--x-shape', '3,a'], /--x-shape .*expected a shape such as 3,10,20, got "3,a"/],
     ['a zero size', ['doctor', '--x-shape', '3,0,5'], /expected sizes of at least 1, got "3,0,5"/],

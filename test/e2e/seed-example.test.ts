@@ -3,12 +3,13 @@
 // gives x (3, 10, 100), h_0 (4, 3, 20), out (3, 10, 20), h_n (4, 3, 20).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { plain, runCli, runJson } from './cli.js';
+import { plain, runCli, runJson } from '../helpers/cli.js';
+import type { RunReport } from '../../src/schema/index.js';
 
 const SEED = ['--layers', '4', '--hidden', '20', '--batch-first'];
 
 test('seed example: JSON shapes are x [3,10,100], h_0 [4,3,20], out [3,10,20], h_n [4,3,20]', () => {
-  const doc = runJson([...SEED, '--format', 'json']);
+  const doc = runJson<RunReport>([...SEED, '--format', 'json']);
   assert.deepEqual(doc.shapes, { x: [3, 10, 100], h_0: [4, 3, 20], out: [3, 10, 20], h_n: [4, 3, 20] });
   assert.deepEqual(doc.dims.h_0, ['num_layers', 'batch', 'hidden_size']);
   assert.deepEqual(doc.dims.out, ['batch', 'seq_len', 'hidden_size']);
@@ -36,7 +37,7 @@ test('seed example: the table names every shape with its dimensions and meaning'
 });
 
 test('the top slice of h_n equals out at the last step, measured, forward and reverse', () => {
-  const doc = runJson(['--layers', '2', '--bidirectional', '--format', 'json']);
+  const doc = runJson<RunReport>(['--layers', '2', '--bidirectional', '--format', 'json']);
   const top = doc.h_n_slices.filter((s) => s.equals_out !== null);
   assert.deepEqual(top.map((s) => [s.index, s.direction, s.equals_out]), [
     [2, 'forward', 'out[-1, :, 0:20]'],
@@ -66,9 +67,9 @@ test('colour: on with FORCE_COLOR, off with --no-color', () => {
 });
 
 test('a run is reproducible from --seed, and another seed gives other numbers', () => {
-  const a = runJson(['--seed', '7', '--format', 'json', '--include-tensors']);
-  const b = runJson(['--seed', '7', '--format', 'json', '--include-tensors']);
-  const c = runJson(['--seed', '8', '--format', 'json', '--include-tensors']);
+  const a = runJson<RunReport>(['--seed', '7', '--format', 'json', '--include-tensors']);
+  const b = runJson<RunReport>(['--seed', '7', '--format', 'json', '--include-tensors']);
+  const c = runJson<RunReport>(['--seed', '8', '--format', 'json', '--include-tensors']);
   assert.deepEqual(a.tensors, b.tensors);
   assert.notDeepEqual(a.tensors, c.tensors);
 });
