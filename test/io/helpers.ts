@@ -1,5 +1,4 @@
 // The io tests import their helpers by this path; they live in test/helpers/.
 export * from '../helpers/io.js';
-export { bytesOf, readJson, tempDir, tempFile } from '../helpers/files.js';
 export { flatten } from '../helpers/nested.js';
 export { maxAbsDiffF32 as maxAbsDiff } from '../helpers/io.js';
