@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
 import { inferModules } from '../../src/modules/infer-config.js';
 import type { Nested } from '../../src/index.js';
-import { maxAbsDiffF32 as maxAbsDiff, readJson, seed } from '../helpers/io.js';
+import { maxAbsDiffF32, readJson, seed } from '../helpers/io.js';
 
 /** What these tests read of rnn_seed_example.json (PyTorch's record of the seed example). */
 interface SeedExample {
@@ -21,19 +21,19 @@ test('x.npy reproduces inputs.x exactly', () => {
   const { tensor, dtype } = readTensorFile(seed('x.npy'));
   assert.equal(dtype, '<f4');
   assert.deepEqual([...tensor.shape], reference.shapes.x);
-  assert.equal(maxAbsDiff(tensor, reference.inputs.x), 0);
+  assert.equal(maxAbsDiffF32(tensor, reference.inputs.x), 0);
 });
 
 test('h_0.npy reproduces inputs.h_0 exactly', () => {
   const { tensor } = readTensorFile(seed('h_0.npy'));
   assert.deepEqual([...tensor.shape], reference.shapes.h_0);
-  assert.equal(maxAbsDiff(tensor, reference.inputs.h_0), 0);
+  assert.equal(maxAbsDiffF32(tensor, reference.inputs.h_0), 0);
 });
 
 test('x_unbatched.csv is batch element 0 of x as (seq_len, input_size), exactly', () => {
   const { tensor } = readTensorFile(seed('x_unbatched.csv'));
   assert.deepEqual([...tensor.shape], reference.shapes.x.slice(1));
-  assert.equal(maxAbsDiff(tensor, reference.inputs.x[0]), 0);
+  assert.equal(maxAbsDiffF32(tensor, reference.inputs.x[0]), 0);
 });
 
 for (const name of ['weights.npz', 'weights.pt', 'weights.safetensors']) {
@@ -41,7 +41,7 @@ for (const name of ['weights.npz', 'weights.pt', 'weights.safetensors']) {
     const { tensors } = readTensorsFile(seed(name));
     assert.deepEqual([...tensors.keys()], Object.keys(reference.state_dict));
     for (const [key, { tensor }] of tensors) {
-      assert.equal(maxAbsDiff(tensor, reference.state_dict[key]), 0, key);
+      assert.equal(maxAbsDiffF32(tensor, reference.state_dict[key]), 0, key);
     }
   });
 }
