@@ -123,8 +123,8 @@ const workers: Worker[] = [];
 
 function worker(i: number): Worker {
   while (workers.length <= i) {
-    // Built, the worker is worker.js beside this module; run from source (tsx), worker.ts.
-    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
+    // From source (pool.ts under tsx) the worker is the built one: Node 20 gives worker threads no --import loader.
+    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? '../../../dist/modules/run/worker.js' : './worker.js', import.meta.url));
     w.unref();
     // A worker that fails is replaced on the next call; its slice is taken by the main thread.
     w.on('error', () => {
