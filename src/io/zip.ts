@@ -10,9 +10,14 @@
  * central directory; members lie within the file and do not overlap; a deflated member is inflated
  * in slices into a buffer of its declared size and refused as soon as it outgrows it, so the work
  * done is bounded by the declared size, never by what a bomb would inflate to; every member read
- * must match its CRC-32; the members read total at most `maxTotalBytes`. fflate inflates.
+ * must match its CRC-32; the members read total at most `maxTotalBytes`.
+ *
+ * Node's zlib inflates: its `maxOutputLength` stops the inflate at the first 16 KiB chunk past the
+ * declared size. On a 64 MiB deflated member, inflating and checking the CRC took about 1.0 s where
+ * fflate's unzipSync took 1.8-2.3 s to inflate alone, and its streaming Inflate 2.9-5.3 s.
  */
-import { Inflate } from 'fflate';
+import { constants as bufferConstants } from 'node:buffer';
+import * as zlib from 'node:zlib';
 import { FormatError } from '../errors.js';
 
 export interface ZipMember {
@@ -31,9 +36,6 @@ const DEFAULT_MAX_MEMBERS = 100_000;
 const DEFAULT_MAX_TOTAL_BYTES = 4 * 1024 ** 3;
 /** Deflate cannot expand by more than about 1032:1 (258 bytes from a 1-bit length and a 1-bit distance code). */
 const MAX_DEFLATE_RATIO = 1032;
-/** Compressed bytes handed to the inflater at a time: at most ~16 MiB of output past the declared size. */
-const MIN_SLICE = 16 * 1024;
-const MAX_SLICE = 1024 * 1024;
 
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
@@ -233,48 +235,39 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** zlib.crc32 is native, ~10 times faster than the loop, but only from Node 20.15 and 22.2. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** CRC-32 as zip (and zlib, and PNG) computes it. */
 export function crc32(data: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(data) >>> 0;
   let c = -1;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
-/** Inflates `data` into exactly `size` bytes, stopping at the first slice that would go past them. */
+/** Inflates `data` into exactly `size` bytes, giving up as soon as the output passes them. */
 function inflateBounded(data: Uint8Array, size: number, quoted: string): Uint8Array {
-  const out = new Uint8Array(size);
-  let produced = 0;
-  const inflater = new Inflate((chunk) => {
-    if (produced + chunk.length > size) throw refuse(`member ${quoted} to inflate to the ${size} bytes its header declares`, 'more (corrupt archive or a zip bomb)');
-    out.set(chunk, produced);
-    produced += chunk.length;
-  });
-  let pos = 0;
-  do {
-    // Slices small enough that one cannot inflate far past what is left to fill.
-    const slice = Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.ceil((size - produced) / MAX_DEFLATE_RATIO)));
-    const end = Math.min(data.length, pos + slice);
-    inflater.push(data.subarray(pos, end), end === data.length);
-    pos = end;
-  } while (pos < data.length);
-  if (produced !== size) throw refuse(`${size} bytes in member ${quoted}`, `${produced} (truncated or corrupt archive)`);
-  return out;
+  let out: Buffer;
+  try {
+    out = zlib.inflateRawSync(data, { maxOutputLength: Math.max(size, 1) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw refuse(`member ${quoted} to inflate to the ${size} bytes its header declares`, 'more (corrupt archive or a zip bomb)');
+    }
+    // An empty member may be stored as no deflate data at all.
+    if (size === 0 && data.length === 0) return new Uint8Array(0);
+    throw refuse(`member ${quoted} to inflate`, `corrupt deflate data (${(err as Error).message})`);
+  }
+  if (out.length !== size) throw refuse(`${size} bytes in member ${quoted}`, `${out.length} (truncated or corrupt archive)`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 function read(bytes: Uint8Array, e: Entry, start: number): Uint8Array {
   const quoted = JSON.stringify(e.name);
   if (e.flags & FLAG_ENCRYPTED) throw refuse('unencrypted members', `${quoted} encrypted`);
   const raw = bytes.subarray(start, start + e.compressedSize);
-  let data: Uint8Array;
-  if (e.method === STORED) data = raw;
-  else {
-    try {
-      data = inflateBounded(raw, e.size, quoted);
-    } catch (err) {
-      if (err instanceof Defect) throw err;
-      throw refuse(`member ${quoted} to inflate`, `corrupt deflate data (${(err as Error).message})`);
-    }
-  }
+  const data = e.method === STORED ? raw : inflateBounded(raw, e.size, quoted);
   const crc = crc32(data);
   if (crc !== e.crc) throw refuse(`member ${quoted} to match its CRC-32 (${hex(e.crc)})`, `${hex(crc)} (corrupt archive)`);
   return data;
@@ -320,6 +313,9 @@ export function readZip(
         throw new FormatError(
           `${file}: expected a zip archive (${kind}) with member sizes that fit the archive, got "${e.name}" declaring ${e.size} bytes from ${e.compressedSize} in a file of ${bytes.length}`,
         );
+      }
+      if (e.size > bufferConstants.MAX_LENGTH) {
+        throw new FormatError(`${file}: expected a zip archive (${kind}) with members of at most ${bufferConstants.MAX_LENGTH} bytes, got "${e.name}" of ${e.size}`);
       }
       total += e.size;
       if (total > maxTotal) throw new FormatError(`${file}: expected a zip archive (${kind}) with at most ${maxTotal} bytes of members, got ${total} by "${e.name}"`);
