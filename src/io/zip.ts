@@ -318,7 +318,7 @@ export function readZip(
         throw new FormatError(`${file}: expected a zip archive (${kind}) with members of at most ${bufferConstants.MAX_LENGTH} bytes, got "${e.name}" of ${e.size}`);
       }
       total += e.size;
-      if (total > maxTotal) throw new FormatError(`${file}: expected a zip archive (${kind}) with at most ${maxTotal} bytes of members, got ${total} by "${e.name}"`);
+      if (total > maxTotal) throw new FormatError(`${file}: expected a zip archive (${kind}) with at most ${maxTotal} bytes of members, got ${total} counting "${e.name}"`);
     }
     const starts = locate(bytes, entries, end);
     return chosen.map((e) => ({ name: e.name, data: read(bytes, e, starts.get(e)!) }));

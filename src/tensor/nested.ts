@@ -76,8 +76,8 @@ function eachLeaf(value: unknown, shape: readonly number[], name: string, visit:
 
 /**
  * Reads a nested list into a tensor. The shape is taken from the first element at each depth;
- * every other element must agree. `check` sees the shape before anything is allocated (a budget),
- * and nothing is allocated until the whole list is known to have that shape.
+ * every other element must agree. Nothing is allocated until the whole list is known to have that
+ * shape; `check` (a budget) sees the shape then.
  */
 export function tensorFromNested(value: unknown, name: string, check?: (shape: readonly number[]) => void): Tensor {
   const shape: number[] = [];
@@ -97,8 +97,9 @@ export function tensorFromNested(value: unknown, name: string, check?: (shape: r
   if (shape.includes(0)) {
     throw new FormatError(`${name}: expected a non-empty nested list, got an empty list at depth ${shape.indexOf(0)}`);
   }
-  check?.(shape);
+  // Structure first: a ragged list whose first row is long must not cost the allocation its first row implies.
   eachLeaf(value, shape, name, () => {});
+  check?.(shape);
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   eachLeaf(value, shape, name, (v, k) => {
     data[k] = v;
