@@ -240,7 +240,11 @@ const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** CRC-32 as zip (and zlib, and PNG) computes it. */
 export function crc32(data: Uint8Array): number {
-  if (nativeCrc32) return nativeCrc32(data) >>> 0;
+  return nativeCrc32 ? nativeCrc32(data) >>> 0 : crc32Portable(data);
+}
+
+/** The same CRC-32 in plain TypeScript, for a Node without zlib.crc32. */
+export function crc32Portable(data: Uint8Array): number {
   let c = -1;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
