@@ -230,7 +230,7 @@ export function runParallel(
   let stats = null;
   if (job.stats) {
     stats = emptyStats(LD, T, Hr);
-    for (let s = 0; s < slices; s++) mergeStats(stats.data, job.stats.subarray(s * entryStats, (s + 1) * entryStats));
+    for (let s = 0; s < slices; s++) mergeStats(stats.data, job.stats.subarray(s * entryStats, (s + 1) * entryStats), bounds[2 * s]!);
   }
   return { out: job.out, hN: job.hN.slice(), cN: job.cN ? job.cN.slice() : null, layers, stats };
 }
