@@ -17,6 +17,7 @@ import type { Recurrent } from '../modules/recurrent.js';
 import { isActive, type ForwardResult } from '../modules/result.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeTensors, type RunGeometry } from '../report/describe.js';
+import { valueDiff } from '../report/non-finite.js';
 import type { ExplainCheck, ExplainLayer, ExplainReport, Fusion } from '../schema/explain.js';
 
 export interface ExplainOptions {
@@ -250,16 +251,22 @@ function outChecks(module: Recurrent, result: ForwardResult, g: RunGeometry, las
     const batch = step.includes('[b]') ? 'b' : ':';
     return !g.batched ? `out[${step}, ${cols}]` : config.batchFirst ? `out[${batch}, ${step}, ${cols}]` : `out[${step}, ${batch}, ${cols}]`;
   };
+  // Equal infinities are equal; a NaN facing a number differs; NaN on both sides is not comparable.
   const compare = (kind: ExplainCheck['kind'], left: string, right: string, hnIndex: number, cols: number, step: (b: number) => number): ExplainCheck => {
     let max = 0;
+    let notComparable = 0;
     const differing: number[] = [];
     for (let b = 0; b < B; b++) {
       let m = 0;
-      for (let j = 0; j < Hr; j++) m = Math.max(m, Math.abs(outAt(b, step(b), cols + j) - result.hN.data[(hnIndex * B + b) * Hr + j]!));
+      for (let j = 0; j < Hr; j++) {
+        const d = valueDiff(outAt(b, step(b), cols + j), result.hN.data[(hnIndex * B + b) * Hr + j]!);
+        if (Number.isNaN(d)) notComparable++;
+        else m = Math.max(m, d);
+      }
       if (m > 0) differing.push(b);
       max = Math.max(max, m);
     }
-    return { kind, left, right, max_abs_diff: max, equal: max === 0, differing };
+    return { kind, left, right, max_abs_diff: max, equal: max === 0 && notComparable === 0, differing, ...(notComparable ? { not_comparable: notComparable } : {}) };
   };
   const fwdCols = D === 2 ? `:${Hr}` : ':';
   const top = (config.numLayers - 1) * D;

@@ -7,7 +7,7 @@ import { readTensorsFile } from '../../io/index.js';
 import { moduleRepr, resolveConfig } from '../../modules/config.js';
 import { inferModules } from '../../modules/infer-config.js';
 import { kindOf } from '../../modules/kinds/index.js';
-import { parameterCount, parameterSpecs } from '../../modules/parameters.js';
+import { countParameters } from '../../modules/memory.js';
 import type { InspectReport } from '../../schema/inspect.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
@@ -50,7 +50,7 @@ export function buildInspectReport(file: string, version: string): InspectReport
         bias: m.bias,
         proj_size: m.projSize,
         nonlinearity: kind.hasNonlinearity ? 'tanh' : null,
-        parameter_count: parameterCount(parameterSpecs(kind, config)),
+        parameter_count: countParameters(kind, config),
         keys: m.keys,
       };
     }),
