@@ -3,9 +3,9 @@
  * alone so that a run can be refused before anything large is allocated or looped over.
  *
  * The estimate is a closed formula, O(1) in every size: no list of parameters, layers or steps is
- * built to count them. Sizes are safe integers; their products are computed in float64, which
- * cannot overflow for them (at most about 1e80), and an estimate beyond 2^53 bytes is refused
- * whatever the budget, since it can no longer be told apart from its neighbours.
+ * built to count them. Sizes are safe integers; their products are computed in float64, where a
+ * product of five of them stays below 1e80, far from overflow (1.8e308); an estimate beyond 2^53
+ * bytes is refused whatever the budget, since it can no longer be told apart from its neighbours.
  *
  * Shape of what is counted (float32 values unless said): x (seqLen, batch, inputSize) |
  * layer outputs (seqLen, batch, D * realHidden) | trace (numLayers * D, seqLen, batch, realHidden),
