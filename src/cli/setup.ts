@@ -4,19 +4,18 @@
  * given explicitly that contradicts a file is an error naming both.
  */
 import { availableParallelism } from 'node:os';
-import { BudgetError, FormatError, ShapeError, UsageError } from '../errors.js';
+import { FormatError, ShapeError, UsageError } from '../errors.js';
 import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
 import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
 import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, type CellKind, type KindName } from '../modules/kinds/index.js';
 import { cellAsLayer } from '../modules/layer/parameters.js';
-import { estimateForward } from '../modules/memory.js';
+import { checkBudget, estimateForward, formatBytes, type EstimateOptions } from '../modules/memory.js';
 import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
 import type { RunGeometry } from '../report/describe.js';
 import { Random } from '../tensor/random.js';
 import { unravel } from '../tensor/stats.js';
 import { formatShape, Tensor } from '../tensor/tensor.js';
-import { formatBytes } from './parse.js';
 
 export interface ModelFlags {
   type: string;
@@ -42,6 +41,8 @@ export interface ModelFlags {
   lengths?: number[];
   enforceSorted?: boolean;
   maxMemory: number;
+  /** Accept NaN and Infinity in x, h_0, c_0 and the weights (the run's report then says where they went). */
+  allowNonfinite?: boolean;
   /** Threads for the automatic path at most (the pool decides below that). */
   threads: number;
 }
@@ -56,6 +57,8 @@ export interface RunSetup {
   geometry: RunGeometry;
   /** What the tool did on the user's behalf (a cell's weights run as a layer, ...). */
   notes: string[];
+  /** Inputs accepted with non-finite values (--allow-nonfinite). */
+  warnings: string[];
 }
 
 const FLAG: Record<string, string> = {
@@ -71,16 +74,28 @@ const FLAG: Record<string, string> = {
   unbatched: '--unbatched',
 };
 
-/** Finite values only: NaN or Infinity in an input would silently poison every later step. */
-export function checkFinite(t: Tensor, label: string): Tensor {
+/**
+ * Finite values only: NaN or Infinity in an input would poison every later step. With `allowed`
+ * (--allow-nonfinite) they are accepted, and `warnings` gets a line saying where the first is.
+ */
+export function checkFinite(t: Tensor, label: string, allowed = false, warnings?: string[]): Tensor {
   const i = t.data.findIndex((v) => !Number.isFinite(v));
-  if (i >= 0) throw new FormatError(`${label}: expected finite numbers, got ${t.data[i]} at [${unravel(i, t.shape).join(', ')}]`);
+  if (i < 0) return t;
+  const found = `${t.data[i]} at [${unravel(i, t.shape).join(', ')}]`;
+  if (!allowed) throw new FormatError(`${label}: expected finite numbers, got ${found} (--allow-nonfinite accepts them)`);
+  warnings?.push(`${label} holds non-finite values (the first: ${found}); accepted with --allow-nonfinite`);
   return t;
 }
 
-export function readInput(file: string, what: string, maxBytes?: number): Tensor {
+export function readInput(file: string, what: string, maxBytes?: number, allowed = false, warnings?: string[]): Tensor {
   const label = `${what} (${file === '-' ? 'standard input' : file})`;
-  return checkFinite(readTensorFile(file, maxBytes === undefined ? {} : { maxBytes }).tensor, label);
+  return checkFinite(readTensorFile(file, maxBytes === undefined ? {} : { maxBytes }).tensor, label, allowed, warnings);
+}
+
+/** The sizes behind an estimate, for a refusal: `seq_len 10 × batch 3 × 4 layer(s), hidden 20; parameters 2.0 GiB`. */
+function estimateDetail(seqLen: number, batch: number, numLayers: number, numDirections: number, hiddenSize: number, parameterBytes: number): string {
+  const directions = numDirections === 2 ? ' × 2 directions' : '';
+  return `seq_len ${seqLen} × batch ${batch} × ${numLayers} layer(s)${directions}, hidden ${hiddenSize}; parameters ${formatBytes(parameterBytes)} of it`;
 }
 
 /** The recurrent module a weights file holds, chosen with --module when there are several. */
@@ -178,8 +193,14 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
   };
 }
 
-/** keepTrace: whether the run keeps every hidden state (the memory estimate counts them then). */
-export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = true }: { keepTrace?: boolean } = {}): RunSetup {
+/**
+ * `estimate`: what the command keeps besides the module (keepTrace: every hidden state; passes:
+ * compare's second pass; report: what the report holds per step), which the memory estimate counts
+ * before anything large is allocated.
+ */
+export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<EstimateOptions, 'training'> = {}): RunSetup {
+  const warnings: string[] = [];
+  const allowed = flags.allowNonfinite ?? false;
   const chosen = chooseModule(flags, explicit);
   const { kind, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
   let { inputSize } = chosen;
@@ -191,7 +212,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
   let batched = !flags.unbatched;
   const batchFirst = flags.batchFirst ?? false;
   if (flags.input) {
-    x = readInput(flags.input, 'x', flags.maxMemory);
+    x = readInput(flags.input, 'x', flags.maxMemory, allowed, warnings);
     const label = flags.input === '-' ? 'standard input' : flags.input;
     if (x.rank === 2 || x.rank === 3) {
       batched = x.rank === 3;
@@ -231,18 +252,13 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
     seed: flags.seed,
   };
   const config = resolveConfig(kind, options);
-  const estimate = estimateForward(kind, config, seqLen, batch, keepTrace);
-  if (estimate.bytes > flags.maxMemory) {
-    throw new BudgetError(
-      `--max-memory: expected a run within ${formatBytes(flags.maxMemory)}, got an estimate of ${formatBytes(estimate.bytes)} ` +
-        `(seq_len ${seqLen} × batch ${batch} × ${numLayers} layer(s), hidden ${hiddenSize}); raise --max-memory or shrink the run`,
-    );
-  }
+  const need = estimateForward(kind, config, seqLen, batch, { ...estimate, training: flags.train ?? false });
+  checkBudget(need.bytes, flags.maxMemory, 'a run', estimateDetail(seqLen, batch, numLayers, bidirectional ? 2 : 1, hiddenSize, need.parameterBytes), need.largestArray);
   const module = new Recurrent(kind, options).train(flags.train ?? false);
   if (weights && flags.weights) {
     const prefix = inferred?.prefix ?? '';
     const own = new Map<string, Tensor>();
-    for (const [k, v] of weights.tensors) if (k.startsWith(prefix)) own.set(k.slice(prefix.length), checkFinite(v.tensor, `${flags.weights}: ${k}`));
+    for (const [k, v] of weights.tensors) if (k.startsWith(prefix)) own.set(k.slice(prefix.length), checkFinite(v.tensor, `${flags.weights}: ${k}`, allowed, warnings));
     module.loadStateDict(own);
   }
   if (!x) {
@@ -250,8 +266,8 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
     x = Tensor.zeros(shape);
     new Random(flags.seed ^ 0x5eed).fillNormal(x.data);
   }
-  let h0 = flags.h0 ? readInput(flags.h0, 'h_0', flags.maxMemory) : undefined;
-  let c0 = flags.c0 ? readInput(flags.c0, 'c_0', flags.maxMemory) : undefined;
+  let h0 = flags.h0 ? readInput(flags.h0, 'h_0', flags.maxMemory, allowed, warnings) : undefined;
+  let c0 = flags.c0 ? readInput(flags.c0, 'c_0', flags.maxMemory, allowed, warnings) : undefined;
   if (cell && batched) {
     // A cell's state is (batch, hidden); as the one layer's h_0 it is (1, batch, hidden).
     const asLayer = (t: Tensor | undefined, name: string): Tensor | undefined => {
@@ -284,6 +300,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, { keepTrace = tr
     x,
     forward,
     notes,
+    warnings,
     geometry: { seqLen, batch, batched, h0Given: !!h0, c0Given: !!c0, lengths: flags.lengths ?? null },
   };
 }

@@ -35,7 +35,7 @@ function factsOf(module: Recurrent, { T = 5, B = 3, lengths, batched = true, ste
   const opts = lengths ? { lengths } : {};
   const result = module.forward(x, opts);
   const geometry = { seqLen: T, batch: B, batched, h0Given: false, c0Given: false, lengths: lengths ?? null };
-  return { x, result, facts: explainRun(module, x, opts, geometry, { version: 'test', step, layer }) };
+  return { x, result, facts: explainRun(module, x, opts, geometry, { version: 'test', step, layer }).facts };
 }
 
 /** Keys of a catalogue, nested ones as a.b, with the kind of each value. */
