@@ -1,14 +1,21 @@
 /**
  * The commander program and the only place that prints errors and sets the exit code.
- * Exit codes: 0 success; 1 a check failed (--expect, compare) or an internal error; 2 bad input.
+ * Exit codes: 0 success; 1 a check failed (--expect, compare) or an internal error; 2 bad input;
+ * 128 + the signal's number (130 SIGINT, 143 SIGTERM, 129 SIGHUP) when a signal stopped the run.
+ *
+ * The main thread only supervises (./supervisor.ts): the program runs in a worker thread, so a
+ * signal is handled at once even while the forward pass computes.
  */
 import { readFileSync } from 'node:fs';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { RnnInspectError, UsageError } from '../errors.js';
+import { writeAll } from '../io/atomic-write.js';
 import { commands, DEFAULT_COMMAND } from './commands/index.js';
 import type { CliContext } from './context.js';
-import { fileSink, stdoutSink, type Sink } from './output.js';
+import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from './output.js';
 import { makeChalk } from './render/style.js';
+import { isProgramWorker, programWorker, supervise } from './supervisor.js';
 
 const EXAMPLES = `
 The default command is run; its options: rnn-inspect run --help
@@ -54,19 +61,39 @@ function oneLine(message: string): string {
     .join(' ');
 }
 
+/** The CLI: in the main thread, the supervisor; in its worker, the program. */
 export async function main(argv: string[]): Promise<void> {
+  if (isMainThread) await supervise(new URL(import.meta.url), argv);
+  else process.exitCode = await runProgram(argv, null);
+}
+
+/** The files a command reads, by flag: the run refuses to write over any of them. */
+const INPUT_FLAGS = ['input', 'h0', 'c0', 'weights', 'spec'] as const;
+
+function stderr(text: string): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    // nowhere left to say it
+  }
+}
+
+/** Runs the command argv names; the exit code. */
+export async function runProgram(argv: string[], temps: TempFiles | null): Promise<number> {
   const debug = argv.includes('--debug');
   let sink: Sink | null = null;
+  const outputs = new Outputs(temps);
+  const outputFlag = argv.some((a) => a === '-o' || /^-o./.test(a)) ? '-o' : '--output';
   const program = new Command('rnn-inspect');
   const ctx: CliContext = {
     version: version(),
     chalk: (cmd) => makeChalk(cmd.optsWithGlobals()['color'] !== false),
     openOutput: (cmd) => {
       const file = cmd.optsWithGlobals()['output'] as string | undefined;
-      if (file === '') throw new UsageError('--output: expected a file name, got an empty one');
-      sink = file !== undefined ? fileSink(file) : stdoutSink();
+      sink = file !== undefined ? outputs.fileSink(outputFlag, file) : stdoutSink();
       return sink;
     },
+    claim: (flag, file) => outputs.claim(flag, file),
   };
   program
     .description('See inside recurrent neural networks: PyTorch-exact RNN, LSTM and GRU with shapes, flow and shape-error explanations.')
@@ -78,19 +105,33 @@ export async function main(argv: string[]): Promise<void> {
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
-
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-  });
+    .configureOutput({ outputError: () => {}, writeOut: (s) => stdoutSink().write(s), writeErr: stderr })
+    .hook('preAction', (_program, action) => {
+      // Inputs first, then -o: a clash is an error before any work.
+      const o = action.opts();
+      for (const key of INPUT_FLAGS) {
+        const value = o[key] as string | string[] | undefined;
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+          // pipeline's --input NAME=FILE
+          const eq = key === 'input' && Array.isArray(value) ? v.indexOf('=') : -1;
+          outputs.addInput(`--${key}`, eq > 0 && !v.slice(0, eq).includes('/') ? v.slice(eq + 1) : v);
+        }
+      }
+      if (action.name() === 'inspect') for (const file of action.args) outputs.addInput('inspect', file);
+      const file = action.optsWithGlobals()['output'] as string | undefined;
+      if (file !== undefined) outputs.claim(outputFlag, file);
+    });
 
   try {
     for (const c of commands) if (needed(c.name, argv)) (await c.load())(program, ctx);
     for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
     await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     (sink as Sink | null)?.abort();
-    process.exitCode = report(err, debug);
+    outputs.abortAll();
+    if (err instanceof OutputClosed) return 0;
+    return report(err, debug);
   }
 }
 
@@ -146,16 +187,19 @@ function editDistance(a: string, b: string): number {
 function report(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    process.stderr.write(`error: ${oneLine(err.message)}\n`);
+    stderr(`error: ${oneLine(err.message)}\n`);
     return 2;
   }
   if (err instanceof RnnInspectError) {
-    process.stderr.write(`error: ${oneLine(err.message)}\n`);
-    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    stderr(`error: ${oneLine(err.message)}\n`);
+    if (debug && err.stack) stderr(err.stack + '\n');
     return err.exitCode;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`error: internal error: ${oneLine(e.message)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
-  if (debug && e.stack) process.stderr.write(e.stack + '\n');
+  stderr(`error: internal error: ${oneLine(e.message)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+  if (debug && e.stack) stderr(e.stack + '\n');
   return 1;
 }
+
+// Last, once every module-level constant above exists.
+if (!isMainThread && isProgramWorker(workerData)) programWorker(workerData, runProgram);
