@@ -10,6 +10,7 @@ import { writeAll } from '../io/atomic-write.js';
 import { commands, DEFAULT_COMMAND } from './commands/index.js';
 import type { CliContext } from './context.js';
 import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from './output.js';
+import { INLINE_MAX_FLOPS, runsInline } from './inline.js';
 import { makeChalk } from './render/style.js';
 
 const EXAMPLES = `
@@ -67,8 +68,19 @@ function stderr(text: string): void {
   }
 }
 
-/** Runs the command argv names; the exit code. */
-export async function runProgram(argv: string[], temps: TempFiles | null): Promise<number> {
+class RunInWorker extends Error {}
+
+/** For tests and tuning: RNN_INSPECT_INLINE_MAX_FLOPS=0 runs every command in the worker. */
+function inlineMaxFlops(): number {
+  const env = process.env['RNN_INSPECT_INLINE_MAX_FLOPS'];
+  return env !== undefined && env !== '' && Number.isFinite(Number(env)) ? Number(env) : INLINE_MAX_FLOPS;
+}
+
+/**
+ * Runs the command argv names; the exit code. With `inline` (the main thread), a command that is
+ * not small (./inline.ts) is not run: the answer is 'worker', and the caller runs it there.
+ */
+export async function runProgram(argv: string[], temps: TempFiles | null, inline = false): Promise<number | 'worker'> {
   const debug = argv.includes('--debug');
   let sink: Sink | null = null;
   const outputs = new Outputs(temps);
@@ -96,6 +108,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null): Promi
     .exitOverride()
     .configureOutput({ outputError: () => {}, writeOut: (s) => stdoutSink().write(s), writeErr: stderr })
     .hook('preAction', (_program, action) => {
+      if (inline && !runsInline(action, inlineMaxFlops())) throw new RunInWorker();
       // Inputs first, then -o: a clash is an error before any work.
       const o = action.opts();
       for (const key of INPUT_FLAGS) {
@@ -119,6 +132,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null): Promi
   } catch (err) {
     (sink as Sink | null)?.abort();
     outputs.abortAll();
+    if (err instanceof RunInWorker) return 'worker';
     if (err instanceof OutputClosed) return 0;
     return report(err, debug);
   }

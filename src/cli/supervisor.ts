@@ -40,6 +40,27 @@ export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', numbe
  */
 const TERMINATE_WAIT_MS = 300;
 
+function notice(signal: string): void {
+  if (isatty(2)) writeSync(2, `\r\x1b[Krnn-inspect: stopped by ${signal}\n`);
+}
+
+/**
+ * While a command runs on the main thread: a signal removes the temporary files and exits. The
+ * handler runs when the thread is next idle, which for the small commands run there is soon.
+ * Returns the function that removes the handlers.
+ */
+export function onSignals(temps: () => Iterable<string>): () => void {
+  const handler = (signal: keyof typeof SIGNAL_EXIT): void => {
+    for (const t of temps()) rmSync(t, { force: true });
+    notice(signal);
+    process.exit(SIGNAL_EXIT[signal]);
+  };
+  for (const s of Object.keys(SIGNAL_EXIT)) process.on(s, handler);
+  return () => {
+    for (const s of Object.keys(SIGNAL_EXIT)) process.removeListener(s, handler);
+  };
+}
+
 export function isProgramWorker(data: unknown): data is ProgramData {
   return typeof data === 'object' && data !== null && (data as { tag?: unknown }).tag === TAG;
 }
@@ -76,7 +97,7 @@ export function supervise(entry: URL, argv: string[]): Promise<void> {
     const done = (): void => {
       drain();
       removeTemps();
-      if (data.stderrIsTTY) writeSync(2, `\r\x1b[Krnn-inspect: stopped by ${signal}\n`);
+      notice(signal);
       if (exited) process.exit(SIGNAL_EXIT[signal]);
       for (const s of Object.keys(SIGNAL_EXIT)) process.removeAllListeners(s);
       process.kill(process.pid, signal);

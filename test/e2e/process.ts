@@ -12,6 +12,15 @@ export const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta
 export const NODE = process.execPath;
 const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' };
 
+/**
+ * Small commands run on the main thread, the rest in a supervised worker (src/cli/inline.ts):
+ * tests of behaviour both share run each way.
+ */
+export const MODES: readonly { name: string; env: Record<string, string> }[] = [
+  { name: 'on the main thread', env: {} },
+  { name: 'in the worker', env: { RNN_INSPECT_INLINE_MAX_FLOPS: '0' } },
+];
+
 export interface Ran {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -20,16 +29,17 @@ export interface Ran {
 }
 
 /** `rnn-inspect ...args`, with stdio as given (default: pipes). */
-export function cli(args: string[], options: { stdio?: SpawnOptions['stdio']; input?: string; cwd?: string } = {}): Ran {
-  const r = spawnSync(NODE, [BIN, ...args], { encoding: 'utf8', env: ENV, maxBuffer: 256 * 1024 * 1024, ...options });
+export function cli(args: string[], options: { stdio?: SpawnOptions['stdio']; input?: string; cwd?: string; env?: Record<string, string> } = {}): Ran {
+  const { env, ...rest } = options;
+  const r = spawnSync(NODE, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...rest, env: { ...ENV, ...env } });
   return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /** A bash script in which `rnn` runs the CLI. */
-export function sh(script: string, cwd?: string): Ran {
+export function sh(script: string, cwd?: string, env: Record<string, string> = {}): Ran {
   const r = spawnSync('bash', ['-c', `rnn() { "$RNN_NODE" "$RNN_BIN" "$@"; }\n${script}`], {
     encoding: 'utf8',
-    env: { ...ENV, RNN_NODE: NODE, RNN_BIN: BIN },
+    env: { ...ENV, RNN_NODE: NODE, RNN_BIN: BIN, ...env },
     maxBuffer: 256 * 1024 * 1024,
     ...(cwd ? { cwd } : {}),
   });

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { cli, errorLines, sh, tempDir } from './process.js';
+import { cli, errorLines, MODES, sh, tempDir } from './process.js';
 
 function assertOneError(r: { code: number | null; stderr: string }, pattern: RegExp, code = 2): void {
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
@@ -68,11 +68,11 @@ describe('a full disk', () => {
   });
 });
 
-describe('standard output', () => {
+for (const { name: mode, env } of MODES) describe(`standard output, ${mode}`, () => {
   test('> /dev/full: exit 2, one error line naming standard output and ENOSPC', () => {
     const full = openSync('/dev/full', 'w');
     try {
-      const r = cli(['--format', 'json'], { stdio: ['ignore', full, 'pipe'] });
+      const r = cli(['--format', 'json'], { stdio: ['ignore', full, 'pipe'], env });
       assertOneError(r, /standard output.*ENOSPC/);
     } finally {
       closeSync(full);
@@ -80,22 +80,22 @@ describe('standard output', () => {
   });
 
   test('a closed stdout (>&-): exit 2, one error line; with -o FILE there is nothing to write to it', () => {
-    assertOneError(sh('rnn --format json >&-'), /standard output.*closed.*EBADF/);
+    assertOneError(sh('rnn --format json >&-', undefined, env), /standard output.*closed.*EBADF/);
     const dir = tempDir();
-    const r = sh(`rnn --format json -o '${join(dir, 'out.json')}' >&-`);
+    const r = sh(`rnn --format json -o '${join(dir, 'out.json')}' >&-`, undefined, env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).command, 'run');
   });
 
   test('> /dev/null is not mistaken for a closed stdout', () => {
-    assert.equal(sh('rnn --format json > /dev/null').code, 0);
+    assert.equal(sh('rnn --format json > /dev/null', undefined, env).code, 0);
   });
 
   test('a reader that goes away (| head -c 10) still ends quietly with exit 0', () => {
-    const r = sh('rnn --layers 4 --trace full --format json | head -c 10 > /dev/null; exit "${PIPESTATUS[0]}"');
+    const r = sh('rnn --layers 4 --trace full --format json | head -c 10 > /dev/null; exit "${PIPESTATUS[0]}"', undefined, env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    const ndjson = sh('rnn --layers 4 --seq-len 500 --format ndjson | head -n 1 > /dev/null; exit "${PIPESTATUS[0]}"');
+    const ndjson = sh('rnn --layers 4 --seq-len 500 --format ndjson | head -n 1 > /dev/null; exit "${PIPESTATUS[0]}"', undefined, env);
     assert.equal(ndjson.code, 0, ndjson.stderr);
     assert.equal(ndjson.stderr, '');
   });
