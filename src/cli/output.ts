@@ -83,6 +83,12 @@ function identity(path: string): { dev: number; ino: number } | null {
 
 /** The path a write to `file` lands at, with its directory's symlinks resolved too. */
 function landing(file: string): string {
+  try {
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) return file;
+  } catch {
+    // not there yet: where it will be
+  }
   const target = resolveTarget(file);
   try {
     return join(realpathSync(dirname(target)), basename(target));

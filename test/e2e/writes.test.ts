@@ -163,6 +163,16 @@ describe('output targets', () => {
     assert.equal(statSync(file).mode & 0o777, 0o640);
   });
 
+  test('-o onto a device or a pipe writes to it directly: /dev/null stays a device, >(...) gets the output, /dev/full fails', () => {
+    assert.equal(cli(['-o', '/dev/null']).code, 0);
+    assert.ok(statSync('/dev/null').isCharacterDevice(), '/dev/null was not replaced');
+    const dir = tempDir();
+    const r = sh(`rnn --format json -o >(cat > '${join(dir, 'sub.json')}'); wait`, dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'sub.json'), 'utf8')).command, 'run');
+    assertOneError(cli(['-o', '/dev/full']), /-o \/dev\/full: .*ENOSPC/);
+  });
+
   test('a failed run leaves the existing target as it was and no temporary file', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'out.json'), 'old');
