@@ -18,7 +18,8 @@ export const INLINE_MAX_FLOPS = 2e7;
 /** Hidden-state values a trace may print (the seed example has 2,400). */
 export const INLINE_MAX_VALUES = 2e5;
 
-const FILE_OPTIONS = ['input', 'h0', 'c0', 'weights', 'spec', 'reference'];
+/** Options that read files (which may be large, or FIFOs that block), and compare's slow --reference. */
+const WORKER_OPTIONS = ['input', 'h0', 'c0', 'weights', 'spec', 'reference'];
 
 /** Whether the command `cmd` (about to run) is small enough for the main thread. */
 export function runsInline(cmd: Command, maxFlops = INLINE_MAX_FLOPS): boolean {
@@ -26,7 +27,7 @@ export function runsInline(cmd: Command, maxFlops = INLINE_MAX_FLOPS): boolean {
   if (name === 'doctor' || name === 'schema') return true;
   if (name !== 'run' && name !== 'explain' && name !== 'compare') return false;
   const o = cmd.opts();
-  if (FILE_OPTIONS.some((k) => o[k] !== undefined)) return false;
+  if (WORKER_OPTIONS.some((k) => o[k] !== undefined)) return false;
   try {
     const kind = kindOf(o['type'] as string);
     const config = resolveConfig(kind, {

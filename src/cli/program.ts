@@ -1,7 +1,8 @@
 /**
  * The commander program and the only place that prints errors and decides the exit code, which
  * the entry (./main.ts) passes on: 0 success; 1 a check failed (--expect, compare) or an internal
- * error; 2 bad input. It runs in a worker thread under the supervisor (./supervisor.ts).
+ * error; 2 bad input. It runs on the main thread for small commands, else in a worker thread under
+ * the supervisor (./supervisor.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -128,7 +129,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
     for (const c of commands) if (needed(c.name, argv)) (await c.load())(program, ctx);
     for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
     await program.parseAsync(argv);
-    return Number(process.exitCode ?? 0);
+    return 0;
   } catch (err) {
     (sink as Sink | null)?.abort();
     outputs.abortAll();
