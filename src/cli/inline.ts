@@ -1,9 +1,10 @@
 /**
  * Which runs stay on the main thread instead of the supervised worker (./supervisor.ts).
  *
- * The worker costs every command its start-up (a thread, an isolate and loading the program a
- * second time: the seed example measured 420 -> 488 ms wall, 208 -> 244 ms CPU, median of 20 on
- * a busy 2-core machine). A run as small as the seed example computes for a few milliseconds, so
+ * The worker costs every command its start-up (a thread and an isolate: the seed example always
+ * in a worker measured 420 -> 488 ms wall, 208 -> 244 ms CPU, median of 20 on a busy 2-core
+ * machine; a run handed over after the main thread parsed it also loads the program twice, 278 ->
+ * 366 ms CPU). A run as small as the seed example computes for a few milliseconds, so
  * on the main thread a signal waits at most that long for its handler. Whatever may take longer
  * or block goes to the worker: any file input (large, or a FIFO that blocks in open), --reference,
  * pipeline and inspect, and forward passes above these bounds.
