@@ -8,7 +8,7 @@ import { CheckFailedError } from '../errors.js';
 import { kindNames } from '../modules/kinds/index.js';
 import type { NonFinite } from '../schema/run.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
-import type { Explicit, ModelFlags } from './setup.js';
+import type { Explicit, ModelFlags } from '../setup/run.js';
 
 export const DEFAULT_MAX_MEMORY = '2G';
 

@@ -11,7 +11,7 @@ import { kindOf, kindNames } from '../../src/modules/kinds/index.js';
 import { checkBudget, countParameters, estimateForward, estimatePipeline, formatBytes } from '../../src/modules/memory.js';
 import { parameterCount, parameterSpecs } from '../../src/modules/layer/parameters.js';
 import { accumulateStep, emptyStats, mergeStats, nonFiniteAt, statsAt } from '../../src/modules/layer/trace-stats.js';
-import { setupRun, type ModelFlags } from '../../src/cli/setup.js';
+import { setupRun, type ModelFlags } from '../../src/setup/run.js';
 
 const GiB = 1024 ** 3;
 

@@ -28,11 +28,11 @@ function staticPackages(...entries: string[]): { packages: Set<string>; files: n
 }
 
 test('the run path (the CLI entry and the run command) loads neither mathjs nor zod', () => {
-  const { packages, files } = staticPackages('cli/main.js', 'cli/commands/run.js');
+  const { packages, files } = staticPackages('cli/entry/main.js', 'cli/commands/run.js');
   assert.ok(files > 10, `walked ${files} files`);
   assert.ok(packages.has('commander'), 'the walk finds the packages main.js does import');
-  assert.ok(!packages.has('mathjs'), 'mathjs is reached from cli/main.js');
-  assert.ok(!packages.has('zod'), 'zod is reached from cli/main.js');
+  assert.ok(!packages.has('mathjs'), 'mathjs is reached from cli/entry/main.js');
+  assert.ok(!packages.has('zod'), 'zod is reached from cli/entry/main.js');
 });
 
 test("the library's entry does not load mathjs (the reference is the rnn-inspect/reference subpath)", () => {
@@ -42,9 +42,9 @@ test("the library's entry does not load mathjs (the reference is the rnn-inspect
 });
 
 test('the CLI program loads no command module statically: each is loaded when named', () => {
-  const main = readFileSync(resolve(dist, 'cli/program.js'), 'utf8');
+  const main = readFileSync(resolve(dist, 'cli/entry/program.js'), 'utf8');
   const staticSpecs = [...main.matchAll(STATIC_IMPORT)].map((m) => m[1]);
-  assert.ok(staticSpecs.includes('./commands/index.js'));
+  assert.ok(staticSpecs.includes('../commands/index.js'));
   assert.deepEqual(staticSpecs.filter((s) => /commands\/(?!index)/.test(s)), []);
   const index = readFileSync(resolve(dist, 'cli/commands/index.js'), 'utf8');
   assert.deepEqual([...index.matchAll(STATIC_IMPORT)].map((m) => m[1]), [], 'commands/index.js imports its commands only dynamically');

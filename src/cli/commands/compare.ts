@@ -13,7 +13,7 @@ import { oneOf, positiveNumber } from '../parse.js';
 import type { ForwardOptions } from '../../modules/recurrent.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderCompareTable } from '../render/compare-table.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program

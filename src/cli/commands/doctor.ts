@@ -22,7 +22,7 @@ import { jsonText } from '../output.js';
 import { addModuleOptions, DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, intList, namedShape, oneOf } from '../parse.js';
 import { renderDoctorTable } from '../render/doctor-table.js';
-import { chooseModule, type ModuleFlags } from '../setup.js';
+import { chooseModule, type ModuleFlags } from '../../setup/run.js';
 import { readSpec } from './pipeline.js';
 
 type NamedShape = { name: string | null; shape: number[] };

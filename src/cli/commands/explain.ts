@@ -13,7 +13,7 @@ import { jsonText } from '../output.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
 import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
 import { oneOf } from '../parse.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 /** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
 function integer(value: string): number {

@@ -21,7 +21,7 @@ import { allowNonfiniteOption, checkStrict, DEFAULT_MAX_MEMORY } from '../model-
 import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
-import { checkFinite, readInput } from '../setup.js';
+import { checkFinite, readInput } from '../../setup/run.js';
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
 export async function readSpec(file: string): Promise<PipelineSpec> {

@@ -16,7 +16,7 @@ import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 /** The tensors `--save` writes: out, h_n and c_n by name; a .npy file holds out alone. */
 export function outputTensors(file: string, result: ForwardResult, prefix = ''): Map<string, Tensor> {

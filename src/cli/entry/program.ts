@@ -4,15 +4,15 @@
  * error; 2 bad input. It runs on the main thread for small commands, else in a worker thread under
  * the supervisor (./supervisor.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { RnnInspectError, UsageError } from '../errors.js';
-import { writeAll } from '../io/atomic-write.js';
-import { commands, DEFAULT_COMMAND } from './commands/index.js';
-import type { CliContext } from './context.js';
-import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from './output.js';
+import { RnnInspectError, UsageError } from '../../errors.js';
+import { version } from '../../version.js';
+import { writeAll } from '../../io/atomic-write.js';
+import { commands, DEFAULT_COMMAND } from '../commands/index.js';
+import type { CliContext } from '../context.js';
+import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from '../output.js';
 import { INLINE_MAX_MACS, runsInline } from './inline.js';
-import { makeChalk } from './render/style.js';
+import { makeChalk } from '../render/style.js';
 
 const EXAMPLES = `
 The default command is run; its options: rnn-inspect run --help
@@ -43,10 +43,6 @@ Examples:
     $ rnn-inspect doctor --layers 2 --hidden 256 --batch-first --x-shape 4,35,128 --h0-shape 2,64,256
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** One line: commander's multi-line messages (with their suggestions) folded. */
 function oneLine(message: string): string {

@@ -17,7 +17,7 @@
 import { rmSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { TempFiles } from './output.js';
+import type { TempFiles } from '../output.js';
 
 const TAG = 'rnn-inspect program';
 
