@@ -143,7 +143,7 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
   const g = options.geometry;
   const described = describeTensors(kind, config, g);
   const shapes = Object.fromEntries(described.map((d) => [d.name, d.shape])) as RunReport['shapes'];
-  const actual: Partial<Record<TensorName, number[]>> = {
+  const actual: Partial<Record<TensorName, number[] | undefined>> = {
     ...shapes,
     out: [...result.out.shape],
     h_n: [...result.hN.shape],
@@ -175,7 +175,7 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
   return report;
 }
 
-export function checkExpectations(expected: readonly { name: string; shape: number[] }[], actual: Partial<Record<TensorName, number[]>>): Expectation[] {
+export function checkExpectations(expected: readonly { name: string; shape: number[] }[], actual: Partial<Record<TensorName, number[] | undefined>>): Expectation[] {
   return expected.map(({ name, shape }) => {
     const got = actual[name as TensorName] ?? null;
     const ok = got !== null && got.length === shape.length && got.every((v, i) => v === shape[i]);

@@ -166,7 +166,10 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
   addModuleOptions(cmd);
   // Sizes not given are read from the shapes (see singleModule), so help says so, not run's defaults.
   const derived: Record<string, string> = { '--input-size': "x's last dimension", '--hidden-size': 'from h_0 or c_0, else 20', '--layers': 'from h_0 or c_0, else 1' };
-  for (const option of cmd.options) if (option.long && derived[option.long]) option.defaultValueDescription = derived[option.long];
+  for (const option of cmd.options) {
+    const described = option.long ? derived[option.long] : undefined;
+    if (described) option.defaultValueDescription = described;
+  }
   cmd
     .option('--x-shape <[name=]shape>', "x's shape, e.g. 4,35,128 (with --spec, NAME=SHAPE for another named input)", collect(namedShape))
     .option('--h0-shape <[module=]shape>', "h_0's shape, e.g. 2,4,256 (with --spec of several modules, MODULE=SHAPE)", collect(namedShape))

@@ -30,9 +30,9 @@ export function runsInline(cmd: Command, maxMacs = INLINE_MAX_MACS): boolean {
   if (name !== 'run' && name !== 'explain' && name !== 'compare') return false;
   const o = cmd.opts();
   if (WORKER_OPTIONS.some((k) => o[k] !== undefined)) return false;
-  const [T, B, I, H, L] = ['seqLen', 'batch', 'inputSize', 'hiddenSize', 'layers'].map((k) => Number(o[k]));
+  const [T = 0, B = 0, I = 0, H = 0, L = 0] = ['seqLen', 'batch', 'inputSize', 'hiddenSize', 'layers'].map((k) => Number(o[k]));
   const D = o['bidirectional'] ? 2 : 1;
-  const macs = 4 * H * T * (o['unbatched'] ? 1 : B!) * D * (I! + H! + (L! - 1) * (D * H! + H!));
-  const values = T! * B! * L! * D * H!;
+  const macs = 4 * H * T * (o['unbatched'] ? 1 : B) * D * (I + H + (L - 1) * (D * H + H));
+  const values = T * B * L * D * H;
   return (name === 'compare' ? 2 : 1) * macs <= maxMacs && values <= INLINE_MAX_VALUES;
 }

@@ -102,11 +102,11 @@ export function statsAt(stats: { seqLen: number }, entry: number, t: number): nu
  */
 export function mergeStats(into: Float64Array, from: Float64Array, batchOffset = 0): void {
   for (let at = 0; at < into.length; at += STAT_FIELDS) {
-    into[at + SUM] += from[at + SUM]!;
-    into[at + SQ] += from[at + SQ]!;
+    into[at + SUM] = into[at + SUM]! + from[at + SUM]!;
+    into[at + SQ] = into[at + SQ]! + from[at + SQ]!;
     into[at + MIN] = Math.min(into[at + MIN]!, from[at + MIN]!);
     into[at + MAX] = Math.max(into[at + MAX]!, from[at + MAX]!);
-    into[at + VALID] += from[at + VALID]!;
+    into[at + VALID] = into[at + VALID]! + from[at + VALID]!;
     const bad = from[at + BAD_BATCH]!;
     if (bad >= 0 && (into[at + BAD_BATCH]! < 0 || bad + batchOffset < into[at + BAD_BATCH]!)) {
       into[at + BAD_BATCH] = bad + batchOffset;
