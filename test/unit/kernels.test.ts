@@ -55,6 +55,7 @@ describe('nonlinearities', () => {
     assert.equal(relu(-1.5), 0);
     assert.equal(relu(0), 0);
     assert.equal(relu(2.25), 2.25);
+    assert.ok(Number.isNaN(relu(NaN)), 'NaN passes through, as torch.relu(torch.tensor(float("nan"))) gives nan');
     assert.equal(nonlinearities.relu, relu);
   });
 });
