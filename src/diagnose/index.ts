@@ -4,6 +4,8 @@
  *
  *   doctor({ hiddenSize: 256, numLayers: 2, batchFirst: true }, { x: [4, 35, 128], h0: [2, 64, 256] })
  */
+import type { CellKind } from '../modules/kinds/index.js';
+import type { RecurrentConfig } from '../modules/layer/config.js';
 import type { Recurrent } from '../modules/recurrent.js';
 import type { DoctorReport } from '../schema/doctor.js';
 import type { Shape } from '../tensor/tensor.js';
@@ -21,8 +23,8 @@ export interface DoctorShapes {
   enforceSorted?: boolean | undefined;
 }
 
-/** Checks the shapes against the module; sizes a PartialModule leaves out are read from the shapes (noted). */
-export function doctor(module: Recurrent | PartialModule, shapes: DoctorShapes, options: { version?: string; notes?: readonly string[] } = {}): DoctorReport {
+/** Checks the shapes against the module (a module, a kind and configuration, or the sizes known of one: what a PartialModule leaves out is read from the shapes, noted). */
+export function doctor(module: Recurrent | { kind: CellKind; config: RecurrentConfig } | PartialModule, shapes: DoctorShapes, options: { version?: string; notes?: readonly string[] } = {}): DoctorReport {
   const notes = [...(options.notes ?? [])];
   const { kind, config } = 'config' in module && 'kind' in module ? { kind: module.kind, config: module.config } : completeModule(module, shapes, notes);
   const d = diagnoseModule(kind, config, { x: shapes.x, h0: shapes.h0, c0: shapes.c0, lengths: shapes.lengths, enforceSorted: !!shapes.enforceSorted });

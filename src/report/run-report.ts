@@ -18,11 +18,11 @@ export interface ReportOptions {
   trace: TraceLevel;
   includeTensors: boolean;
   geometry: RunGeometry;
-  expectations?: readonly { name: string; shape: number[] }[];
+  expectations?: readonly { name: string; shape: number[] }[] | undefined;
   /** What the tool did on the user's behalf. */
-  notes?: readonly string[];
+  notes?: readonly string[] | undefined;
   /** Warnings of the setup (an input accepted with non-finite values). */
-  warnings?: readonly string[];
+  warnings?: readonly string[] | undefined;
 }
 
 /** What layer l of direction d reads at each step, in words. */

@@ -26,23 +26,23 @@ export interface ModelFlags {
   layers: number;
   nonlinearity: 'tanh' | 'relu';
   bias: boolean;
-  batchFirst?: boolean;
-  bidirectional?: boolean;
+  batchFirst?: boolean | undefined;
+  bidirectional?: boolean | undefined;
   dropout: number;
-  train?: boolean;
-  unbatched?: boolean;
+  train?: boolean | undefined;
+  unbatched?: boolean | undefined;
   projSize: number;
   seed: number;
-  input?: string;
-  h0?: string;
-  c0?: string;
-  weights?: string;
-  module?: string;
-  lengths?: number[];
-  enforceSorted?: boolean;
+  input?: string | undefined;
+  h0?: string | undefined;
+  c0?: string | undefined;
+  weights?: string | undefined;
+  module?: string | undefined;
+  lengths?: number[] | undefined;
+  enforceSorted?: boolean | undefined;
   maxMemory: number;
   /** Accept NaN and Infinity in x, h_0, c_0 and the weights (the run's report then says where they went). */
-  allowNonfinite?: boolean;
+  allowNonfinite?: boolean | undefined;
   /** Threads for the automatic path at most (the pool decides below that). */
   threads: number;
 }
