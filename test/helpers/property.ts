@@ -66,7 +66,7 @@ export interface CaseDraw {
 }
 
 /** A case's module options: every field the case draws is set. */
-export type CaseOptions = RecurrentOptions & Required<Pick<RecurrentOptions, 'numLayers' | 'bidirectional' | 'bias' | 'batchFirst' | 'seed'>>;
+export type CaseOptions = RecurrentOptions & { [K in 'numLayers' | 'bidirectional' | 'bias' | 'batchFirst' | 'seed']-?: NonNullable<RecurrentOptions[K]> };
 
 /** A module configuration with the inputs to run it on. */
 export interface Case {
