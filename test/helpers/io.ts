@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { FormatError } from '../../src/errors.js';
 import type { InferredModule, Nested, Tensor } from '../../src/index.js';
-import { readJson } from './files.js';
 import { item } from './checked.js';
+import { readJson } from './files.js';
 import { flatten } from './nested.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
