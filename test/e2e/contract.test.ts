@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { z } from 'zod';
 import { compareReportSchema, runReportSchema, stepEventSchema, summaryEventSchema, type CompareReport, type RunReport } from '../../src/schema/index.js';
+import { item } from '../helpers/checked.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { readJson, tempDir } from '../helpers/files.js';
 import { at, listAt } from '../helpers/nested.js';
@@ -19,9 +20,9 @@ test('run --format json: the documented keys, valid against the schema', () => {
   runReportSchema.parse(doc);
   assert.deepEqual(Object.keys(doc), RUN_KEYS);
   assert.deepEqual(Object.keys(doc.shapes), ['x', 'h_0', 'out', 'h_n']);
-  assert.deepEqual(Object.keys(doc.parameters[0]), ['name', 'shape', 'count']);
-  assert.deepEqual(Object.keys(doc.layers[0]), ['layer', 'direction', 'h_n_index', 'reads', 'steps']);
-  assert.deepEqual(Object.keys(doc.layers[0].steps[0]), ['t', 'norm', 'mean', 'min', 'max', 'valid']);
+  assert.deepEqual(Object.keys(item(doc.parameters, 0, 'parameters')), ['name', 'shape', 'count']);
+  assert.deepEqual(Object.keys(item(doc.layers, 0, 'layers')), ['layer', 'direction', 'h_n_index', 'reads', 'steps']);
+  assert.deepEqual(Object.keys(item(item(doc.layers, 0, 'layers').steps, 0, 'steps')), ['t', 'norm', 'mean', 'min', 'max', 'valid']);
   assert.deepEqual(Object.keys(doc.config), ['type', 'input_size', 'hidden_size', 'num_layers', 'nonlinearity', 'bias', 'batch_first', 'dropout', 'bidirectional', 'proj_size', 'training', 'seed', 'batch', 'seq_len', 'unbatched']);
 });
 
@@ -45,7 +46,7 @@ test('--format ndjson: a step event per layer, direction and step, then the summ
   const steps = lines.filter((l): l is StepEvent => l.event === 'step');
   assert.equal(steps.length, 3 * 2 * 4);
   steps.forEach((s) => stepEventSchema.parse(s));
-  assert.deepEqual(Object.keys(steps[0]), ['event', 'layer', 'direction', 't', 'norm', 'mean', 'min', 'max', 'valid']);
+  assert.deepEqual(Object.keys(item(steps, 0, 'step events')), ['event', 'layer', 'direction', 't', 'norm', 'mean', 'min', 'max', 'valid']);
   const last = lines.at(-1);
   assert.ok(last?.event === 'summary', 'the last line is the summary');
   summaryEventSchema.parse(last);
@@ -61,10 +62,10 @@ test('--format ndjson: a step event per layer, direction and step, then the summ
 test('--trace full adds the values; --trace none leaves layers empty', () => {
   const full = runJson<RunReport>(['--batch', '2', '--hidden', '3', '--seq-len', '2', '--format', 'json', '--trace', 'full', '--include-tensors']);
   runReportSchema.parse(full);
-  const step = full.layers[0].steps[1];
+  const step = item(item(full.layers, 0, 'layers').steps, 1, 'steps');
   assert.ok(step.h, '--trace full has the values');
   assert.equal(step.h.length, 2);
-  assert.equal(step.h[0].length, 3);
+  assert.equal(item(step.h, 0, 'h').length, 3);
   assert.deepEqual(step.h, at(full.tensors?.out, 1), 'one layer: the trace at t=1 is out[1]');
   const none = runJson<RunReport>(['--format', 'json', '--trace', 'none']);
   assert.deepEqual(none.layers, []);
@@ -75,7 +76,7 @@ test('compare --format json: valid, ok, with a row per tensor and per layer', ()
   compareReportSchema.parse(doc);
   assert.equal(doc.ok, true);
   assert.deepEqual(doc.results.map((r) => r.name), ['out', 'h_n', 'c_n', 'layer 0 forward h', 'layer 0 forward c', 'layer 1 forward h', 'layer 1 forward c']);
-  assert.deepEqual(Object.keys(doc.results[0]), ['name', 'tensor', 'layer', 'direction', 'shape', 'max_abs_diff', 'where', 'automatic', 'manual', 'max_abs_value', 'tolerance', 'ok']);
+  assert.deepEqual(Object.keys(item(doc.results, 0, 'results')), ['name', 'tensor', 'layer', 'direction', 'shape', 'max_abs_diff', 'where', 'automatic', 'manual', 'max_abs_value', 'tolerance', 'ok']);
 });
 
 test('compare in training mode with dropout: the same masks, so automatic = manual', () => {

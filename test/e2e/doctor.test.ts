@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { doctorReportSchema, type DoctorReport } from '../../src/schema/index.js';
+import { defined, item } from '../helpers/checked.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
 import { readJson, tempDir, writeJson } from '../helpers/files.js';
 
@@ -56,7 +57,7 @@ describe('doctor: the done-when', () => {
     assert.equal(doc.ok, false);
     assert.deepEqual(doc.expected, { x: [4, 35, 128], h_0: [2, 4, 256], out: [4, 35, 256], h_n: [2, 4, 256] });
     assert.equal(doc.problems.length, 1);
-    const p = doc.problems[0];
+    const p = item(doc.problems, 0, 'problems');
     for (const key of ['tensor', 'expected', 'got', 'pytorch_message', 'cause', 'fix']) assert.ok(key in p, key);
     assert.equal(p.tensor, 'h_0');
     assert.deepEqual(p.expected, [2, 4, 256]);
@@ -70,7 +71,7 @@ describe('doctor: the done-when', () => {
     const out = join(dir, 'report.json');
     const r = runCli([...args, '--format', 'json', '-o', out]);
     assert.equal(r.code, 1);
-    assert.equal(readJson<DoctorReport>(out).problems[0].cause_id, 'smaller-last-batch');
+    assert.equal(item(readJson<DoctorReport>(out).problems, 0, 'problems').cause_id, 'smaller-last-batch');
   });
 });
 
@@ -88,8 +89,9 @@ describe('doctor: causes through the CLI', () => {
   for (const [name, args, causeId, fix] of cases) {
     test(`${name}: exit 1, cause ${causeId}`, () => {
       const doc = doctorJson(args, 1);
-      assert.equal(doc.problems[0].cause_id, causeId);
-      assert.match(doc.problems[0].fix, fix);
+      const p = item(doc.problems, 0, 'problems');
+      assert.equal(p.cause_id, causeId);
+      assert.match(p.fix, fix);
     });
   }
 });
@@ -107,16 +109,16 @@ describe('doctor: shapes that fit, and sizes taken from the shapes', () => {
 
   test('hidden_size, num_layers and LSTM come from h_0 / c_0 when not given; given ones are checked', () => {
     const doc = doctorJson(['--x-shape', '7,2,5', '--h0-shape', '3,2,6', '--c0-shape', '3,2,6'], 0);
-    assert.equal(doc.modules[0].module, 'LSTM(5, 6, num_layers=3)');
+    assert.equal(item(doc.modules, 0, 'modules').module, 'LSTM(5, 6, num_layers=3)');
     assert.ok(doc.notes.some((n) => /hidden_size=6: h_0's last dimension/.test(n)));
     assert.ok(doc.notes.some((n) => /num_layers=3: h_0's 3 slices/.test(n)));
     const given = doctorJson(['--hidden', '8', '--x-shape', '7,2,5', '--h0-shape', '1,2,6'], 1);
-    assert.equal(given.problems[0].cause_id, 'state-features');
+    assert.equal(item(given.problems, 0, 'problems').cause_id, 'state-features');
   });
 
   test('a batch-first h_0 does not mislead the num_layers taken from it', () => {
     const doc = doctorJson(['--batch-first', '--x-shape', '3,10,100', '--h0-shape', '3,4,20'], 1);
-    assert.equal(doc.problems[0].cause_id, 'h0-batch-first');
+    assert.equal(item(doc.problems, 0, 'problems').cause_id, 'h0-batch-first');
     assert.deepEqual(doc.expected.h_0, [4, 3, 20]);
   });
 
@@ -129,7 +131,7 @@ describe('doctor: shapes that fit, and sizes taken from the shapes', () => {
       if (c.proj_size) args.push('--proj-size', String(c.proj_size));
       if (c.bias === false) args.push('--no-bias');
       if (c.nonlinearity) args.push('--nonlinearity', c.nonlinearity);
-      args.push('--x-shape', g.shapes.x.join(','));
+      args.push('--x-shape', defined(g.shapes['x'], `${g.name}: x's shape`).join(','));
       if (g.shapes.h_0 && g.inputs.h_0) args.push('--h0-shape', g.shapes.h_0.join(','));
       if (g.shapes.c_0 && g.inputs.c_0) args.push('--c0-shape', g.shapes.c_0.join(','));
       if (g.inputs.lengths) args.push('--lengths', g.inputs.lengths.join(','));
@@ -147,7 +149,7 @@ describe('doctor --spec', () => {
   for (const g of golden.filter((c) => c.module === 'pipeline')) {
     test(`fits, with real PyTorch's shapes: ${g.name}`, () => {
       const args = ['--spec', writeJson(dir, `${g.name}.json`, specOf(g))];
-      for (const name of Object.keys(g.inputs)) args.push('--x-shape', `${name}=${g.shapes[name].join(',')}`);
+      for (const name of Object.keys(g.inputs)) args.push('--x-shape', `${name}=${defined(g.shapes[name], `${g.name}: ${name}'s shape`).join(',')}`);
       const doc = doctorJson(args, 0);
       for (const [name, shape] of Object.entries(g.shapes)) {
         const feeder = g.modules.find((m) => (m.input ?? 'x') === name);
@@ -162,7 +164,7 @@ describe('doctor --spec', () => {
     const spec = { modules: [{ name: 'rnn1', type: 'rnn', input_size: 100, hidden_size: 50, bidirectional: true }, { name: 'rnn2', type: 'rnn', input_size: 50, hidden_size: 20 }] };
     const doc = doctorJson(['--spec', writeJson(dir, 'bi.json', spec), '--x-shape', '10,3,100'], 1);
     assert.equal(doc.problems.length, 1);
-    const p = doc.problems[0];
+    const p = item(doc.problems, 0, 'problems');
     assert.equal(p.tensor, 'rnn2.x');
     assert.equal(p.module, 'rnn2');
     assert.equal(p.cause_id, 'input-size-from-feeder');
@@ -175,7 +177,7 @@ describe('doctor --spec', () => {
   test('an encoder-decoder whose encoder has more layers than the decoder', () => {
     const spec = { modules: [{ name: 'encoder', type: 'gru', input_size: 5, hidden_size: 6, num_layers: 2 }, { name: 'decoder', type: 'gru', input_size: 5, hidden_size: 6, input: 'y', h_0_from: 'encoder' }] };
     const doc = doctorJson(['--spec', writeJson(dir, 'ed.json', spec), '--x-shape', '7,2,5', '--x-shape', 'y=4,2,5'], 1);
-    const p = doc.problems[0];
+    const p = item(doc.problems, 0, 'problems');
     assert.equal(p.tensor, 'decoder.h_0');
     assert.equal(p.cause_id, 'state-from-module');
     assert.equal(p.pytorch_message, 'Expected hidden size (1, 2, 6), got [2, 2, 6]');
@@ -195,16 +197,16 @@ describe('doctor --weights', () => {
   for (const file of ['weights.pt', 'weights.npz', 'weights.safetensors']) {
     test(`the configuration is read from ${file}`, () => {
       const ok = doctorJson(['--weights', join(SEED, file), '--batch-first', '--x-shape', '3,10,100', '--h0-shape', '4,3,20'], 0);
-      assert.equal(ok.modules[0].module, 'RNN(100, 20, num_layers=4, batch_first=True)');
+      assert.equal(item(ok.modules, 0, 'modules').module, 'RNN(100, 20, num_layers=4, batch_first=True)');
       const bad = doctorJson(['--weights', join(SEED, file), '--batch-first', '--x-shape', '3,10,99', '--h0-shape', '2,3,20'], 1);
       assert.deepEqual(bad.problems.map((p) => [p.tensor, p.cause_id]), [['x', 'input-size'], ['h_0', 'num-layers']]);
-      assert.equal(bad.problems[0].pytorch_message, 'input.size(-1) must be equal to input_size. Expected 100, got 99');
+      assert.equal(item(bad.problems, 0, 'problems').pytorch_message, 'input.size(-1) must be equal to input_size. Expected 100, got 99');
     });
   }
 
   test('--module picks one of several modules in a checkpoint', () => {
     const doc = doctorJson(['--weights', join(GENERATED, 'composed.pt'), '--module', 'model.lstm', '--x-shape', '5,2,4', '--h0-shape', '1,2,2', '--c0-shape', '1,2,2'], 0);
-    assert.equal(doc.modules[0].module, 'LSTM(4, 2)');
+    assert.equal(item(doc.modules, 0, 'modules').module, 'LSTM(4, 2)');
     assertUserError(['doctor', '--weights', join(GENERATED, 'composed.pt'), '--x-shape', '5,2,4'], /--module: .*composed\.pt holds 3 recurrent modules; expected --module with one of encoder, model\.lstm, rnn1/);
   });
 });

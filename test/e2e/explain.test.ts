@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { explainReportSchema, type ExplainReport, type RunReport } from '../../src/schema/index.js';
+import { item } from '../helpers/checked.js';
 import { assertUserError, plain, runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 import { flatten, list3 } from '../helpers/nested.js';
@@ -14,7 +15,7 @@ const DIR = tempDir();
 function makeX(T: number, B: number, I: number, batchFirst: boolean, salt = 1): { time: number[][][]; nested: number[][][] } {
   const v = (t: number, b: number, i: number): number => Math.sin(salt * 0.7 + t * 1.3 + b * 2.1 + i * 0.37) * (1 + ((t + i) % 3) * 0.5);
   const time = Array.from({ length: T }, (_, t) => Array.from({ length: B }, (_, b) => Array.from({ length: I }, (_, i) => v(t, b, i))));
-  const nested = batchFirst ? Array.from({ length: B }, (_, b) => time.map((row) => row[b])) : time;
+  const nested = batchFirst ? Array.from({ length: B }, (_, b) => time.map((row) => item(row, b, 'x'))) : time;
   return { time, nested };
 }
 
@@ -40,7 +41,7 @@ function close(actual: number, expected: number, what: string, tol = 1e-5): void
 
 /** out[b, t, cols] whatever the layout. */
 function outAt(out: number[][][], b: number, t: number, batchFirst: boolean): number[] {
-  return batchFirst ? out[b][t] : out[t][b];
+  return batchFirst ? item(item(out, b, 'out'), t, `out[${b}]`) : item(item(out, t, 'out'), b, `out[${t}]`);
 }
 
 /**
@@ -54,10 +55,10 @@ interface ExpectedFacts {
   checks: Partial<Record<CheckKind, number>>;
 }
 
-function expectedFacts(run: RunReport, xTime: number[][][], { t, D, L, lengths, batchFirst }: { t: number; D: number; L: number; lengths?: number[]; batchFirst: boolean }): ExpectedFacts {
+function expectedFacts(run: RunReport, xTime: number[][][], { t, D, L, lengths, batchFirst }: { t: number; D: number; L: number; lengths?: number[] | undefined; batchFirst: boolean }): ExpectedFacts {
   const T = xTime.length;
-  const B = xTime[0].length;
-  const active = (b: number, s: number): boolean => !lengths || s < lengths[b];
+  const B = item(xTime, 0, 'x').length;
+  const active = (b: number, s: number): boolean => !lengths || s < item(lengths, b, 'lengths');
   const trace = (l: number, d: number): RunReport['layers'][number] => {
     const found = run.layers.find((x) => x.layer === l && x.direction === (d ? 'reverse' : 'forward'));
     assert.ok(found, `the run traces layer ${l} direction ${d}`);
@@ -73,37 +74,40 @@ function expectedFacts(run: RunReport, xTime: number[][][], { t, D, L, lengths, 
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
       const steps = trace(l, d).steps;
+      const step = item(steps, t, `layer ${l} steps`);
       const input =
         l === 0
-          ? norm(xTime[t], (b) => active(b, t))
-          : Math.sqrt(Array.from({ length: D }, (_, e) => norm(rowsOf(trace(l - 1, e).steps[t], 'h'), (b) => active(b, t)) ** 2).reduce((a, b) => a + b, 0));
+          ? norm(item(xTime, t, 'x'), (b) => active(b, t))
+          : Math.sqrt(Array.from({ length: D }, (_, e) => norm(rowsOf(item(trace(l - 1, e).steps, t, `layer ${l - 1} steps`), 'h'), (b) => active(b, t)) ** 2).reduce((a, b) => a + b, 0));
       const prev = (key: 'h' | 'c'): number => {
         const rows = Array.from({ length: B }, (_, b) => {
           const s = d === 0 ? t - 1 : t + 1;
-          return s >= 0 && s < T && active(b, s) ? rowsOf(steps[s], key)[b] : rowsOf(steps[t], key)[b].map(() => 0); // h_0 = c_0 = zeros
+          return s >= 0 && s < T && active(b, s) ? item(rowsOf(item(steps, s, `layer ${l} steps`), key), b, key) : item(rowsOf(step, key), b, key).map(() => 0); // h_0 = c_0 = zeros
         });
         return norm(rows, (b) => active(b, t));
       };
       fusions.push({
         layer: l,
         direction: d ? 'reverse' : 'forward',
-        norms: [input, prev('h'), ...(steps[t].c ? [prev('c')] : []), norm(rowsOf(steps[t], 'h'), (b) => active(b, t)), ...(steps[t].c ? [norm(rowsOf(steps[t], 'c'), (b) => active(b, t))] : [])],
+        norms: [input, prev('h'), ...(step.c ? [prev('c')] : []), norm(rowsOf(step, 'h'), (b) => active(b, t)), ...(step.c ? [norm(rowsOf(step, 'c'), (b) => active(b, t))] : [])],
       });
     }
   }
   // out against h_n, from the tensors.
   const out = list3(run.tensors?.out, 'out');
   const hN = list3(run.tensors?.h_n, 'h_n');
-  const H = hN[0][0].length;
+  const H = item(item(hN, 0, 'h_n'), 0, 'h_n[0]').length;
   const maxDiff = (step: (b: number) => number, cols: number, slice: number): number => {
+    const hSlice = item(hN, -slice, 'h_n');
     let m = 0;
     for (let b = 0; b < B; b++) {
       const row = outAt(out, b, step(b), batchFirst);
-      for (let j = 0; j < H; j++) m = Math.max(m, Math.abs(row[cols + j] - hN[hN.length - slice][b][j]));
+      const hRow = item(hSlice, b, `h_n[-${slice}]`);
+      for (let j = 0; j < H; j++) m = Math.max(m, Math.abs(item(row, cols + j, 'out row') - item(hRow, j, 'h_n row')));
     }
     return m;
   };
-  const last = (b: number): number => (lengths ? lengths[b] - 1 : T - 1);
+  const last = (b: number): number => (lengths ? item(lengths, b, 'lengths') - 1 : T - 1);
   const checks: ExpectedFacts['checks'] = { forward_top: maxDiff(last, 0, D) };
   if (D === 2) checks.reverse_top = maxDiff(() => 0, H, 1);
   if (lengths && lengths.some((n) => n < T)) checks.padded_last = maxDiff(() => T - 1, 0, D);
@@ -164,7 +168,7 @@ for (const c of CASES) {
     const file = writeJson(DIR, `${c.name.replace(/\W+/g, '_')}.json`, x.nested);
     const base = [...c.args, '--input', file, ...(c.batchFirst ? ['--batch-first'] : [])];
     const run = runJson<RunReport>(['run', ...base, '--format', 'json', '--include-tensors', '--trace', 'full']);
-    const steps = [c.T - 1, 1];
+    const steps: [number, number] = [c.T - 1, 1];
 
     for (const t of steps) {
       test(`JSON facts at step ${t} match the trace, x and the tensors`, () => {
@@ -176,12 +180,12 @@ for (const c of CASES) {
         assert.deepEqual(facts.tensors.map((x) => [x.name, x.shape]), Object.entries(run.shapes));
         const want = expectedFacts(run, x.time, { t, D: c.D, L: c.L, lengths: c.lengths, batchFirst: c.batchFirst });
         want.fusions.forEach((w, i) => {
-          const f = facts.fusions[i];
+          const f = item(facts.fusions, i, 'fusions');
           assert.equal(f.layer, w.layer);
           assert.equal(f.direction, w.direction);
           const got = [f.input.norm, f.h_prev.norm, ...(f.c_prev ? [f.c_prev.norm] : []), f.h.norm, ...(f.c ? [f.c.norm] : [])];
-          got.forEach((v, k) => close(v, w.norms[k], `layer ${w.layer} ${w.direction} norm #${k}`));
-          assert.deepEqual(f.input.shape, [c.B, f.layer === 0 ? c.I : c.D * list3(run.tensors?.h_n, 'h_n')[0][0].length]);
+          got.forEach((v, k) => close(v, item(w.norms, k, 'expected norms'), `layer ${w.layer} ${w.direction} norm #${k}`));
+          assert.deepEqual(f.input.shape, [c.B, f.layer === 0 ? c.I : c.D * item(item(list3(run.tensors?.h_n, 'h_n'), 0, 'h_n'), 0, 'h_n[0]').length]);
         });
         for (const check of facts.checks) {
           const expected = want.checks[check.kind];
@@ -201,8 +205,9 @@ for (const c of CASES) {
         const printed = printedNorms(r.stdout, lang);
         assert.equal(printed.length, c.L * c.D, 'one fusion line per layer and direction');
         printed.forEach((norms, i) => {
-          assert.equal(norms.length, want.fusions[i].norms.length);
-          norms.forEach((p, k) => closeToPrinted(p, want.fusions[i].norms[k], `${lang} line ${i} norm #${k}`));
+          const w = item(want.fusions, i, 'expected fusions');
+          assert.equal(norms.length, w.norms.length);
+          norms.forEach((p, k) => closeToPrinted(p, item(w.norms, k, 'expected norms'), `${lang} line ${i} norm #${k}`));
         });
         const checks = printedChecks(r.stdout);
         assert.equal(checks.length, Object.keys(want.checks).length, r.stdout);
@@ -212,8 +217,11 @@ for (const c of CASES) {
           assert.ok(printedCheck, `${lang} ${kind} printed`);
           closeToPrinted(printedCheck.value, value, `${lang} ${kind}`);
         }
-        assert.equal(checks[0].right, c.D === 2 ? 'h_n[-2]' : 'h_n[-1]');
-        for (const [name, shape] of Object.entries(run.shapes)) assert.ok(r.stdout.includes(`(${shape.join(', ')})`), `${name} ${shape} in the text`);
+        assert.equal(item(checks, 0, 'printed checks').right, c.D === 2 ? 'h_n[-2]' : 'h_n[-1]');
+        for (const [name, shape] of Object.entries(run.shapes)) {
+          assert.ok(shape, `${name}: a shape in the run`);
+          assert.ok(r.stdout.includes(`(${shape.join(', ')})`), `${name} ${shape} in the text`);
+        }
         const layerWord = lang === 'zh' ? (l: number) => `第 ${l} 层` : (l: number) => `Layer ${l}`;
         for (let l = 0; l < c.L; l++) assert.ok(r.stdout.includes(layerWord(l)), `layer ${l} named`);
         assert.ok(!r.stdout.includes(layerWord(c.L)), 'no layer past the top');
@@ -279,8 +287,9 @@ describe('explain: the seed example (done-when)', () => {
       assert.ok(match?.[1] !== undefined, `a time-flow row for layer ${l}`);
       const row = match[1].split(' ');
       assert.equal(row.length, 10);
-      assert.match(row[4], /^\[.*\]$/);
-      row.forEach((p, t) => closeToPrinted(p.replace(/[[\]]/g, ''), run.layers[l].steps[t].norm, `layer ${l} t=${t}`));
+      assert.match(item(row, 4, 'time-flow row'), /^\[.*\]$/);
+      const steps = item(run.layers, l, 'traced layers').steps;
+      row.forEach((p, t) => closeToPrinted(p.replace(/[[\]]/g, ''), item(steps, t, `layer ${l} steps`).norm, `layer ${l} t=${t}`));
     }
   });
 });
@@ -290,16 +299,16 @@ describe('explain: packed sequences and the padded-last-step bug', () => {
     const args = ['--layers', '2', '--hidden', '5', '--batch-first', '--lengths', '10,7,3'];
     const run = runJson<RunReport>(['run', ...args, '--format', 'json', '--include-tensors']);
     const facts = runJson<ExplainReport>(['explain', ...args, '--format', 'json']);
-    const top = list3(run.tensors?.h_n, 'h_n')[1];
+    const top = item(list3(run.tensors?.h_n, 'h_n'), 1, 'h_n');
     const out = list3(run.tensors?.out, 'out');
-    const diff = (b: number, t: number): number => Math.max(...out[b][t].map((v, j) => Math.abs(v - top[b][j])));
+    const diff = (b: number, t: number): number => Math.max(...item(item(out, b, 'out'), t, `out[${b}]`).map((v, j) => Math.abs(v - item(item(top, b, 'h_n[1]'), j, `h_n[1][${b}]`))));
     const padded = facts.checks.find((k) => k.kind === 'padded_last');
     assert.ok(padded, 'a padded_last check');
     assert.deepEqual(padded.differing, [1, 2]);
     close(padded.max_abs_diff, Math.max(diff(0, 9), diff(1, 9), diff(2, 9)), 'padded', 0);
     assert.ok(padded.max_abs_diff > 0);
     assert.equal(facts.checks.find((k) => k.kind === 'forward_top')?.max_abs_diff, Math.max(diff(0, 9), diff(1, 6), diff(2, 2)));
-    assert.deepEqual(facts.h_n_slices[0].steps, [9, 6, 2]);
+    assert.deepEqual(item(facts.h_n_slices, 0, 'h_n_slices').steps, [9, 6, 2]);
     for (const lang of ['en', 'zh']) {
       const text = runCli(['explain', ...args, '--lang', lang]).stdout;
       assert.match(text, /--lengths 10,7,3/);
@@ -330,9 +339,10 @@ describe('explain: output and errors', () => {
 
   test('unbatched input: shapes without a batch dimension, the check still measured', () => {
     const facts = runJson<ExplainReport>(['explain', '--unbatched', '--layers', '2', '--format', 'json']);
-    assert.deepEqual(facts.fusions[0].input.shape, [100]);
-    assert.equal(facts.checks[0].left, 'out[-1, :]');
-    assert.equal(facts.checks[0].max_abs_diff, 0);
+    assert.deepEqual(item(facts.fusions, 0, 'fusions').input.shape, [100]);
+    const check = item(facts.checks, 0, 'checks');
+    assert.equal(check.left, 'out[-1, :]');
+    assert.equal(check.max_abs_diff, 0);
   });
 
   test('bad --step, --layer, --lang, --format: exit 2 with one error line naming expected and got', () => {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
 import { inspectReportSchema, type InspectReport, type PipelineReport, type RunReport } from '../../src/schema/index.js';
+import { item } from '../helpers/checked.js';
 import { assertUserError, plain, runCli, runJson } from '../helpers/cli.js';
 import { readJson, tempDir } from '../helpers/files.js';
 import { at, flatten, maxAbsDiff } from '../helpers/nested.js';
@@ -21,7 +22,7 @@ for (const weights of ['weights.pt', 'weights.npz', 'weights.safetensors']) {
     const doc = runJson<InspectReport>(['inspect', join(SEED, weights), '--format', 'json']);
     inspectReportSchema.parse(doc);
     assert.equal(doc.modules.length, 1);
-    const m = doc.modules[0];
+    const m = item(doc.modules, 0, 'modules');
     assert.deepEqual(
       [m.type, m.input_size, m.hidden_size, m.num_layers, m.bidirectional, m.bias, m.proj_size, m.prefix],
       ['rnn', 100, 20, 4, false, true, 0, ''],
@@ -59,9 +60,10 @@ test('inspect: a composed checkpoint lists each module with its prefix; --module
   const r = runCli(['--weights', file]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, new RegExp(`^error: --module: .* holds ${prefixes.length} recurrent modules; expected --module with one of`));
-  const one = runJson<RunReport>(['--weights', file, '--module', prefixes[1].replace(/\.$/, ''), '--format', 'json', '--trace', 'none']);
-  assert.equal(one.config.input_size, doc.modules[1].input_size);
-  assert.equal(one.config.type, doc.modules[1].type);
+  const one = runJson<RunReport>(['--weights', file, '--module', item(prefixes, 1, 'prefixes').replace(/\.$/, ''), '--format', 'json', '--trace', 'none']);
+  const second = item(doc.modules, 1, 'modules');
+  assert.equal(one.config.input_size, second.input_size);
+  assert.equal(one.config.type, second.type);
   const bad = runCli(['--weights', file, '--module', 'nope']);
   assert.match(bad.stderr, /^error: --module: expected one of .*, got "nope"/);
 });
@@ -112,7 +114,7 @@ test('--save writes out, h_n to .npz, .safetensors and .json, and out alone to .
 test('pipeline --weights without --spec builds the chain from the checkpoint', () => {
   const doc = runJson<PipelineReport>(['pipeline', '--weights', join(SEED, 'weights.pt'), '--format', 'json']);
   assert.equal(doc.modules.length, 1);
-  assert.deepEqual(doc.modules[0].shapes.h_n, [4, 3, 20]);
+  assert.deepEqual(item(doc.modules, 0, 'modules').shapes.h_n, [4, 3, 20]);
 });
 
 // Bad files through the CLI: exit 2 and one `error:` line naming the file and the problem.

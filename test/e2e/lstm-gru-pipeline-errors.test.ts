@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { item } from '../helpers/checked.js';
 import { assertUserError, runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 import { at, listAt, zerosNested } from '../helpers/nested.js';
@@ -69,7 +70,7 @@ test('variable lengths: out is zero past each length and h_n is taken at each ow
   assert.deepEqual(fwd.steps, [4, 1, 2]);
   assert.deepEqual(at(doc.tensors?.h_n, 0, 1), listAt(out, 1, 1).slice(0, 2), 'forward h_n of element 1 is its step 1');
   assert.deepEqual(at(doc.tensors?.h_n, 1, 1), listAt(out, 0, 1).slice(2, 4), 'reverse h_n of element 1 ends at step 0');
-  assert.deepEqual(doc.layers[0].steps.map((s) => s.valid), [3, 3, 2, 1, 1]);
+  assert.deepEqual(item(doc.layers, 0, 'layers').steps.map((s) => s.valid), [3, 3, 2, 1, 1]);
 });
 
 test('LSTM with proj_size: h carries proj_size, c carries hidden_size', () => {

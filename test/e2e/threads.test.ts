@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
+import { item } from '../helpers/checked.js';
 import { assertUserError, runJson } from '../helpers/cli.js';
 import type { CompareReport, RunReport } from '../../src/schema/index.js';
 
@@ -31,7 +32,7 @@ for (const type of ['rnn', 'lstm', 'gru']) {
     assert.equal(two.layers.length, one.layers.length);
     two.layers.forEach((l, i) => {
       l.steps.forEach((s, t) => {
-        const o = one.layers[i].steps[t];
+        const o = item(item(one.layers, i, 'layers').steps, t, `layer ${i} steps`);
         assert.equal(s.valid, o.valid);
         for (const k of ['norm', 'mean', 'min', 'max'] as const) assert.ok(Math.abs(s[k] - o[k]) <= 1e-9, `layer ${i} t ${t} ${k}: ${s[k]} vs ${o[k]}`);
       });
@@ -45,8 +46,8 @@ test('--trace summary (statistics only) reports the steps of --trace full, and t
   const full = runJson<RunReport>([...args, '--trace', 'full']);
   const statsOnly = (layers: RunReport['layers']): unknown[] => layers.map((l) => ({ ...l, steps: l.steps.map(({ t, norm, mean, min, max, valid }) => ({ t, norm, mean, min, max, valid })) }));
   assert.deepEqual(statsOnly(summary.layers), statsOnly(full.layers));
-  assert.ok(full.layers[0].steps[0].h, 'full has the values');
-  assert.equal(summary.layers[0].steps[0].h, undefined, 'summary has none');
+  assert.ok(item(item(full.layers, 0, 'layers').steps, 0, 'steps').h, 'full has the values');
+  assert.equal(item(item(summary.layers, 0, 'layers').steps, 0, 'steps').h, undefined, 'summary has none');
   assert.deepEqual(summary.h_n_slices, full.h_n_slices);
   assert.ok(summary.h_n_slices.filter((s) => s.max_abs_diff !== null).every((s) => s.max_abs_diff === 0));
 });

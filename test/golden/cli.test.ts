@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { defined } from '../helpers/checked.js';
 import { runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 import { maxAbsDiff, shapeOf } from '../helpers/nested.js';
@@ -110,7 +111,7 @@ for (const g of cellCases) {
     const doc = runJson([...args, '--format', 'json', '--include-tensors', '--trace', 'none']) as RunReport;
     assert.match(doc.notes[0] ?? '', /holds a cell's weights/);
     assert.deepEqual(doc.shapes.out, g.shapes.out);
-    assert.deepEqual(doc.shapes.h_n, [1, ...g.shapes.h_n]);
+    assert.deepEqual(doc.shapes.h_n, [1, ...defined(g.shapes['h_n'], `${g.name}: h_n's shape`)]);
     for (const name of ['out', 'h_n', 'c_n']) {
       if (!g.outputs[name]) continue;
       const got = name === 'out' ? doc.tensors[name] : doc.tensors[name]?.[0];

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, type Nested } from '../../src/index.js';
+import { present } from '../helpers/checked.js';
 import {
   GRAD_GOLDEN_DIR,
   REGENERATE_GRAD_HINT as HINT,
@@ -196,12 +197,15 @@ for (const g of cases) {
       const label = `${g.name} forward`;
       if (!isCell(g)) {
         const Module = { RNN, LSTM, GRU }[g.module as 'RNN' | 'LSTM' | 'GRU'];
-        const r = new Module(options).loadStateDict(stateDict).eval().forward(x, {
-          h0,
-          c0,
-          lengths: g.inputs.lengths,
-          enforceSorted: g.inputs.enforce_sorted,
-        });
+        const r = new Module(options).loadStateDict(stateDict).eval().forward(
+          x,
+          present({
+            h0,
+            c0,
+            lengths: g.inputs.lengths,
+            enforceSorted: g.inputs.enforce_sorted,
+          }),
+        );
         assertClose(label, 'out', r.out, g.outputs.out, opts);
         assertClose(label, 'h_n', r.hN, g.outputs.h_n, opts);
         if (g.module === 'LSTM') assertClose(label, 'c_n', r.cN, g.outputs.c_n, opts);

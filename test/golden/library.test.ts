@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, type ForwardResult, type Nested, type Recurrent } from '../../src/index.js';
 import { referenceForward, type ReferenceConfig } from '../../src/reference/mathjs-forward.js';
+import { item, present } from '../helpers/checked.js';
 import {
   GOLDEN_DIR,
   REGENERATE_HINT,
@@ -136,7 +137,7 @@ test('the mathjs reference takes Tensors and a Map as well as nested lists, with
   assert.ok(c, `the golden set has an LSTM case with h_0. ${REGENERATE_HINT}`);
   const config = referenceConfig(c, c.raw.config);
   const fromNested = referenceForward(config, c.raw.state_dict, c.raw.inputs);
-  const fromTensors = referenceForward(config, c.stateDict, { x: c.x, h_0: c.forwardOptions.h0, c_0: c.forwardOptions.c0 });
+  const fromTensors = referenceForward(config, c.stateDict, { x: c.x, ...present({ h_0: c.forwardOptions.h0, c_0: c.forwardOptions.c0 }) });
   assert.deepEqual(fromTensors, fromNested);
 });
 
@@ -166,7 +167,7 @@ for (const c of cells) {
   test(`golden ${c.name} (${c.module} ${JSON.stringify(c.raw.config)}): a cell stepped in a loop matches PyTorch`, () => {
     const r = runCellLoop(c);
     const opts = { hint: REGENERATE_HINT };
-    assert.ok(c.x.shape[0] > 1, 'a loop of more than one step');
+    assert.ok(item(c.x.shape, 0, 'x shape') > 1, 'a loop of more than one step');
     assertClose(`${c.name} cell loop`, 'out', r.out, c.expected.out, opts);
     assertClose(`${c.name} cell loop`, 'h_n', r.hN, c.expected.hN, opts);
     if (c.module === 'LSTMCell') assertClose(`${c.name} cell loop`, 'c_n', r.cN, c.expected.cN, opts);
@@ -174,7 +175,7 @@ for (const c of cells) {
 }
 
 test('a result off by 1e-3 is caught (the comparison can fail)', () => {
-  const c = stacked[0];
+  const c = item(stacked, 0, 'stacked golden cases');
   const r = buildStacked(c).forward(c.x, c.forwardOptions);
   const wrong = new Tensor(r.out.data.map((v) => v + 1e-3), r.out.shape);
   assert.throws(() => assertClose('negative control', 'out', wrong, c.expected.out), /NOT OK/);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { item } from './checked.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
 
@@ -12,8 +13,8 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  input?: string | Uint8Array;
-  env?: NodeJS.ProcessEnv;
+  input?: string | Uint8Array | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Runs `rnn-inspect ...args`; ANSI colour is off (NO_COLOR) unless `env` says otherwise. */
@@ -43,13 +44,14 @@ export function plain(text: string): string {
 }
 
 /** Bad input: the exit code (2 unless said), exactly one `error:` line matching `pattern`, no stack trace. */
-export function assertUserError(args: readonly string[], pattern: RegExp, { code = 2, input }: { code?: number; input?: string | Uint8Array } = {}): CliRun {
+export function assertUserError(args: readonly string[], pattern: RegExp, { code = 2, input }: { code?: number; input?: string | Uint8Array | undefined } = {}): CliRun {
   const r = runCli(args, { input });
   assert.equal(r.code, code, `exit code for ${args.join(' ')}: stderr ${r.stderr}`);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `exactly one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^error: /);
-  assert.match(lines[0], pattern);
+  const line = item(lines, 0, 'stderr lines');
+  assert.match(line, /^error: /);
+  assert.match(line, pattern);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   return r;
 }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor, tensorFromNested, type ForwardOptions, type Nested, type RecurrentOptions } from '../../src/index.js';
+import { present } from './checked.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const GOLDEN_DIR = join(FIXTURES, 'golden');
@@ -159,12 +160,12 @@ export function loadGolden(name: string): GoldenCase {
     options: raw.config ? toOptions(raw.config) : undefined,
     stateDict: stateDictFromNested(raw.state_dict),
     x: tensorFromNested(inputs.x, `${name}.x`),
-    forwardOptions: {
+    forwardOptions: present({
       h0: tensor(inputs.h_0, 'h_0'),
       c0: tensor(inputs.c_0, 'c_0'),
       lengths: inputs.lengths,
       enforceSorted: inputs.enforce_sorted,
-    },
+    }),
     expected: { out: tensor(outputs['out'], 'out'), hN: tensor(outputs['h_n'], 'h_n'), cN: tensor(outputs['c_n'], 'c_n') },
   };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { FormatError } from '../../src/errors.js';
 import type { InferredModule, Nested, Tensor } from '../../src/index.js';
+import { item } from './checked.js';
 import { readJson } from './files.js';
 import { flatten } from './nested.js';
 
@@ -41,9 +42,8 @@ export function maxAbsDiffF32(tensor: Tensor, nested: Nested): number {
   const expected = Float32Array.from(flatten(nested));
   assert.equal(tensor.data.length, expected.length, 'element count');
   let max = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = tensor.data[i];
-    const b = expected[i];
+  for (const [i, b] of expected.entries()) {
+    const a = item(tensor.data, i, 'tensor');
     if (Number.isNaN(a) && Number.isNaN(b)) continue;
     max = Math.max(max, Math.abs(a - b));
   }

@@ -2,6 +2,7 @@
 // the largest difference between two of them.
 import assert from 'node:assert/strict';
 import type { Nested } from '../../src/index.js';
+import { item } from './checked.js';
 
 export type { Nested };
 
@@ -25,7 +26,7 @@ export function maxAbsDiff(a: unknown, b: unknown): number {
   const fb = flatten(b);
   if (fa.length !== fb.length) return Infinity;
   let m = 0;
-  for (let i = 0; i < fa.length; i++) m = Math.max(m, Math.abs(fa[i] - fb[i]));
+  for (const [i, v] of fa.entries()) m = Math.max(m, Math.abs(v - item(fb, i)));
   return m;
 }
 
@@ -56,7 +57,8 @@ export function listAt(nested: unknown, ...path: number[]): unknown[] {
 
 /** A nested list of zeros of the shape (a bare 0 for the empty shape). */
 export function zerosNested(...shape: number[]): Nested {
-  return shape.length === 0 ? 0 : Array.from({ length: shape[0] }, () => zerosNested(...shape.slice(1)));
+  const [n, ...rest] = shape;
+  return n === undefined ? 0 : Array.from({ length: n }, () => zerosNested(...rest));
 }
 
 /** Parsed JSON checked to be a 3-D nested list of numbers (rows may differ in length), typed as one. */

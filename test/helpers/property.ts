@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, type ForwardOptions, type KindName, type RecurrentOptions, type Shape } from '../../src/index.js';
 import type { ReferenceConfig } from '../../src/reference/mathjs-forward.js';
+import { item, present } from './checked.js';
 
 export const MODULES = { rnn: RNN, lstm: LSTM, gru: GRU } satisfies Record<KindName, unknown>;
 export const CELLS = { rnn: RNNCell, lstm: LSTMCell, gru: GRUCell } satisfies Record<KindName, unknown>;
@@ -65,7 +66,7 @@ export interface CaseDraw {
 }
 
 /** A case's module options: every field the case draws is set. */
-export type CaseOptions = RecurrentOptions & Required<Pick<RecurrentOptions, 'numLayers' | 'bidirectional' | 'bias' | 'batchFirst' | 'seed'>>;
+export type CaseOptions = RecurrentOptions & { [K in 'numLayers' | 'bidirectional' | 'bias' | 'batchFirst' | 'seed']-?: NonNullable<RecurrentOptions[K]> };
 
 /** A module configuration with the inputs to run it on. */
 export interface Case {
@@ -139,7 +140,7 @@ export function moduleFor(c: { kind: KindName; options: RecurrentOptions }, over
 
 /** The forward options of a case: h0, c0, lengths (unsorted allowed). */
 export function stateOf(c: Case): ForwardOptions {
-  return { h0: c.h0, c0: c.c0, lengths: c.lengths, enforceSorted: false };
+  return { ...present({ h0: c.h0, c0: c.c0, lengths: c.lengths }), enforceSorted: false };
 }
 
 /** The library's options as the mathjs reference's PyTorch-named config. */
@@ -160,6 +161,7 @@ export function referenceConfig(kind: KindName, options: RecurrentOptions): Refe
 /** (a, b, rest...) -> (b, a, rest...). */
 export function transpose01(t: Tensor): Tensor {
   const [a, b, ...rest] = t.shape;
+  assert.ok(a !== undefined && b !== undefined, `transpose01: expected 2 or more dimensions, got shape (${t.shape.join(', ')})`);
   const n = rest.reduce((p, q) => p * q, 1);
   const data = new Float32Array(t.data.length);
   for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data.set(t.data.subarray((i * b + j) * n, (i * b + j + 1) * n), (j * a + i) * n);
@@ -168,13 +170,13 @@ export function transpose01(t: Tensor): Tensor {
 
 /** Element [i][j] of a 3-D tensor as a Float32Array row. */
 export function row(t: Tensor, i: number, j: number): Float32Array {
-  const [, b, n] = t.shape;
+  const [, b, n] = shape3(t, 'row');
   return t.data.slice((i * b + j) * n, (i * b + j + 1) * n);
 }
 
 /** Elements [*, lo:hi) of dimension 1 of a 3-D tensor (e.g. one batch element). */
 export function sliceDim1(t: Tensor, lo: number, hi: number): Tensor {
-  const [a, b, n] = t.shape;
+  const [a, b, n] = shape3(t, 'sliceDim1');
   const data = new Float32Array(a * (hi - lo) * n);
   for (let i = 0; i < a; i++) data.set(t.data.subarray((i * b + lo) * n, (i * b + hi) * n), i * (hi - lo) * n);
   return new Tensor(data, [a, hi - lo, n]);
@@ -182,8 +184,15 @@ export function sliceDim1(t: Tensor, lo: number, hi: number): Tensor {
 
 /** The first `len` slices of dimension 0. */
 export function prefix0(t: Tensor, len: number): Tensor {
-  const n = t.data.length / t.shape[0];
+  const n = t.data.length / item(t.shape, 0, 'prefix0: shape');
   return new Tensor(t.data.slice(0, len * n), [len, ...t.shape.slice(1)]);
+}
+
+/** The dimensions of a tensor that must be 3-D. */
+function shape3(t: Tensor, what: string): [number, number, number] {
+  const [a, b, n, ...more] = t.shape;
+  assert.ok(a !== undefined && b !== undefined && n !== undefined && more.length === 0, `${what}: expected a 3-D tensor, got shape (${t.shape.join(', ')})`);
+  return [a, b, n];
 }
 
 /** A time-major (seqLen, batch, features) view of out, whatever batch_first says. */
@@ -209,9 +218,10 @@ export function expectClose(actual: Values | null | undefined, expected: Values 
   let scale = 1;
   let worst = 0;
   let at = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    if (!absolute) scale = Math.max(scale, Math.abs(expected.data[i]), Math.abs(actual.data[i]));
-    const d = Math.abs(actual.data[i] - expected.data[i]);
+  for (const [i, e] of expected.data.entries()) {
+    const a = item(actual.data, i, what);
+    if (!absolute) scale = Math.max(scale, Math.abs(e), Math.abs(a));
+    const d = Math.abs(a - e);
     assert.ok(!Number.isNaN(d), `${what}: NaN at flat index ${i}`);
     if (d > worst) {
       worst = d;

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { FormatError } from '../../src/errors.js';
 import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
 import { inferModules } from '../../src/modules/infer-config.js';
+import { defined } from '../helpers/checked.js';
 import { assertRefused, assertTensorEquals, generatedFixtures } from '../helpers/io.js';
 
 const fixtures = generatedFixtures();
@@ -25,7 +26,7 @@ for (const { name, file, expected } of fixtures) {
       const { tensors, metadata } = readTensorsFile(file);
       assert.deepEqual([...tensors.keys()], expected.order);
       for (const [key, { tensor }] of tensors) {
-        const want = expected.tensors[key];
+        const want = defined(expected.tensors[key], `${name}: ${key} in the expected tensors`);
         assertTensorEquals(tensor, want.shape, want.values, `${name}: ${key}`);
       }
       assert.deepEqual(metadata, expected.metadata);

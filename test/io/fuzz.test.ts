@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { RnnInspectError } from '../../src/errors.js';
 import { detectFormat, formats } from '../../src/io/index.js';
+import { defined } from '../helpers/checked.js';
 import { bytesOf, generated, memberName, rezip, seed } from '../helpers/io.js';
 
 const RUNS = 1000;
@@ -105,7 +106,8 @@ test('fuzz the torch pickle itself (mutated data.pkl, re-zipped)', () => {
   const read = readerOf('pt', 'readTensors');
   let pkl: Uint8Array = new Uint8Array(0);
   const template = rezip(good, (m) => {
-    pkl = m[memberName(m, 'data.pkl')];
+    const name = memberName(m, 'data.pkl');
+    pkl = defined(m[name], name);
   });
   assert.ok(template.length > 0);
   assert.ok(pkl.length > 0, 'views.pt has a data.pkl');

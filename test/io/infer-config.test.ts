@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inferModules } from '../../src/modules/infer-config.js';
+import { item } from '../helpers/checked.js';
 
 /** The state_dict shapes PyTorch gives a module, in its order. */
 interface Entry {
@@ -43,18 +44,18 @@ test('RNN, GRU and LSTM are told apart by the gate multiple', () => {
 });
 
 test('bidirectional, no bias, and an LSTM projection', () => {
-  const [bi] = inferModules(stateShapes({ gates: 3, input: 2, hidden: 4, layers: 3, bidirectional: true })).modules;
+  const bi = item(inferModules(stateShapes({ gates: 3, input: 2, hidden: 4, layers: 3, bidirectional: true })).modules, 0, 'modules');
   assert.equal(bi.bidirectional, true);
   assert.equal(bi.numLayers, 3);
-  const [nobias] = inferModules(stateShapes({ gates: 1, input: 2, hidden: 4, bias: false })).modules;
+  const nobias = item(inferModules(stateShapes({ gates: 1, input: 2, hidden: 4, bias: false })).modules, 0, 'modules');
   assert.equal(nobias.bias, false);
-  const [proj] = inferModules(stateShapes({ gates: 4, input: 6, hidden: 5, proj: 2, layers: 2, bidirectional: true })).modules;
+  const proj = item(inferModules(stateShapes({ gates: 4, input: 6, hidden: 5, proj: 2, layers: 2, bidirectional: true })).modules, 0, 'modules');
   assert.deepEqual([proj.type, proj.inputSize, proj.hiddenSize, proj.projSize], ['lstm', 6, 5, 2]);
 });
 
 test('a GRU with hidden 4 is not mistaken for an LSTM with hidden 3', () => {
   // rows 12 = 3 x 4 = 4 x 3: the weight_hh columns (hidden) settle it.
-  const [m] = inferModules(stateShapes({ gates: 3, input: 12, hidden: 4 })).modules;
+  const m = item(inferModules(stateShapes({ gates: 3, input: 12, hidden: 4 })).modules, 0, 'modules');
   assert.equal(m.type, 'gru');
   assert.equal(m.hiddenSize, 4);
 });
@@ -70,13 +71,13 @@ test('modules are grouped by prefix, in file order, and other keys are unrecogni
   const { modules, unrecognised } = inferModules(list);
   assert.deepEqual(modules.map((m) => [m.prefix, m.type]), [['model.lstm.', 'lstm'], ['encoder.', 'gru'], ['rnn1.', 'rnn']]);
   assert.deepEqual(unrecognised, ['embedding.weight', 'head.weight']);
-  assert.deepEqual(modules[0].keys, list.filter((e) => e.name.startsWith('model.lstm.')).map((e) => e.name));
+  assert.deepEqual(item(modules, 0, 'modules').keys, list.filter((e) => e.name.startsWith('model.lstm.')).map((e) => e.name));
 });
 
 test('values may be tensors or stored tensors, as the readers return them', () => {
   const list = stateShapes({ gates: 1, input: 2, hidden: 3 });
   const stored = new Map(list.map(({ name, shape }) => [name, { tensor: { shape }, dtype: 'float32' }]));
-  assert.equal(inferModules(stored).modules[0].hiddenSize, 3);
+  assert.equal(item(inferModules(stored).modules, 0, 'modules').hiddenSize, 3);
 });
 
 test('inconsistent groups are rejected with a reason, their keys unrecognised', () => {
@@ -97,7 +98,7 @@ test('inconsistent groups are rejected with a reason, their keys unrecognised', 
     const { modules, unrecognised, rejected } = inferModules(list);
     assert.deepEqual(modules, [], what);
     assert.equal(rejected.length, 1, what);
-    assert.match(rejected[0].reason, reason, what);
+    assert.match(item(rejected, 0, 'rejected').reason, reason, what);
     assert.deepEqual(unrecognised, list.map((e) => e.name), what);
   }
 });
@@ -105,7 +106,7 @@ test('inconsistent groups are rejected with a reason, their keys unrecognised', 
 test('a huge layer index is rejected without enumerating layers', () => {
   const list = [...stateShapes({ gates: 1, input: 2, hidden: 3 }), { name: 'weight_ih_l999999999', shape: [3, 3] }];
   const { rejected } = inferModules(list);
-  assert.match(rejected[0].reason, /layer 1 is missing \(the highest is l999999999\)/);
+  assert.match(item(rejected, 0, 'rejected').reason, /layer 1 is missing \(the highest is l999999999\)/);
 });
 
 test('LSTMCell-style names (no _l{k}) are not modules', () => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { readTensorFile, readTensorsFile, writeTensorsFile } from '../../src/io/index.js';
 import { unpickle } from '../../src/io/pickle.js';
 import { FormatError } from '../../src/errors.js';
+import { defined } from '../helpers/checked.js';
 import {
   assertRefused,
   bytesOf,
@@ -173,7 +174,7 @@ test('npz: a member that is not .npy, and a broken .npy member', (t) => {
   });
   assertRefused(() => readTensorsFile(tempFile(t, 'extra.npz', extra)), 'extra.npz', /only \.npy members.*notes\.txt/);
   const broken = rezip(bytesOf(generated('savez.npz')), (m) => {
-    m['bias.npy'] = m['bias.npy'].subarray(0, 100);
+    m['bias.npy'] = defined(m['bias.npy'], 'bias.npy').subarray(0, 100);
   });
   assertRefused(() => readTensorsFile(tempFile(t, 'broken.npz', broken)), 'broken.npz: bias.npy', /truncated/);
 });
@@ -236,7 +237,7 @@ test('safetensors: every tensor-entry and tiling violation', (t) => {
 const seedPt = () => bytesOf(seed('weights.pt'));
 const editPickle = (edit: (pkl: Uint8Array) => Uint8Array): Uint8Array => rezip(seedPt(), (m) => {
   const name = memberName(m, 'data.pkl');
-  m[name] = edit(m[name]);
+  m[name] = edit(defined(m[name], name));
 });
 
 test('pt: a pickle with an unknown opcode', (t) => {
@@ -283,7 +284,7 @@ test('pt: truncated pickle, storage and missing members', (t) => {
   assertRefused(() => readTensorsFile(tempFile(t, 'cut.pt', cut)), 'cut.pt', /truncated pickle/);
   const short = rezip(seedPt(), (m) => {
     const name = memberName(m, 'data/0');
-    m[name] = m[name].subarray(0, 100);
+    m[name] = defined(m[name], name).subarray(0, 100);
   });
   assertRefused(() => readTensorsFile(tempFile(t, 'short.pt', short)), 'short.pt', /expected 2000 elements \(8000 bytes\) in storage 0, got 100 bytes/);
   const missing = rezip(seedPt(), (m) => {

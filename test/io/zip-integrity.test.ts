@@ -16,6 +16,7 @@ import { decodeNpz, encodeNpy, encodeNpz, readTensorsFile } from '../../src/io/i
 import { crc32, crc32Portable, readZip } from '../../src/io/zip.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertUserError } from '../e2e/cli.js';
+import { item } from '../helpers/checked.js';
 
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.length);
 const latin1 = new TextDecoder('latin1');
@@ -86,6 +87,12 @@ interface RawMember {
  * `zip64`, as large archives are: the central entries' sizes and offsets in zip64 extra fields, and
  * a zip64 end record with its locator before the end record.
  */
+/** Flips the lowest bit of byte `i` of a member's data, in place. */
+function flipBit(zip: Uint8Array, name: string, i: number): void {
+  const at = dataOffset(zip, name) + i;
+  zip[at] = item(zip, at, name) ^ 0x01;
+}
+
 function rawZip(members: RawMember[], { zip64 = false } = {}): Uint8Array {
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
@@ -245,7 +252,7 @@ describe('good archives still read', () => {
 describe('CRC-32', () => {
   test('one flipped data byte in a stored member is refused, naming the file and the member', () => {
     const zip = stored();
-    zip[dataOffset(zip, 'x.npy') + 130] ^= 0x01;
+    flipBit(zip, 'x.npy', 130);
     const err = refused(() => decodeNpz(zip, 'x.npz'), /^x\.npz: expected member "x\.npy" to match its CRC-32 \(0x[0-9a-f]{8}\), got 0x[0-9a-f]{8} \(corrupt archive\)$/);
     assert.ok(err.message.includes(`(0x${field(zip, 'x.npy', 'crc').toString(16).padStart(8, '0')})`), err.message);
   });
@@ -354,7 +361,7 @@ describe('sizes', () => {
 describe('through the CLI: one error line, exit 2', () => {
   test('a flipped byte, a duplicate name, --max-memory and a bomb', (t) => {
     const flipped = stored();
-    flipped[dataOffset(flipped, 'x.npy') + 130] ^= 0x01;
+    flipBit(flipped, 'x.npy', 130);
     assertUserError(['inspect', tempFile(t, 'crc.npz', flipped)], /crc\.npz: expected member "x\.npy" to match its CRC-32 \(0x[0-9a-f]{8}\), got 0x[0-9a-f]{8}/);
 
     const dup = zipSync({ 'x.npy': encodeNpy(x), 'y.npy': encodeNpy(x) }, { level: 0 });

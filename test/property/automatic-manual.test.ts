@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { ForwardResult } from '../../src/index.js';
+import { item } from '../helpers/checked.js';
 import { caseArbitrary, expectClose, expectEqual, fcOptions, generator, moduleFor, randomTensor, stateOf, type Case } from '../helpers/property.js';
 
 function expectSameResult(a: ForwardResult, b: ForwardResult, c: Case, label: string): void {
@@ -21,7 +22,7 @@ function expectSameResult(a: ForwardResult, b: ForwardResult, c: Case, label: st
   assert.equal(a.trace.layers.length, L);
   assert.equal(b.trace.layers.length, L);
   a.trace.layers.forEach((la, i) => {
-    const lb = b.trace.layers[i];
+    const lb = item(b.trace.layers, i, 'manual trace layers');
     assert.equal(la.layer, lb.layer);
     assert.equal(la.direction, lb.direction);
     assert.equal(la.layer, Math.floor(i / c.D));
@@ -76,6 +77,6 @@ test('dropout acts in training mode only, and a different dropoutSeed drops diff
   assert.notDeepEqual([...a.out.data], [...b.out.data], 'another dropoutSeed, other masks');
   expectClose(m.forwardManual(x, { dropoutSeed: 2 }).out, b.out, 'manual with seed 2');
   // Dropout is between layers: the first layer's trace is the same in training and eval mode.
-  expectEqual(a.trace.layers[0].h, e.trace.layers[0].h, 'layer 0 trace is before any dropout');
+  expectEqual(item(a.trace.layers, 0, 'training trace layers').h, item(e.trace.layers, 0, 'eval trace layers').h, 'layer 0 trace is before any dropout');
 });
 

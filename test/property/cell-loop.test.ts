@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { GRUCell, LSTMCell, RNNCell, Tensor } from '../../src/index.js';
+import { item } from '../helpers/checked.js';
 import { CELLS, caseArbitrary, expectClose, fcOptions, moduleFor, row, stateOf, timeMajor, type Case } from '../helpers/property.js';
 
 function cellFor(c: Case, stateDict: Map<string, Tensor>, suffix: string): RNNCell | LSTMCell | GRUCell {
@@ -21,7 +22,7 @@ function cellFor(c: Case, stateDict: Map<string, Tensor>, suffix: string): RNNCe
 /** Slice d of the first dimension of a (L*D, B, n) state as a (B, n) tensor. */
 function stateSlice(t: Tensor | null | undefined, d: number): Tensor | undefined {
   if (!t) return undefined;
-  const n = t.data.length / t.shape[0];
+  const n = t.data.length / item(t.shape, 0, 'state shape');
   return new Tensor(t.data.slice(d * n, (d + 1) * n), t.shape.slice(1));
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Tensor } from '../../src/index.js';
+import { item, present } from '../helpers/checked.js';
 import { caseArbitrary, expectEqual, fcOptions, moduleFor, row, sliceDim1, stateOf, timeMajor, transpose01 } from '../helpers/property.js';
 
 /** t with slice `src` of dimension `dim` (0 or 1 of a 3-D tensor) appended at the end of that dimension. */
@@ -15,11 +16,12 @@ function appendCopy(t: Tensor | undefined, dim: 0 | 1, src: number): Tensor | un
 function appendCopy(t: Tensor | undefined, dim: 0 | 1, src: number): Tensor | undefined {
   if (t === undefined) return undefined;
   const moved = dim === 0 ? t : transpose01(t);
-  const n = moved.data.length / moved.shape[0];
+  const rows = item(moved.shape, 0, 'shape');
+  const n = moved.data.length / rows;
   const data = new Float32Array(moved.data.length + n);
   data.set(moved.data);
   data.set(moved.data.subarray(src * n, (src + 1) * n), moved.data.length);
-  const grown = new Tensor(data, [moved.shape[0] + 1, ...moved.shape.slice(1)]);
+  const grown = new Tensor(data, [rows + 1, ...moved.shape.slice(1)]);
   return dim === 0 ? grown : transpose01(grown);
 }
 
@@ -31,9 +33,11 @@ test('property: a duplicated batch row gives an equal row, and the other rows do
       const m = moduleFor(c);
       const base = m.forward(c.x, stateOf(c));
       const state = {
-        h0: appendCopy(c.h0, 1, src),
-        c0: appendCopy(c.c0, 1, src),
-        lengths: c.lengths ? [...c.lengths, c.lengths[src]] : undefined,
+        ...present({
+          h0: appendCopy(c.h0, 1, src),
+          c0: appendCopy(c.c0, 1, src),
+          lengths: c.lengths ? [...c.lengths, item(c.lengths, src, 'lengths')] : undefined,
+        }),
         enforceSorted: false,
       };
       const r = m.forward(appendCopy(c.x, c.options.batchFirst ? 0 : 1, src), state);

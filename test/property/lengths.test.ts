@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { present } from '../helpers/checked.js';
 import { caseArbitrary, expectClose, fcOptions, moduleFor, prefix0, row, sliceDim1, stateOf, timeMajor } from '../helpers/property.js';
 
 test('property: with lengths, out is zero past each length and h_n equals the element run alone, truncated', () => {
@@ -26,10 +27,13 @@ test('property: with lengths, out is zero past each length and h_n equals the el
               assert.ok(row(layer.h, t, b).every((v) => v === 0), `${path}: trace h is not zero past length ${len}`);
             }
           }
-          const solo = alone.forward(prefix0(sliceDim1(x, b, b + 1), len), {
-            h0: c.h0 && sliceDim1(c.h0, b, b + 1),
-            c0: c.c0 && sliceDim1(c.c0, b, b + 1),
-          });
+          const solo = alone.forward(
+            prefix0(sliceDim1(x, b, b + 1), len),
+            present({
+              h0: c.h0 && sliceDim1(c.h0, b, b + 1),
+              c0: c.c0 && sliceDim1(c.c0, b, b + 1),
+            }),
+          );
           expectClose(sliceDim1(r.hN, b, b + 1), solo.hN, `${path}: h_n[:, ${b}] vs element ${b} alone (length ${len})`);
           if (c.kind === 'lstm') {
             assert.ok(r.cN, `${path}: an LSTM returns c_n`);

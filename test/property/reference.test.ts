@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { referenceForward } from '../../src/reference/mathjs-forward.js';
 import type { ForwardResult, Tensor } from '../../src/index.js';
 import type { NestedNumbers } from '../../src/reference/mathjs-forward.js';
+import { present } from '../helpers/checked.js';
 import { flatten } from '../helpers/nested.js';
 import { caseArbitrary, expectClose, fcOptions, moduleFor, referenceConfig, stateOf, type Values } from '../helpers/property.js';
 
@@ -23,9 +24,7 @@ test('property: engine (forward and forwardManual) == mathjs reference within 1e
       const m = moduleFor(c);
       const ref = referenceForward(referenceConfig(c.kind, c.options), m.stateDict(), {
         x: c.x,
-        h_0: c.h0,
-        c_0: c.c0,
-        lengths: c.lengths,
+        ...present({ h_0: c.h0, c_0: c.c0, lengths: c.lengths }),
       });
       for (const [path, r] of [
         ['forward', m.forward(c.x, stateOf(c))],

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GRUCell, LSTMCell, RNNCell, ShapeError, Tensor, type CellOptions } from '../../src/index.js';
+import { item } from '../helpers/checked.js';
 
 const t = (values: readonly number[], shape: readonly number[]): Tensor => new Tensor(Float32Array.from(values), shape);
 const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} vs ${expected}`);
@@ -28,8 +29,8 @@ describe('one-unit cells by hand', () => {
   test('RNNCell: h\' = tanh(w_ih x + b_ih + w_hh h + b_hh), and relu', () => {
     const w = { wi: [0.5], wh: [-1], bi: [0.25], bh: [0.5] };
     // 0.5 * 2 + 0.25 - 1 * 0.25 + 0.5 = 1.5
-    close(unitCell(RNNCell, w).forward(t([2], [1, 1]), t([0.25], [1, 1])).data[0], Math.tanh(1.5), 'tanh');
-    close(unitCell(RNNCell, w, { nonlinearity: 'relu' }).forward(t([2], [1, 1]), t([0.25], [1, 1])).data[0], 1.5, 'relu');
+    close(item(unitCell(RNNCell, w).forward(t([2], [1, 1]), t([0.25], [1, 1])).data, 0, 'h'), Math.tanh(1.5), 'tanh');
+    close(item(unitCell(RNNCell, w, { nonlinearity: 'relu' }).forward(t([2], [1, 1]), t([0.25], [1, 1])).data, 0, 'h'), 1.5, 'relu');
     assert.equal(unitCell(RNNCell, w, { nonlinearity: 'relu' }).forward(t([-4], [1, 1])).data[0], 0, 'relu of -1.25');
   });
 
@@ -40,7 +41,7 @@ describe('one-unit cells by hand', () => {
     const r = sigmoid(1 * x + 0.5 * h); // 1.25
     const z = sigmoid(-1 * x + 0.25 + 1 * h); // -0.25
     const n = Math.tanh(0.5 * x + r * (2 * h - 0.5));
-    close(unitCell(GRUCell, w).forward(t([x], [1, 1]), t([h], [1, 1])).data[0], (1 - z) * n + z * h, 'h');
+    close(item(unitCell(GRUCell, w).forward(t([x], [1, 1]), t([h], [1, 1])).data, 0, 'h'), (1 - z) * n + z * h, 'h');
   });
 
   test('LSTMCell: i, f, g, o gates in that row order', () => {
@@ -53,8 +54,8 @@ describe('one-unit cells by hand', () => {
     const g = Math.tanh(-0.5 + 0.5 + 1);
     const o = sigmoid(1 - 1);
     const [h1, c1] = unitCell(LSTMCell, w).forward(t([x], [1, 1]), [t([h], [1, 1]), t([c], [1, 1])]);
-    close(c1.data[0], f * c + i * g, 'c');
-    close(h1.data[0], o * Math.tanh(f * c + i * g), 'h');
+    close(item(c1.data, 0, 'c'), f * c + i * g, 'c');
+    close(item(h1.data, 0, 'h'), o * Math.tanh(f * c + i * g), 'h');
   });
 
   test('no state means zeros', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../../src/index.js';
 import type { Nonlinearity } from '../../src/kernels/activations.js';
+import { item } from '../helpers/checked.js';
 import { unchecked } from '../helpers/unchecked.js';
 
 const configError = (pattern: RegExp) => (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && pattern.test(e.message);
@@ -37,7 +38,7 @@ describe('stacked module configuration', () => {
   test('dropout on a single layer is allowed with PyTorch\'s warning', () => {
     const m = new GRU({ inputSize: 3, hiddenSize: 4, dropout: 0.2 });
     assert.equal(m.warnings.length, 1);
-    assert.match(m.warnings[0], /non-zero dropout expects num_layers greater than 1, but got dropout=0.2 and num_layers=1/);
+    assert.match(item(m.warnings, 0, 'warnings'), /non-zero dropout expects num_layers greater than 1, but got dropout=0.2 and num_layers=1/);
     assert.deepEqual(new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.2 }).warnings, []);
   });
 

@@ -9,6 +9,7 @@ import { diagnoseModule, type ModuleDiagnosis } from '../../src/diagnose/doctor.
 import type { ShapeInput } from '../../src/modules/layer/prepare.js';
 import type { DoctorProblem } from '../../src/schema/doctor.js';
 import { DETECTORS } from '../../src/diagnose/causes.js';
+import { item } from '../helpers/checked.js';
 
 const diagnose = (m: RNN | LSTM | GRU, shapes: ShapeInput): ModuleDiagnosis => diagnoseModule(m.kind, m.config, shapes);
 
@@ -16,7 +17,7 @@ const diagnose = (m: RNN | LSTM | GRU, shapes: ShapeInput): ModuleDiagnosis => d
 function only(d: ModuleDiagnosis, { tensor, causeId, pytorch }: { tensor: string; causeId: string; pytorch: string | null }): DoctorProblem {
   assert.equal(d.module.ok, false);
   assert.equal(d.problems.length, 1, JSON.stringify(d.problems.map((p) => p.cause_id)));
-  const p = d.problems[0];
+  const p = item(d.problems, 0, 'problems');
   assert.equal(p.tensor, tensor);
   assert.equal(p.cause_id, causeId);
   assert.equal(p.pytorch_message, pytorch);
@@ -67,7 +68,8 @@ describe('doctor: the causes', () => {
     const m = new LSTM({ inputSize: 8, hiddenSize: 20, projSize: 10 });
     const d = diagnose(m, { x: [5, 3, 8], h0: [1, 3, 20], c0: [1, 3, 10] });
     assert.equal(d.module.ok, false);
-    const [h, c] = d.problems;
+    const h = item(d.problems, 0, 'problems');
+    const c = item(d.problems, 1, 'problems');
     assert.equal(h.tensor, 'h_0');
     assert.equal(h.cause_id, 'proj-size-in-h0');
     assert.equal(h.pytorch_message, 'Expected hidden[0] size (1, 3, 10), got [1, 3, 20]');
@@ -137,8 +139,9 @@ describe('doctor: the causes', () => {
     const lstm = new LSTM({ inputSize: 4, hiddenSize: 3 });
     const d = diagnose(lstm, { x: [10, 4], h0: [1, 5, 3], c0: [1, 5, 3] });
     assert.deepEqual(d.problems.map((q) => [q.tensor, q.cause_id]), [['h_0', 'unbatched-x-3d-state'], ['c_0', 'unbatched-x-3d-state']]);
-    assert.equal(d.problems[0].pytorch_message, 'For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 3-D) tensors');
-    assert.match(d.problems[0].fix, /all 5 sequences/);
+    const first = item(d.problems, 0, 'problems');
+    assert.equal(first.pytorch_message, 'For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 3-D) tensors');
+    assert.match(first.fix, /all 5 sequences/);
   });
 
   test('a batched x with a 2-D h_0: a cell\'s state, without the layer dimension', () => {
@@ -175,7 +178,7 @@ describe('doctor: the causes', () => {
     const m = new RNN({ inputSize: 2, hiddenSize: 3 });
     const d = diagnose(m, { x: [10, 3, 2], lengths: [0, 12, 3], enforceSorted: true });
     assert.deepEqual(d.problems.map((p) => p.cause_id), ['lengths-zero', 'lengths-unsorted']);
-    assert.equal(d.problems[0].pytorch_message, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
+    assert.equal(item(d.problems, 0, 'problems').pytorch_message, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
   });
 
   test('lengths of another count; lengths with an unbatched x', () => {
@@ -190,7 +193,7 @@ describe('doctor: the causes', () => {
     const lstm = new LSTM({ inputSize: 6, hiddenSize: 5 });
     const d = diagnose(lstm, { x: [2, 3, 7], h0: [1, 3, 5], c0: [1, 3, 5], lengths: [1, 1, 0] });
     assert.deepEqual(d.problems.map((p) => p.tensor), ['lengths', 'x']);
-    assert.equal(d.problems[0].pytorch_message, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
+    assert.equal(item(d.problems, 0, 'problems').pytorch_message, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0");
     // A length beyond seq_len fails only when the kernel runs: after the module's own checks.
     const rnn = new RNN({ inputSize: 10, hiddenSize: 20 });
     const e = diagnose(rnn, { x: [5, 3, 10], h0: [1, 4, 20], lengths: [6, 2, 1], enforceSorted: true });

@@ -10,6 +10,7 @@ import { explainRun, resolveFocus, resolveIndex } from '../../src/explain/facts.
 import { catalogues, languages } from '../../src/explain/messages/index.js';
 import { narrate } from '../../src/explain/narrate.js';
 import { explainReportSchema } from '../../src/schema/index.js';
+import { defined, item, present } from '../helpers/checked.js';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
@@ -35,7 +36,7 @@ function factsOf(module: Recurrent, { T = 5, B = 3, lengths, batched = true, ste
   const opts = lengths ? { lengths } : {};
   const result = module.forward(x, opts);
   const geometry = { seqLen: T, batch: B, batched, h0Given: false, c0Given: false, lengths: lengths ?? null };
-  return { x, result, facts: explainRun(module, x, opts, geometry, { version: 'test', step, layer }).facts };
+  return { x, result, facts: explainRun(module, x, opts, geometry, { version: 'test', ...present({ step, layer }) }).facts };
 }
 
 /** Keys of a catalogue, nested ones as a.b, with the kind of each value. */
@@ -84,8 +85,9 @@ describe('message catalogues', () => {
       explainReportSchema.parse(facts);
       const texts = Object.fromEntries(languages.map((lang) => [lang, narrate(facts, recording(catalogues[lang], used))]));
       const numbers = (s: string): string[] => s.replace(/^\S+\(.*?\)/, '').match(/-?\d+\.\d{4}|-?\d\.\d\de[-+]\d+/g) ?? [];
-      assert.ok(numbers(texts.en).length > 5, name);
-      for (const lang of languages) assert.deepEqual(numbers(texts[lang]), numbers(texts.en), `${name}: ${lang}`);
+      const en = numbers(defined(texts['en'], `${name}: en text`));
+      assert.ok(en.length > 5, name);
+      for (const lang of languages) assert.deepEqual(numbers(defined(texts[lang], `${name}: ${lang} text`)), en, `${name}: ${lang}`);
     }
     const all = shapeOfCatalogue(catalogues.en).map((k) => k.replace(/:.*/, ''));
     assert.deepEqual(all.filter((k) => !used.has(k)), [], 'messages never used');
@@ -116,32 +118,33 @@ describe('gates', () => {
     };
     const B = result.trace.batch;
     const G = module.kind.gates.length;
-    const layer = result.trace.layers[l];
+    const layer = item(result.trace.layers, l, 'traced layers');
     const sums = new Array(G).fill(0);
     for (let b = 0; b < B; b++) {
       const inF = l === 0 ? inputSize : H;
-      const inp = Array.from({ length: inF }, (_, k) => (l === 0 ? x.data[(t * B + b) * inputSize + k] : result.trace.layers[l - 1].h.data[(t * B + b) * H + k]));
-      const hPrev = Array.from({ length: H }, (_, k) => (t === 0 ? 0 : layer.h.data[((t - 1) * B + b) * H + k]));
-      const affine = (w: Tensor, bias: Tensor, v: number[], row: number): number => bias.data[row] + v.reduce((s, vk, k) => s + w.data[row * v.length + k] * vk, 0);
+      const inp = Array.from({ length: inF }, (_, k) => (l === 0 ? item(x.data, (t * B + b) * inputSize + k, 'x') : item(item(result.trace.layers, l - 1, 'traced layers').h.data, (t * B + b) * H + k, 'h below')));
+      const hPrev = Array.from({ length: H }, (_, k) => (t === 0 ? 0 : item(layer.h.data, ((t - 1) * B + b) * H + k, 'h')));
+      const affine = (w: Tensor, bias: Tensor, v: number[], row: number): number => item(bias.data, row, 'bias') + v.reduce((s, vk, k) => s + item(w.data, row * v.length + k, 'weight') * vk, 0);
       for (let j = 0; j < H; j++) {
         const a = (g: number): number => affine(W('weight_ih'), W('bias_ih'), inp, g * H + j);
         const r = (g: number): number => affine(W('weight_hh'), W('bias_hh'), hPrev, g * H + j);
         let gates: number[];
         let h: number;
         if (module.kind.type === 'lstm') {
-          gates = [sigmoid(a(0) + r(0)), sigmoid(a(1) + r(1)), Math.tanh(a(2) + r(2)), sigmoid(a(3) + r(3))];
+          const [iGate, fGate, gGate, oGate] = [sigmoid(a(0) + r(0)), sigmoid(a(1) + r(1)), Math.tanh(a(2) + r(2)), sigmoid(a(3) + r(3))];
+          gates = [iGate, fGate, gGate, oGate];
           const c = layer.c;
           assert.ok(c, 'an LSTM layer traces c');
-          const cPrev = t === 0 ? 0 : c.data[((t - 1) * B + b) * H + j];
-          h = gates[3] * Math.tanh(gates[1] * cPrev + gates[0] * gates[2]);
+          const cPrev = t === 0 ? 0 : item(c.data, ((t - 1) * B + b) * H + j, 'c');
+          h = oGate * Math.tanh(fGate * cPrev + iGate * gGate);
         } else {
           const rr = sigmoid(a(0) + r(0));
           const z = sigmoid(a(1) + r(1));
           const n = Math.tanh(a(2) + rr * r(2));
           gates = [rr, z, n];
-          h = (1 - z) * n + z * hPrev[j];
+          h = (1 - z) * n + z * item(hPrev, j, 'h_{t-1}');
         }
-        assert.ok(Math.abs(h - layer.h.data[(t * B + b) * H + j]) < 1e-5, `gates rebuild h at layer ${l} t=${t}`);
+        assert.ok(Math.abs(h - item(layer.h.data, (t * B + b) * H + j, 'h')) < 1e-5, `gates rebuild h at layer ${l} t=${t}`);
         gates.forEach((g, k) => (sums[k] += g));
       }
     }
@@ -155,10 +158,10 @@ describe('gates', () => {
         const { x, result, facts } = factsOf(module, { T: 5, B: 2, step });
         for (const l of [0, 1]) {
           const want = gatesByHand(module, x, result, l, step);
-          const got = facts.fusions[l].gates;
+          const got = item(facts.fusions, l, 'fusions').gates;
           assert.ok(got, `layer ${l} step ${step} has gates`);
           assert.deepEqual(got.map((g) => g.name), module.kind.gates.map((g) => g.name));
-          got.forEach((g, k) => assert.ok(Math.abs(g.mean - want[k]) < 1e-6, `${g.name}: ${g.mean} vs ${want[k]}`));
+          got.forEach((g, k) => assert.ok(Math.abs(g.mean - item(want, k, 'gate means by hand')) < 1e-6, `${g.name}: ${g.mean} vs ${want[k]}`));
         }
       }
     });
@@ -166,13 +169,14 @@ describe('gates', () => {
 
   test('no gates where no sequence has input; the norms there are 0', () => {
     const { facts } = factsOf(new GRU({ inputSize: 3, hiddenSize: 2 }).eval(), { B: 2, lengths: [3, 2] });
-    assert.equal(facts.fusions[0].valid, 0);
-    assert.equal(facts.fusions[0].gates, null);
-    assert.equal(facts.fusions[0].h.norm, 0);
+    const fusion = item(facts.fusions, 0, 'fusions');
+    assert.equal(fusion.valid, 0);
+    assert.equal(fusion.gates, null);
+    assert.equal(fusion.h.norm, 0);
   });
 
   test('RNN has no gates to report; dropout in training leaves them out', () => {
-    assert.equal(factsOf(new RNN({ inputSize: 3, hiddenSize: 2 }).eval()).facts.fusions[0].gates, null);
+    assert.equal(item(factsOf(new RNN({ inputSize: 3, hiddenSize: 2 }).eval()).facts.fusions, 0, 'fusions').gates, null);
     const train = factsOf(new LSTM({ inputSize: 3, hiddenSize: 2, numLayers: 2, dropout: 0.3 }).train()).facts;
     assert.equal(train.config.dropout_acted, true);
     assert.ok(train.fusions.every((f) => f.gates === null));

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GRU, LSTM, RNN, ShapeError, Tensor } from '../../src/index.js';
+import { item } from '../helpers/checked.js';
 
 const zeros = (...shape: number[]): Tensor => Tensor.zeros(shape);
 const shapeError = (pattern: RegExp) => (e: unknown) => e instanceof ShapeError && e.exitCode === 2 && pattern.test(e.message);
@@ -18,7 +19,7 @@ describe('the seed example', () => {
     assert.deepEqual([...r.hN.shape], [4, 3, 20]);
     assert.equal(r.cN, null);
     assert.equal(r.trace.layers.length, 4);
-    assert.deepEqual([...r.trace.layers[3].h.shape], [10, 3, 20], 'the trace is time-major');
+    assert.deepEqual([...item(r.trace.layers, 3, 'trace layers').h.shape], [10, 3, 20], 'the trace is time-major');
     const manual = m.forwardManual(zeros(3, 10, 100), { h0: zeros(4, 3, 20) });
     assert.deepEqual([...manual.out.shape], [3, 10, 20]);
     assert.deepEqual([...manual.hN.shape], [4, 3, 20]);

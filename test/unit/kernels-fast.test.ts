@@ -13,6 +13,7 @@ import { linear } from '../../src/kernels/linear.js';
 import { statsAt, summarize } from '../../src/modules/layer/trace-stats.js';
 import { layerReport, layerReportFromStats } from '../../src/report/run-report.js';
 import { progress, progressWanted } from '../../src/cli/progress.js';
+import { item } from '../helpers/checked.js';
 
 const values = (n: number): fc.Arbitrary<number[]> => fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
 
@@ -63,7 +64,8 @@ describe('gemm equals linear', () => {
     gemv(x, 0, 9, w, 11, null, y1, 0);
     linear(x, 0, 1, 9, w, 11, null, y2, 0);
     assert.deepEqual([...y1], [...y2]);
-    w[9 * 10 + 3] += 1;
+    const k = 9 * 10 + 3;
+    w[k] = item(w, k, 'w') + 1;
     gemv(x, 0, 9, w, 11, null, y1, 0);
     assert.notDeepEqual([...y1], [...y2]);
   });
@@ -95,7 +97,7 @@ describe('trace statistics', () => {
       expected.forEach((l, i) => {
         const got = layerReportFromStats(twoStats, i, D);
         got.steps.forEach((s, t) => {
-          for (const k of ['norm', 'mean', 'min', 'max', 'valid'] as const) assert.ok(Math.abs(s[k] - l.steps[t][k]) <= 1e-12, `${k} at layer entry ${i}, t ${t}`);
+          for (const k of ['norm', 'mean', 'min', 'max', 'valid'] as const) assert.ok(Math.abs(s[k] - item(l.steps, t, 'steps')[k]) <= 1e-12, `${k} at layer entry ${i}, t ${t}`);
         });
       });
     });

@@ -5,6 +5,7 @@ import { nonlinearities, relu, sigmoid, tanh } from '../../src/kernels/activatio
 import { applyMask, dropoutMask } from '../../src/kernels/dropout.js';
 import { linear } from '../../src/kernels/linear.js';
 import { Random } from '../../src/tensor/random.js';
+import { item } from '../helpers/checked.js';
 
 describe('linear: y = x W^T + b', () => {
   test('a 2x3 input through a 2x3 weight, by hand', () => {
@@ -64,7 +65,7 @@ describe('dropout masks', () => {
   test('an element is zeroed when the uniform draw is below p; survivors are scaled by 1/(1-p)', () => {
     const draws = [0.1, 0.5, 0.9, 0.24, 0.25];
     let i = 0;
-    const mask = dropoutMask(5, 0.25, () => draws[i++]);
+    const mask = dropoutMask(5, 0.25, () => item(draws, i++, 'draws'));
     assert.deepEqual([...mask], [0, 4 / 3, 4 / 3, 0, 4 / 3].map(Math.fround));
     assert.equal(i, 5, 'one draw per element');
   });

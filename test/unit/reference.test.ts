@@ -89,7 +89,7 @@ describe('reference input checks', () => {
     assert.throws(() => referenceForward({ type: 'lstm', input_size: 1, hidden_size: 1, nonlinearity: 'relu' }, {}, { x }), err(/^nonlinearity:/));
     assert.throws(() => referenceForward({ ...unit, type: unchecked<ReferenceConfig['type']>('transformer') }, {}, { x }), err(/^type:/));
     assert.throws(() => referenceForward({ ...unit, hidden_size: 0 }, {}, { x }), err(/^hidden_size: expected a positive integer/));
-    const explicitUndefined = { ...unit, num_layers: undefined, batch_first: undefined, bidirectional: undefined, proj_size: undefined };
+    const explicitUndefined = unchecked<ReferenceConfig>({ ...unit, num_layers: undefined, batch_first: undefined, bidirectional: undefined, proj_size: undefined });
     assert.deepEqual(referenceForward(explicitUndefined, unitWeights, { x }), referenceForward(unit, unitWeights, { x }), 'undefined takes the default');
   });
 });

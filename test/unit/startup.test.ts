@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { defined, item } from '../helpers/checked.js';
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
@@ -21,7 +22,7 @@ function staticPackages(...entries: string[]): { packages: Set<string>; files: n
     seen.add(file);
     for (const [, spec = ''] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
       if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]);
+      else if (!spec.startsWith('node:')) packages.add(item(spec.split('/'), 0, 'specifier'));
     }
   }
   return { packages, files: seen.size };
@@ -43,7 +44,7 @@ test("the library's entry does not load mathjs (the reference is the rnn-inspect
 
 test('the CLI program loads no command module statically: each is loaded when named', () => {
   const main = readFileSync(resolve(dist, 'cli/entry/program.js'), 'utf8');
-  const staticSpecs = [...main.matchAll(STATIC_IMPORT)].map((m) => m[1]);
+  const staticSpecs = [...main.matchAll(STATIC_IMPORT)].map((m) => defined(m[1], 'an import specifier'));
   assert.ok(staticSpecs.includes('../commands/index.js'));
   assert.deepEqual(staticSpecs.filter((s) => /commands\/(?!index)/.test(s)), []);
   const index = readFileSync(resolve(dist, 'cli/commands/index.js'), 'utf8');
