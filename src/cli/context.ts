@@ -1,6 +1,7 @@
 /** What every command gets from the program: the version, colour and output handling. */
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
+import type { AtomicWriteOptions } from '../io/atomic-write.js';
 import type { Sink } from './output.js';
 
 export interface CliContext {
@@ -9,4 +10,9 @@ export interface CliContext {
   chalk(cmd: Command): ChalkInstance;
   /** Standard output, or the -o file; the main entry aborts it if the command throws. */
   openOutput(cmd: Command): Sink;
+  /**
+   * Claims an output file for a flag (`--save`) before any work: an error if another output or an
+   * input of the run is the same file. Pass the result to the write (writeTensorsFile).
+   */
+  claim(flag: string, file: string): AtomicWriteOptions;
 }

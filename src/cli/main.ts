@@ -1,161 +1,29 @@
 /**
- * The commander program and the only place that prints errors and sets the exit code.
- * Exit codes: 0 success; 1 a check failed (--expect, compare) or an internal error; 2 bad input.
+ * The CLI's entry. Small commands run here on the main thread (./inline.ts); the rest run in a
+ * worker thread while this thread only supervises (./supervisor.ts: signals, temporary files,
+ * the exit code), so a signal is handled at once however long the forward pass computes.
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { RnnInspectError, UsageError } from '../errors.js';
-import { commands, DEFAULT_COMMAND } from './commands/index.js';
-import type { CliContext } from './context.js';
-import { fileSink, stdoutSink, type Sink } from './output.js';
-import { makeChalk } from './render/style.js';
-
-const EXAMPLES = `
-The default command is run; its options: rnn-inspect run --help
-
-Examples:
-  The seed example: 4 stacked layers, batch_first (x (3, 10, 100) -> out (3, 10, 20), h_n (4, 3, 20))
-    $ rnn-inspect --layers 4 --hidden 20 --batch-first
-
-  Pin a model's shapes in CI (exit 1 with a one-line diff when one changes)
-    $ rnn-inspect --layers 4 --batch-first --expect out=3,10,20 --expect h_n=4,3,20
-
-  Check a hand-written cell loop against the built-in one (exit 1 if they differ)
-    $ rnn-inspect compare --layers 3 --bidirectional
-
-  Real weights and data, exact numbers out
-    $ rnn-inspect --weights state_dict.json --input x.json --h0 h0.json --format json --include-tensors
-
-  Stream per-step events into jq
-    $ rnn-inspect --layers 2 --format ndjson | jq -c 'select(.event == "step") | [.layer, .t, .norm]'
-
-  Tell the seed's story with this run's own shapes and numbers (--lang zh: in Chinese)
-    $ rnn-inspect explain --layers 3 --hidden 20 --batch-first --lang zh
-
-  Explain a shape error: h_0 given batch-first
-    $ rnn-inspect --layers 2 --batch-first --h0 h0_batch_first.json
-
-  Diagnose shapes without data: PyTorch's message, the likely cause and the fix (exit 1 if they do not fit)
-    $ rnn-inspect doctor --layers 2 --hidden 256 --batch-first --x-shape 4,35,128 --h0-shape 2,64,256
-`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-/** One line: commander's multi-line messages (with their suggestions) folded. */
-function oneLine(message: string): string {
-  return message
-    .replace(/^error:\s*/i, '')
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(' ');
-}
+import { isMainThread, workerData } from 'node:worker_threads';
+import { isProgramWorker, onSignals, programWorker, supervise } from './supervisor.js';
 
 export async function main(argv: string[]): Promise<void> {
-  const debug = argv.includes('--debug');
-  let sink: Sink | null = null;
-  const program = new Command('rnn-inspect');
-  const ctx: CliContext = {
-    version: version(),
-    chalk: (cmd) => makeChalk(cmd.optsWithGlobals()['color'] !== false),
-    openOutput: (cmd) => {
-      const file = cmd.optsWithGlobals()['output'] as string | undefined;
-      if (file === '') throw new UsageError('--output: expected a file name, got an empty one');
-      sink = file !== undefined ? fileSink(file) : stdoutSink();
-      return sink;
-    },
-  };
-  program
-    .description('See inside recurrent neural networks: PyTorch-exact RNN, LSTM and GRU with shapes, flow and shape-error explanations.')
-    .version(ctx.version, '-V, --version')
-    .option('-o, --output <file>', 'write the output to a file (written whole, or not at all)')
-    .option('--no-color', 'no colours (also NO_COLOR=1)')
-    .option('--debug', 'show stack traces')
-    .addHelpText('after', EXAMPLES)
-    .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true })
-    .exitOverride()
-    .configureOutput({ outputError: () => {} });
+  if (!isMainThread) {
+    const code = await (await import('./program.js')).runProgram(argv, null);
+    process.exitCode = code === 'worker' ? 1 : code;
+    return;
+  }
+  const temps = new Set<string>();
+  const stop = onSignals(() => temps);
+  const { runProgram } = await import('./program.js');
+  const code = await runProgram(argv, { add: (p) => temps.add(p), remove: (p) => temps.delete(p) }, true);
+  stop();
+  if (code === 'worker') await supervise(new URL(import.meta.url), argv);
+  else process.exitCode = code;
+}
 
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+if (!isMainThread && isProgramWorker(workerData)) {
+  programWorker(workerData, async (argv, temps) => {
+    const code = await (await import('./program.js')).runProgram(argv, temps);
+    return code === 'worker' ? 1 : code;
   });
-
-  try {
-    for (const c of commands) if (needed(c.name, argv)) (await c.load())(program, ctx);
-    for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
-    await program.parseAsync(argv);
-  } catch (err) {
-    (sink as Sink | null)?.abort();
-    process.exitCode = report(err, debug);
-  }
-}
-
-const GLOBAL_WITH_VALUE = new Set(['-o', '--output']);
-
-/**
- * The command argv names: its first word after the global options. A word that is neither a
- * command nor an option is a mistyped command (run, the default, takes no words), not run's.
- */
-function commandWord(argv: string[]): string | null {
-  const args = argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (GLOBAL_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith('-') || a === '-') return a;
-    else if (!/^(--output=|-o.|--no-color$|--debug$)/.test(a)) return null;
-  }
-  return null;
-}
-
-/** Whether a command must be registered for this argv: all of them for help, else the one named. */
-function needed(name: string, argv: string[]): boolean {
-  const word = commandWord(argv);
-  if (word === 'help') {
-    // `help NAME`: NAME must be a command (commander would print the general help and exit 0).
-    const rest = argv.slice(argv.indexOf('help') + 1).find((a) => !a.startsWith('-'));
-    if (rest !== undefined) unknownCommand(rest);
-    return true;
-  }
-  if (argv.includes('--help') || argv.includes('-h')) return true;
-  if (word !== null) unknownCommand(word);
-  return name === (word ?? DEFAULT_COMMAND);
-}
-
-/** Passes a command's name; anything else is a usage error, with the nearest name as a suggestion. */
-function unknownCommand(word: string): void {
-  const names = commands.map((c) => c.name);
-  if (names.includes(word)) return;
-  const near = names.find((n) => editDistance(n, word) <= Math.max(1, Math.floor(n.length / 3)));
-  throw new UsageError(`expected a command (${names.join(', ')}) or options, got '${word}'${near ? ` (did you mean ${near}?)` : ''}`);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-function report(err: unknown, debug: boolean): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    process.stderr.write(`error: ${oneLine(err.message)}\n`);
-    return 2;
-  }
-  if (err instanceof RnnInspectError) {
-    process.stderr.write(`error: ${oneLine(err.message)}\n`);
-    if (debug && err.stack) process.stderr.write(err.stack + '\n');
-    return err.exitCode;
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`error: internal error: ${oneLine(e.message)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
-  if (debug && e.stack) process.stderr.write(e.stack + '\n');
-  return 1;
 }

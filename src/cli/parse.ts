@@ -34,12 +34,17 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/** `3,10,20`, `(3, 10, 20)`, `[3, 10, 20]` or `3x10x20`. */
+/** `3,10,20`, `(3, 10, 20)`, `[3, 10, 20]` or `3x10x20`; an empty size (`3,,4`, `3x4x`, `,3`) is an error. */
 export function shapeList(value: string): number[] {
-  const inner = value.trim().replace(/^[([]|[)\]]$/g, '');
-  const parts = inner.split(/\s*[,x×]\s*/).filter((p) => p !== '');
-  if (!parts.length || parts.some((p) => !/^\d+$/.test(p))) {
-    throw new InvalidArgumentError(`expected a shape such as 3,10,20, got "${value}"`);
+  const trimmed = value.trim();
+  const bracketed = /^\((.*)\)$/.exec(trimmed) ?? /^\[(.*)\]$/.exec(trimmed);
+  const inner = bracketed ? bracketed[1]! : trimmed;
+  const parts = inner.split(/[,x×]/).map((p) => p.trim());
+  // PyTorch's own repr of a one-element tuple: (3,)
+  if (bracketed && parts.length === 2 && parts[1] === '') parts.pop();
+  if (inner.trim() === '' || parts.some((p) => !/^\d+$/.test(p))) {
+    const empty = parts.some((p) => p === '');
+    throw new InvalidArgumentError(`expected a shape such as 3,10,20, got "${value}"${empty && inner.trim() !== '' ? ' (an empty size)' : ''}`);
   }
   const big = parts.find((p) => !Number.isSafeInteger(Number(p)));
   if (big !== undefined) throw new InvalidArgumentError(`expected sizes up to ${Number.MAX_SAFE_INTEGER}, got ${big} in "${value}"`);

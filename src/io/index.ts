@@ -1,10 +1,11 @@
 /**
  * Reading and writing tensor files. The format comes from the extension, else from the magic bytes.
- * `-` is JSON on standard input. Writes go to a temporary file renamed into place, so a failed
- * write never leaves a half-written output.
+ * `-` is JSON on standard input; FIFOs and pipes are read as streams. Writes are checked and
+ * atomic (./atomic-write.ts), so a failed write never leaves a half-written output.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { extname } from 'node:path';
+import { writeFileAtomic as atomicWrite, type AtomicWriteOptions } from './atomic-write.js';
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
@@ -13,6 +14,7 @@ import { jsonFormat } from './json.js';
 import { isZip, zipKind } from './zip.js';
 
 export type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+export { openAtomic, type AtomicFile, type AtomicWriteOptions } from './atomic-write.js';
 export { formats } from './formats.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 export { encodeNpz, decodeNpz, type NpzWriteOptions } from './npz.js';
@@ -72,7 +74,11 @@ function describeErrno(err: NodeJS.ErrnoException): string {
   }
 }
 
-/** The whole file, after checking that it exists, is a regular file, is not empty and is within the size limit. */
+/**
+ * The whole file, after checking that it exists, is not a directory, is not empty and is within the
+ * size limit. A FIFO, a pipe (`/dev/stdin`, a shell's `<(...)`), a character device or a regular
+ * file that reports size 0 (as /proc files do) is read as a stream, up to the same limit.
+ */
 export function readBytes(file: string, options: ReadOptions = {}): Uint8Array {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   if (file === '-') {
@@ -89,7 +95,11 @@ export function readBytes(file: string, options: ReadOptions = {}): Uint8Array {
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new FormatError(`${file}: expected a readable file, got a directory`);
-    if (st.size === 0) throw new FormatError(`${file}: expected data, got an empty file`);
+    if (!st.isFile() || st.size === 0) {
+      const bytes = readStream(fd, file, maxBytes);
+      if (bytes.length === 0) throw new FormatError(`${file}: expected data, got ${st.isFile() ? 'an empty file' : 'an empty stream'}`);
+      return bytes;
+    }
     if (st.size > maxBytes) {
       throw new FormatError(`${file}: expected at most ${maxBytes} bytes, got a file of ${st.size} bytes`);
     }
@@ -110,22 +120,33 @@ export function readBytes(file: string, options: ReadOptions = {}): Uint8Array {
 }
 
 function readStdin(maxBytes: number): Uint8Array {
+  return readStream(0, 'standard input', maxBytes);
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Everything `fd` gives until end of file, refusing more than maxBytes. */
+function readStream(fd: number, label: string, maxBytes: number): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
   const buf = Buffer.alloc(1 << 16);
   for (;;) {
     let n: number;
     try {
-      n = readSync(0, buf, 0, buf.length, null);
+      n = readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
+      if (code === 'EAGAIN') {
+        // A non-blocking pipe with nothing in it yet: wait 1 ms rather than spin.
+        Atomics.wait(pause, 0, 0, 1);
+        continue;
+      }
       if (code === 'EOF') break;
-      throw new FormatError(`standard input: expected JSON, got ${(err as Error).message}`);
+      throw new FormatError(`${label}: expected ${fd === 0 ? 'JSON' : 'data'}, got ${(err as Error).message}`);
     }
     if (n === 0) break;
     total += n;
-    if (total > maxBytes) throw new FormatError(`standard input: expected at most ${maxBytes} bytes, got more`);
+    if (total > maxBytes) throw new FormatError(`${label}: expected at most ${maxBytes} bytes, got more`);
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return new Uint8Array(Buffer.concat(chunks));
@@ -171,27 +192,14 @@ export function writerFor(file: string): TensorFormat {
   return format;
 }
 
-/** Writes bytes atomically: a temporary file beside the target, then a rename. */
-export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const dir = dirname(file);
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new FormatError(`${file}: expected an existing directory to write into, got none at ${dir}`);
-  }
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new FormatError(`${file}: expected a writable path, got ${describeErrno(err as NodeJS.ErrnoException)}`);
-  }
+/** Writes bytes atomically: a temporary file beside the target, checked writes, fsync, then a rename. */
+export function writeFileAtomic(file: string, bytes: Uint8Array | string, options: AtomicWriteOptions = {}): void {
+  atomicWrite(file, bytes, options);
 }
 
 /** Writes named tensors in the format the extension names. */
-export function writeTensorsFile(file: string, tensors: ReadonlyMap<string, Tensor>): void {
+export function writeTensorsFile(file: string, tensors: ReadonlyMap<string, Tensor>, options: AtomicWriteOptions = {}): void {
   const format = writerFor(file);
-  writeFileAtomic(file, format.writeTensors!(tensors, file));
+  writeFileAtomic(file, format.writeTensors!(tensors, file), options);
 }
 

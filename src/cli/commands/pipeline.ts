@@ -82,6 +82,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         writerFor(save);
         if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
       }
+      const saveTo = save ? ctx.claim('--save', save) : {};
       const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: o['maxMemory'] as number }) : null;
       let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
       let spec: PipelineSpec;
@@ -141,7 +142,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       if (save) {
         const all = new Map<string, Tensor>();
         for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
-        writeTensorsFile(save, all);
+        writeTensorsFile(save, all, saveTo);
       }
       const report: PipelineReport = {
         command: 'pipeline',

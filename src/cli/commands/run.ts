@@ -42,6 +42,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const { flags, explicit } = modelFlags(cmd);
       const save = o['save'] as string | undefined;
       if (save) writerFor(save);
+      const saveTo = save ? ctx.claim('--save', save) : {};
       const format = o['format'] as 'table' | 'json' | 'ndjson';
       const trace = o['trace'] as TraceLevel;
       // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
@@ -60,7 +61,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const onProgress = shown.observer('forward');
       const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
       shown.end();
-      if (save) writeTensorsFile(save, outputTensors(save, result));
+      if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
       const report = buildRunReport(module, result, {
         version: ctx.version,
         trace,
