@@ -5,6 +5,9 @@
  * Integers wider than 24 bits and float64 lose precision in float32, as `tensor.float()` does.
  */
 import { FormatError } from '../errors.js';
+import { MAX_RANK } from '../tensor/nested.js';
+import { formatShape } from '../tensor/tensor.js';
+import { DEFAULT_MAX_BYTES } from './format.js';
 
 export type ElementType =
   | 'f16'
@@ -160,4 +163,38 @@ export function lastIndex(shape: readonly number[], strides: readonly number[], 
     last += (shape[axis]! - 1) * strides[axis]!;
   }
   return last;
+}
+
+/**
+ * What decoding one file may allocate, as float32, checked before each allocation and each loop
+ * over a header's sizes. An empty shape is counted by its other dimensions: a (0, 3e12, 4) array
+ * holds nothing, but what is computed from it (a run's output, its hidden state) is sized by them.
+ */
+export class TensorBudget {
+  private used = 0;
+  constructor(readonly maxBytes: number = DEFAULT_MAX_BYTES) {}
+
+  /** The element count of `shape` once it is checked and charged; `at` names the tensor in messages. */
+  take(shape: readonly number[], at: string): number {
+    if (shape.length > MAX_RANK) throw new FormatError(`${at}: expected at most ${MAX_RANK} dimensions, got ${shape.length}`);
+    let count = 1;
+    let nominal = 1;
+    for (const d of shape) {
+      if (!Number.isSafeInteger(d) || d < 0) throw new FormatError(`${at}: expected dimensions that are integers from 0 to 2^53 - 1, got ${d}`);
+      count *= d;
+      nominal *= Math.max(d, 1);
+    }
+    if (nominal * 4 > this.maxBytes) {
+      throw new FormatError(
+        count === 0
+          ? `${at}: expected an empty shape whose other dimensions fit in ${this.maxBytes} bytes as float32 too, got ${formatShape(shape)} (${nominal * 4} bytes without its zero)`
+          : `${at}: expected at most ${this.maxBytes} bytes of float32 data, got shape ${formatShape(shape)} (${count * 4} bytes)`,
+      );
+    }
+    this.used += count * 4;
+    if (this.used > this.maxBytes) {
+      throw new FormatError(`${at}: expected the tensors of one file to take at most ${this.maxBytes} bytes as float32 together, got ${this.used} with this one`);
+    }
+    return count;
+  }
 }

@@ -18,6 +18,18 @@ export interface TensorFile {
   metadata?: Record<string, string>;
 }
 
+/** Most bytes a file may be, inflate to, or decode into (as float32) unless the caller says otherwise. */
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+
+/** What a reader may spend on one file. */
+export interface DecodeOptions {
+  /**
+   * Most bytes the file's members may inflate to, and, separately, most bytes its tensors may take
+   * as float32 (empty ones counted by their other dimensions). Default DEFAULT_MAX_BYTES.
+   */
+  maxBytes?: number;
+}
+
 export interface TensorFormat {
   /** Short name used in messages and `--save` (json, npy, npz, safetensors, pt, csv). */
   name: string;
@@ -26,9 +38,9 @@ export interface TensorFormat {
   /** True when the first bytes say the file is of this format. */
   sniff?(head: Uint8Array): boolean;
   /** Reads a single tensor (an input such as x or h_0). */
-  readTensor?(bytes: Uint8Array, file: string): StoredTensor;
+  readTensor?(bytes: Uint8Array, file: string, options?: DecodeOptions): StoredTensor;
   /** Reads named tensors (a state_dict). */
-  readTensors?(bytes: Uint8Array, file: string): TensorFile;
+  readTensors?(bytes: Uint8Array, file: string, options?: DecodeOptions): TensorFile;
   /** Encodes named tensors; a single-tensor format takes exactly one. */
   writeTensors?(tensors: ReadonlyMap<string, import('../tensor/tensor.js').Tensor>, file: string): Uint8Array;
 }

@@ -8,12 +8,12 @@ import { extname } from 'node:path';
 import { writeFileAtomic as atomicWrite, type AtomicWriteOptions } from './atomic-write.js';
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+import { DEFAULT_MAX_BYTES, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { formats } from './formats.js';
 import { jsonFormat } from './json.js';
 import { isZip, zipKind } from './zip.js';
 
-export type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+export type { DecodeOptions, StoredTensor, TensorFile, TensorFormat } from './format.js';
 export { openAtomic, type AtomicFile, type AtomicWriteOptions } from './atomic-write.js';
 export { formats } from './formats.js';
 export { encodeNpy, decodeNpy } from './npy.js';
@@ -23,7 +23,7 @@ export { decodePt, decodePtTensor } from './pt.js';
 export { decodeCsv } from './csv.js';
 
 /** Files larger than this are refused before they are read (override with `maxBytes`). */
-export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_BYTES;
 
 export interface ReadOptions {
   maxBytes?: number;
@@ -167,19 +167,19 @@ function pickFormat(file: string, bytes: Uint8Array, wants: 'readTensor' | 'read
   return format;
 }
 
-/** Reads one tensor (x, h_0, c_0) from a file. */
+/** Reads one tensor (x, h_0, c_0) from a file; `maxBytes` also bounds what the file inflates and decodes to. */
 export function readTensorFile(file: string, options: ReadOptions = {}): StoredTensor {
   const bytes = readBytes(file, options);
   const label = file === '-' ? 'standard input' : file;
-  return pickFormat(file, bytes, 'readTensor').readTensor!(bytes, label);
+  return pickFormat(file, bytes, 'readTensor').readTensor!(bytes, label, { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES });
 }
 
-/** Reads named tensors (a state_dict) from a file; `format` names the reader that read it. */
+/** Reads named tensors (a state_dict) from a file; `format` names the reader that read it. `maxBytes` as for readTensorFile. */
 export function readTensorsFile(file: string, options: ReadOptions = {}): TensorFile & { format: string } {
   const bytes = readBytes(file, options);
   const label = file === '-' ? 'standard input' : file;
   const format = pickFormat(file, bytes, 'readTensors');
-  return { ...format.readTensors!(bytes, label), format: format.name };
+  return { ...format.readTensors!(bytes, label, { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES }), format: format.name };
 }
 
 /** The format `--save FILE` would write, or an error listing the ones it can. */

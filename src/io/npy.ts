@@ -9,8 +9,8 @@
  */
 import { FormatError } from '../errors.js';
 import { Tensor, formatShape, numel } from '../tensor/tensor.js';
-import { ITEM_SIZE, decodeElements, gatherStrided, type ElementType } from './dtypes.js';
-import type { StoredTensor, TensorFormat } from './format.js';
+import { ITEM_SIZE, TensorBudget, decodeElements, gatherStrided, type ElementType } from './dtypes.js';
+import type { DecodeOptions, StoredTensor, TensorFormat } from './format.js';
 import { describeLiteral, parsePyLiteral, type PyLiteral } from './py-literal.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -93,8 +93,11 @@ function parseHeader(text: string, file: string): { dtype: NpyDtype; descr: stri
   return { dtype, descr: descr as string, fortran, shape: shape.items as number[] };
 }
 
-/** Decodes a whole .npy file (also an .npz member) into a float32 tensor. */
-export function decodeNpy(bytes: Uint8Array, file: string): StoredTensor {
+/**
+ * Decodes a whole .npy file (also an .npz member) into a float32 tensor. `budget` is shared by the
+ * members of one .npz.
+ */
+export function decodeNpy(bytes: Uint8Array, file: string, options: DecodeOptions = {}, budget = new TensorBudget(options.maxBytes)): StoredTensor {
   if (bytes.length < 10 || !isNpy(bytes)) {
     throw new FormatError(`${file}: expected an .npy file starting with \\x93NUMPY, got ${describeStart(bytes)}`);
   }
@@ -132,6 +135,7 @@ export function decodeNpy(bytes: Uint8Array, file: string): StoredTensor {
       `${file}: expected ${count * size} bytes of data for shape ${formatShape(shape)} of '${descr}', got ${available} (truncated file?)`,
     );
   }
+  budget.take(shape, file);
   let data = decodeElements(bytes, start, count, dtype.type, dtype.littleEndian, file);
   if (fortran && shape.length > 1) {
     // Fortran order: the first axis varies fastest. Gather it back into row-major.

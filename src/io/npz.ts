@@ -8,18 +8,21 @@
 import { zipSync, type Zippable } from 'fflate';
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { onlyTensor, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
+import { TensorBudget } from './dtypes.js';
+import { DEFAULT_MAX_BYTES, onlyTensor, type DecodeOptions, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 import { isZip, readZip } from './zip.js';
 
-export function decodeNpz(bytes: Uint8Array, file: string): TensorFile {
-  const members = readZip(bytes, file, '.npz', (name) => !name.endsWith('/'));
+export function decodeNpz(bytes: Uint8Array, file: string, options: DecodeOptions = {}): TensorFile {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const members = readZip(bytes, file, '.npz', (name) => !name.endsWith('/'), { maxTotalBytes: maxBytes });
+  const budget = new TensorBudget(maxBytes);
   const tensors = new Map<string, StoredTensor>();
   for (const { name, data } of members) {
     if (!name.endsWith('.npy')) {
       throw new FormatError(`${file}: expected only .npy members in an .npz, got "${name}"`);
     }
-    tensors.set(name.slice(0, -'.npy'.length), decodeNpy(data, `${file}: ${name}`));
+    tensors.set(name.slice(0, -'.npy'.length), decodeNpy(data, `${file}: ${name}`, options, budget));
   }
   return { tensors };
 }
@@ -41,7 +44,7 @@ export const npzFormat: TensorFormat = {
   extensions: ['.npz'],
   sniff: isZip,
   readTensors: decodeNpz,
-  readTensor: (bytes, file) => onlyTensor(decodeNpz(bytes, file), file),
+  readTensor: (bytes, file, options) => onlyTensor(decodeNpz(bytes, file, options), file),
   writeTensors(tensors) {
     return encodeNpz(tensors);
   },

@@ -12,8 +12,8 @@
  */
 import { FormatError } from '../errors.js';
 import { numel } from '../tensor/tensor.js';
-import { ITEM_SIZE } from './dtypes.js';
-import type { StoredTensor, TensorFile, TensorFormat } from './format.js';
+import { ITEM_SIZE, TensorBudget } from './dtypes.js';
+import { DEFAULT_MAX_BYTES, type DecodeOptions, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { PyDict, describeValue, type PyValue } from './pickle.js';
 import {
   collectTensors,
@@ -36,10 +36,11 @@ export function isLegacyPt(head: Uint8Array): boolean {
   return LEGACY_MAGIC.every((b, i) => head[i] === b);
 }
 
-/** What a torch file holds once unpickled: the top-level value and a way to read each storage. */
+/** What a torch file holds once unpickled: the top-level value, a way to read each storage, and what decoding may allocate. */
 interface Loaded {
   value: PyValue;
   storage(ref: StorageRef): Float32Array;
+  budget: TensorBudget;
 }
 
 function cached(load: (ref: StorageRef) => Float32Array): (ref: StorageRef) => Float32Array {
@@ -55,8 +56,8 @@ function cached(load: (ref: StorageRef) => Float32Array): (ref: StorageRef) => F
   };
 }
 
-function loadZip(bytes: Uint8Array, file: string): Loaded {
-  const members = readZip(bytes, file, '.pt', (name) => !name.endsWith('/'));
+function loadZip(bytes: Uint8Array, file: string, maxBytes: number): Loaded {
+  const members = readZip(bytes, file, '.pt', (name) => !name.endsWith('/'), { maxTotalBytes: maxBytes });
   const pkl = members.find((m) => /^([^/]+\/)?data\.pkl$/.test(m.name));
   if (!pkl) {
     const names = members.slice(0, 5).map((m) => `"${m.name}"`).join(', ');
@@ -72,17 +73,19 @@ function loadZip(bytes: Uint8Array, file: string): Loaded {
     throw new FormatError(`${file}: expected byteorder "little" or "big", got ${JSON.stringify(order.slice(0, 20))}`);
   }
   const { value } = unpickleTorch(pkl.data, file, 0, hint);
+  const budget = new TensorBudget(maxBytes);
   return {
     value,
+    budget,
     storage: cached((ref) => {
       const data = byName.get(`${prefix}data/${ref.key}`);
       if (!data) throw new FormatError(`${file}: expected a member "${prefix}data/${ref.key}" for storage ${ref.key}, got none`);
-      return decodeStorage(data, ref, order === 'little', file);
+      return decodeStorage(data, ref, order === 'little', file, budget);
     }),
   };
 }
 
-function loadLegacy(bytes: Uint8Array, file: string): Loaded {
+function loadLegacy(bytes: Uint8Array, file: string, maxBytes: number): Loaded {
   const magic = unpickleTorch(bytes, file, 0);
   const version = unpickleTorch(bytes, file, magic.end);
   if (version.value !== LEGACY_PROTOCOL_VERSION) {
@@ -114,21 +117,24 @@ function loadLegacy(bytes: Uint8Array, file: string): Loaded {
     sections.set(key, bytes.subarray(pos + 8, pos + 8 + length));
     pos += 8 + length;
   }
+  const budget = new TensorBudget(maxBytes);
   return {
     value: main.value,
+    budget,
     storage: cached((ref) => {
       const data = sections.get(ref.key);
       if (!data) throw new FormatError(`${file}: expected a section for storage ${ref.key}, got none`);
       const size = ITEM_SIZE[storageElementType(ref.type, file)];
       const window = ref.view ? data.subarray(ref.view.offset * size, (ref.view.offset + ref.view.size) * size) : data;
-      return decodeStorage(window, ref.view ? { ...ref, numel: ref.view.size } : ref, littleEndian, file);
+      return decodeStorage(window, ref.view ? { ...ref, numel: ref.view.size } : ref, littleEndian, file, budget);
     }),
   };
 }
 
-function load(bytes: Uint8Array, file: string): Loaded {
-  if (isZip(bytes)) return loadZip(bytes, file);
-  if (isLegacyPt(bytes)) return loadLegacy(bytes, file);
+function load(bytes: Uint8Array, file: string, options: DecodeOptions): Loaded {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (isZip(bytes)) return loadZip(bytes, file, maxBytes);
+  if (isLegacyPt(bytes)) return loadLegacy(bytes, file, maxBytes);
   if (bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar') {
     throw new FormatError(
       `${file}: expected a torch.save zip archive, got the tar format of torch < 0.4, which is not supported; re-save with a newer torch: torch.save(torch.load(f), f2)`,
@@ -138,11 +144,11 @@ function load(bytes: Uint8Array, file: string): Loaded {
 }
 
 function tensorOf(loaded: Loaded, ref: TensorRef, name: string, file: string): StoredTensor {
-  return { tensor: materializeTensor(ref, loaded.storage(ref.storage), name, file), dtype: `torch.${ref.storage.type}` };
+  return { tensor: materializeTensor(ref, loaded.storage(ref.storage), name, file, loaded.budget), dtype: `torch.${ref.storage.type}` };
 }
 
-export function decodePt(bytes: Uint8Array, file: string): TensorFile {
-  const loaded = load(bytes, file);
+export function decodePt(bytes: Uint8Array, file: string, options: DecodeOptions = {}): TensorFile {
+  const loaded = load(bytes, file, options);
   if (!(loaded.value instanceof PyDict)) {
     const what = isTensorRef(loaded.value) ? 'a single tensor (use it as an input, not as weights)' : describeValue(loaded.value);
     throw new FormatError(`${file}: expected a state_dict (a dict of tensors), got ${what}`);
@@ -164,8 +170,8 @@ export function decodePt(bytes: Uint8Array, file: string): TensorFile {
 }
 
 /** A single tensor: `torch.save(x)`, or a dict holding exactly one tensor. */
-export function decodePtTensor(bytes: Uint8Array, file: string): StoredTensor {
-  const loaded = load(bytes, file);
+export function decodePtTensor(bytes: Uint8Array, file: string, options: DecodeOptions = {}): StoredTensor {
+  const loaded = load(bytes, file, options);
   if (isTensorRef(loaded.value)) return tensorOf(loaded, tensorRefOf(loaded.value), 'tensor', file);
   if (loaded.value instanceof PyDict) {
     const { tensors } = collectTensors(loaded.value, file);

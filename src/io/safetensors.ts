@@ -10,8 +10,9 @@
  */
 import { FormatError } from '../errors.js';
 import { Tensor, formatShape, numel, type Shape } from '../tensor/tensor.js';
-import { ITEM_SIZE, decodeElements, type ElementType } from './dtypes.js';
-import { onlyTensor, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
+import { ITEM_SIZE, TensorBudget, decodeElements, type ElementType } from './dtypes.js';
+import { onlyTensor, type DecodeOptions, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
+import { MAX_DOCUMENT_DEPTH, checkJsonDepth, describeJson } from './json.js';
 
 /** The reference implementation refuses headers above 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -58,21 +59,21 @@ function isIndex(v: unknown): v is number {
 
 function parseEntry(name: string, info: unknown, file: string): Entry {
   const at = `${file}: tensor "${name}"`;
-  if (!isRecord(info)) throw new FormatError(`${at}: expected {dtype, shape, data_offsets}, got ${JSON.stringify(info)}`);
+  if (!isRecord(info)) throw new FormatError(`${at}: expected {dtype, shape, data_offsets}, got ${describeJson(info)}`);
   for (const key of ['dtype', 'shape', 'data_offsets']) {
     if (!(key in info)) throw new FormatError(`${at}: expected a "${key}" field, got none`);
   }
   const { dtype, shape, data_offsets: offsets } = info;
-  if (typeof dtype !== 'string') throw new FormatError(`${at}: expected a dtype string, got ${JSON.stringify(dtype)}`);
+  if (typeof dtype !== 'string') throw new FormatError(`${at}: expected a dtype string, got ${describeJson(dtype)}`);
   const type = Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
   if (!type) {
     throw new FormatError(`${at}: expected a dtype of ${Object.keys(DTYPES).join(', ')}, got "${dtype}"`);
   }
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
-    throw new FormatError(`${at}: expected a shape of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new FormatError(`${at}: expected a shape of non-negative integers, got ${describeJson(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
-    throw new FormatError(`${at}: expected data_offsets [begin, end] of non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw new FormatError(`${at}: expected data_offsets [begin, end] of non-negative integers, got ${describeJson(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw new FormatError(`${at}: expected data_offsets begin <= end, got [${begin}, ${end}]`);
@@ -87,12 +88,12 @@ function parseEntry(name: string, info: unknown, file: string): Entry {
 
 function parseMetadata(value: unknown, file: string): Record<string, string> {
   if (!isRecord(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    throw new FormatError(`${file}: expected __metadata__ to map strings to strings, got ${JSON.stringify(value).slice(0, 80)}`);
+    throw new FormatError(`${file}: expected __metadata__ to map strings to strings, got ${describeJson(value)}`);
   }
   return value as Record<string, string>;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
+export function decodeSafetensors(bytes: Uint8Array, file: string, options: DecodeOptions = {}): TensorFile {
   if (bytes.length < 8) {
     throw new FormatError(`${file}: expected an 8-byte safetensors header length, got a file of ${bytes.length} bytes`);
   }
@@ -106,6 +107,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
     throw new FormatError(`${file}: expected a header of at most ${MAX_HEADER_BYTES} bytes, got ${declared}`);
   }
   const n = Number(declared);
+  checkJsonDepth(bytes.subarray(8, 8 + n), file, { max: MAX_DOCUMENT_DEPTH, what: 'a safetensors header', why: '{name: {dtype, shape: [...], data_offsets: [...]}} needs 3' });
   let header: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
@@ -115,7 +117,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
     const why = err instanceof SyntaxError && err.message.startsWith('text') ? err.message : `invalid JSON (${(err as Error).message})`;
     throw new FormatError(`${file}: expected a JSON object as the safetensors header, got ${why}`);
   }
-  if (!isRecord(header)) throw new FormatError(`${file}: expected a JSON object as the safetensors header, got ${JSON.stringify(header)}`);
+  if (!isRecord(header)) throw new FormatError(`${file}: expected a JSON object as the safetensors header, got ${describeJson(header)}`);
 
   let metadata: Record<string, string> | undefined;
   const entries: Entry[] = [];
@@ -145,6 +147,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): TensorFile {
     throw new FormatError(`${file}: expected the tensors to cover the data buffer, got ${bufferLength - cursor} unused bytes at its end`);
   }
 
+  const budget = new TensorBudget(options.maxBytes);
+  for (const e of sorted) budget.take(e.shape, `${file}: tensor "${e.name}"`);
   // File order: the order of the data, which is also the header's order in files the library writes.
   const tensors = new Map<string, StoredTensor>();
   for (const e of sorted) {
@@ -192,7 +196,7 @@ export const safetensorsFormat: TensorFormat = {
   extensions: ['.safetensors'],
   sniff: isSafetensors,
   readTensors: decodeSafetensors,
-  readTensor: (bytes, file) => onlyTensor(decodeSafetensors(bytes, file), file),
+  readTensor: (bytes, file, options) => onlyTensor(decodeSafetensors(bytes, file, options), file),
   writeTensors(tensors) {
     return encodeSafetensors(tensors);
   },

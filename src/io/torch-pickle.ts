@@ -10,7 +10,7 @@
  */
 import { FormatError } from '../errors.js';
 import { Tensor, formatShape, numel } from '../tensor/tensor.js';
-import { ITEM_SIZE, decodeElements, gatherStrided, isContiguous, lastIndex, type ElementType } from './dtypes.js';
+import { ITEM_SIZE, decodeElements, gatherStrided, isContiguous, lastIndex, type ElementType, type TensorBudget } from './dtypes.js';
 import { PyDict, PyGlobal, PyObject, PyTuple, describeValue, unpickle, type PyValue, type Unpickled } from './pickle.js';
 
 const STORAGE_TYPES: Readonly<Record<string, ElementType>> = {
@@ -112,6 +112,8 @@ function findGlobal(file: string, hint: string): (module: string, name: string) 
           if (!(func instanceof PyGlobal) || !func.call || !(inner instanceof PyTuple)) {
             throw new FormatError(`${file}: expected (function, type, args, state) for _rebuild_from_type_v2, got ${args.map(describeValue).join(', ')}`);
           }
+          // Nested in itself it would recurse once per level, as deep as the pickle likes; torch never nests it.
+          if (func.qualname === qualname) throw new FormatError(`${file}: expected a tensor rebuild function inside ${qualname}, got ${qualname} itself`);
           return func.call(inner.items);
         });
       case 'torch.Tensor':
@@ -159,7 +161,7 @@ export function tensorRefOf(v: PyObject): TensorRef {
   return v.value as TensorRef;
 }
 
-/** How deep nested checkpoint dicts are followed (`{'model': {'encoder': {...}}}`). */
+/** How deep nested checkpoint dicts may go (`{'model': {'encoder': {...}}}`); deeper is refused, not skipped. */
 const MAX_NESTING = 16;
 
 /**
@@ -172,7 +174,10 @@ export function collectTensors(root: PyDict, file: string): { tensors: [string, 
   const metadata: Record<string, string> = {};
   const seen = new Set<PyDict>();
   const walk = (dict: PyDict, prefix: string, depth: number): void => {
-    if (seen.has(dict) || depth > MAX_NESTING) return;
+    if (seen.has(dict)) return;
+    if (depth > MAX_NESTING) {
+      throw new FormatError(`${file}: expected dicts nested at most ${MAX_NESTING} levels deep, got deeper at "${prefix.slice(0, 200)}"`);
+    }
     seen.add(dict);
     for (const [k, v] of dict.map) {
       const name = prefix + (typeof k === 'string' ? k : String(describeValue(k)));
@@ -199,13 +204,14 @@ export function storageElementType(type: string, file: string): ElementType {
  * Decodes a storage's raw bytes. `bytes` must hold at least `count` elements; the caller passes
  * the slice the container holds for this storage.
  */
-export function decodeStorage(bytes: Uint8Array, ref: StorageRef, littleEndian: boolean, file: string): Float32Array {
+export function decodeStorage(bytes: Uint8Array, ref: StorageRef, littleEndian: boolean, file: string, budget?: TensorBudget): Float32Array {
   const type = storageElementType(ref.type, file);
   const size = ITEM_SIZE[type];
   const available = Math.floor(bytes.length / size);
   if (ref.numel > available) {
     throw new FormatError(`${file}: expected ${ref.numel} elements (${ref.numel * size} bytes) in storage ${ref.key}, got ${bytes.length} bytes`);
   }
+  budget?.take([ref.numel], `${file}: storage ${ref.key}`);
   return decodeElements(bytes, 0, ref.numel, type, littleEndian, file);
 }
 
@@ -213,7 +219,7 @@ export function decodeStorage(bytes: Uint8Array, ref: StorageRef, littleEndian: 
 const MAX_EXPANDED_ELEMENTS = 1 << 24;
 
 /** Gathers a tensor view (offset, sizes, strides) out of its decoded storage. */
-export function materializeTensor(ref: TensorRef, storage: Float32Array, name: string, file: string): Tensor {
+export function materializeTensor(ref: TensorRef, storage: Float32Array, name: string, file: string, budget?: TensorBudget): Tensor {
   const count = numel(ref.size);
   const last = lastIndex(ref.size, ref.stride, ref.offset);
   if (last >= storage.length) {
@@ -224,6 +230,7 @@ export function materializeTensor(ref: TensorRef, storage: Float32Array, name: s
   if (count > storage.length && count > MAX_EXPANDED_ELEMENTS) {
     throw new FormatError(`${file}: tensor "${name}": expected at most ${MAX_EXPANDED_ELEMENTS} elements from a storage of ${storage.length}, got ${count}`);
   }
+  budget?.take(ref.size, `${file}: tensor "${name}"`);
   const data = isContiguous(ref.size, ref.stride)
     ? storage.slice(ref.offset, ref.offset + count)
     : gatherStrided(storage, ref.size, ref.stride, ref.offset);

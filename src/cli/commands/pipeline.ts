@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { BudgetError, ConfigError, UsageError } from '../../errors.js';
-import { parseJson } from '../../io/json.js';
+import { MAX_DOCUMENT_DEPTH, parseJson } from '../../io/json.js';
 import { extname } from 'node:path';
 import { readBytes, readTensorsFile, writerFor, writeTensorsFile } from '../../io/index.js';
 import { inferModules } from '../../modules/infer-config.js';
@@ -27,7 +27,8 @@ import { checkFinite, readInput } from '../setup.js';
 export async function readSpec(file: string): Promise<PipelineSpec> {
   const label = file === '-' ? 'standard input' : file;
   const [{ pipelineSpecSchema }, { parseWith }] = await Promise.all([import('../../schema/pipeline.js'), import('../../schema/zod-error.js')]);
-  return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label), label);
+  const depth = { max: MAX_DOCUMENT_DEPTH, what: 'a pipeline spec', why: '{"modules": [{...}]} needs 3' };
+  return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label, depth), label);
 }
 
 /**
