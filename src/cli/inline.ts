@@ -9,9 +9,9 @@
  * pipeline and inspect, and forward passes above these bounds.
  */
 import type { Command } from 'commander';
-import { resolveConfig } from '../modules/config.js';
+import { resolveConfig } from '../modules/layer/config.js';
 import { kindOf } from '../modules/kinds/index.js';
-import { forwardFlops } from '../parallel/pool.js';
+import { forwardFlops } from '../modules/run/pool.js';
 
 /** A few milliseconds of the forward pass (the seed example is 0.3 MFLOP). */
 export const INLINE_MAX_FLOPS = 2e7;
