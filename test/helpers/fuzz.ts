@@ -6,6 +6,7 @@
  * every run exits 0 (1 only for a failed check: --expect, compare, doctor's misfits), or exits 2
  * with exactly one `error:` line on stderr, never an internal error, a stack trace or a hang.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -249,7 +250,7 @@ export type Outcome = { ok: true; refused: boolean; ms: number } | { ok: false; 
 export const SLOW_READ_MS = 2000;
 
 /** Runs one read: a value, or an RnnInspectError with exit code 2; anything else (or a slow read) is a failure. */
-export function checkRead(read: () => unknown): Outcome {
+export function checkRead(read: () => unknown, slowMs = SLOW_READ_MS): Outcome {
   const started = performance.now();
   let refused = false;
   try {
@@ -266,7 +267,7 @@ export function checkRead(read: () => unknown): Outcome {
     refused = true;
   }
   const ms = performance.now() - started;
-  if (ms > SLOW_READ_MS) return { ok: false, why: `took ${ms.toFixed(0)} ms`, ms };
+  if (ms > slowMs) return { ok: false, why: `took ${ms.toFixed(0)} ms`, ms };
   return { ok: true, refused, ms };
 }
 
@@ -431,4 +432,46 @@ export function readSpecBytes(data: Uint8Array): 'built' | 'oversized' {
   const p = new Pipeline(spec, { seed: 0 });
   p.inputNames();
   return 'built';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spawning the built CLI.
+
+export const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
+
+/** Runs the built CLI with `args`, killing it after `timeoutMs`; stdin gets `input` (else it is empty). */
+export function spawnCli(args: readonly string[], { cwd, input = '', timeoutMs = 20_000 }: { cwd: string; input?: string; timeoutMs?: number }): Promise<RunResult & { stdoutBytes: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdoutBytes = 0;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => (stdoutBytes += d.length));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, ms: performance.now() - started, timedOut, stdoutBytes });
+    });
+  });
+}
+
+/** Runs `jobs` with at most `limit` at a time, in order of their results' indices. */
+export async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return out;
 }
