@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { runProgram } from '../../src/cli/program.js';
 
 export interface InProcessResult {
@@ -59,5 +60,77 @@ export async function runInProcess(args: readonly string[], { inline = true } = 
   } finally {
     capture = null;
     process.exitCode = saved;
+  }
+}
+
+/**
+ * Worker threads that run cases with `runInProcess`, each stopped (and its worker replaced) when it
+ * takes longer than `timeoutMs` or runs out of the heap it is given.
+ */
+export class InProcessPool {
+  private idle: Worker[] = [];
+  private all = new Set<Worker>();
+  private nextId = 0;
+
+  constructor(
+    private readonly timeoutMs = 10_000,
+    private readonly heapMb = 1024,
+  ) {}
+
+  private spawn(): Worker {
+    // The worker loads TypeScript sources, as this process does: tsx registered first, then the entry.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./in-process-worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    const w = new Worker(boot, {
+      eval: true,
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+      stdout: false,
+      stderr: false,
+    });
+    w.unref();
+    this.all.add(w);
+    return w;
+  }
+
+  private take(): Worker {
+    return this.idle.pop() ?? this.spawn();
+  }
+
+  /** One case; a result with `timedOut`, or with `crashed` (the worker died: out of memory, say). */
+  run(args: readonly string[], { inline = true, env = {} as Record<string, string | undefined> } = {}): Promise<InProcessResult & { timedOut?: boolean; crashed?: string }> {
+    const w = this.take();
+    const id = this.nextId++;
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const done = (r: InProcessResult & { timedOut?: boolean; crashed?: string }, keep: boolean) => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+        if (keep) this.idle.push(w);
+        else {
+          this.all.delete(w);
+          void w.terminate();
+        }
+        resolve(r);
+      };
+      const onMessage = (m: InProcessResult & { id: number }) => {
+        if (m.id === id) done(m, true);
+      };
+      const onError = (err: Error) => done({ code: 1, stdout: '', stderr: '', ms: performance.now() - started, crashed: err.message }, false);
+      const onExit = (code: number) => done({ code: 1, stdout: '', stderr: '', ms: performance.now() - started, crashed: `the worker exited with ${code}` }, false);
+      const timer = setTimeout(() => done({ code: 1, stdout: '', stderr: '', ms: performance.now() - started, timedOut: true }, false), this.timeoutMs);
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
+      w.postMessage({ id, args: [...args], inline, env });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((w) => w.terminate()));
+    this.all.clear();
+    this.idle = [];
   }
 }
