@@ -1,7 +1,8 @@
 /**
  * The commander program and the only place that prints errors and decides the exit code, which
  * the entry (./main.ts) passes on: 0 success; 1 a check failed (--expect, compare) or an internal
- * error; 2 bad input. It runs in a worker thread under the supervisor (./supervisor.ts).
+ * error; 2 bad input. It runs on the main thread for small commands, else in a worker thread under
+ * the supervisor (./supervisor.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -10,7 +11,7 @@ import { writeAll } from '../io/atomic-write.js';
 import { commands, DEFAULT_COMMAND } from './commands/index.js';
 import type { CliContext } from './context.js';
 import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from './output.js';
-import { INLINE_MAX_FLOPS, runsInline } from './inline.js';
+import { INLINE_MAX_MACS, runsInline } from './inline.js';
 import { makeChalk } from './render/style.js';
 
 const EXAMPLES = `
@@ -70,10 +71,10 @@ function stderr(text: string): void {
 
 class RunInWorker extends Error {}
 
-/** For tests and tuning: RNN_INSPECT_INLINE_MAX_FLOPS=0 runs every command in the worker. */
-function inlineMaxFlops(): number {
-  const env = process.env['RNN_INSPECT_INLINE_MAX_FLOPS'];
-  return env !== undefined && env !== '' && Number.isFinite(Number(env)) ? Number(env) : INLINE_MAX_FLOPS;
+/** For tests and tuning: RNN_INSPECT_INLINE_MAX_MACS=0 runs every command in the worker. */
+function inlineMaxMacs(): number {
+  const env = process.env['RNN_INSPECT_INLINE_MAX_MACS'];
+  return env !== undefined && env !== '' && Number.isFinite(Number(env)) ? Number(env) : INLINE_MAX_MACS;
 }
 
 /**
@@ -108,7 +109,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
     .exitOverride()
     .configureOutput({ outputError: () => {}, writeOut: (s) => stdoutSink().write(s), writeErr: stderr })
     .hook('preAction', (_program, action) => {
-      if (inline && !runsInline(action, inlineMaxFlops())) throw new RunInWorker();
+      if (inline && !runsInline(action, inlineMaxMacs())) throw new RunInWorker();
       // Inputs first, then -o: a clash is an error before any work.
       const o = action.opts();
       for (const key of INPUT_FLAGS) {
@@ -128,7 +129,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
     for (const c of commands) if (needed(c.name, argv)) (await c.load())(program, ctx);
     for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
     await program.parseAsync(argv);
-    return Number(process.exitCode ?? 0);
+    return 0;
   } catch (err) {
     (sink as Sink | null)?.abort();
     outputs.abortAll();

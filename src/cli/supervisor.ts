@@ -12,7 +12,7 @@
  *
  * Temporary files are announced over a MessageChannel before each is created; the signal handler
  * drains it synchronously (receiveMessageOnPort), so a file announced a moment ago is not missed.
- * Worker start-up costs the seed example about 25 ms (see README, "Outputs and signals").
+ * The worker's start-up cost is why small commands stay on the main thread (./inline.ts).
  */
 import { rmSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';

@@ -18,7 +18,7 @@ const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' };
  */
 export const MODES: readonly { name: string; env: Record<string, string> }[] = [
   { name: 'on the main thread', env: {} },
-  { name: 'in the worker', env: { RNN_INSPECT_INLINE_MAX_FLOPS: '0' } },
+  { name: 'in the worker', env: { RNN_INSPECT_INLINE_MAX_MACS: '0' } },
 ];
 
 export interface Ran {

@@ -4,11 +4,11 @@
  * stderr that is not a terminal.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { start, tempDir } from './process.js';
+import { BIN, NODE, start, tempDir } from './process.js';
 
 /** Generous: the stop itself takes tens of milliseconds; the machine may be busy. */
 const STOP_WITHIN_MS = 2000;
@@ -73,4 +73,15 @@ test('SIGTERM while blocked opening a FIFO that no one writes: the run still end
   assert.ok(code === 143 || signal === 'SIGTERM', `exit ${code}, signal ${signal}`);
   assert.ok(at - sent < STOP_WITHIN_MS, `stopped ${Math.round(at - sent)} ms after SIGTERM`);
   assert.deepEqual(readdirSync(dir), ['x.fifo']);
+});
+
+test('with stderr a terminal, one short line says which signal stopped the run', (t) => {
+  const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  if (script.status !== 0) return t.skip('no script(1) here to give the run a terminal');
+  const dir = tempDir();
+  const inner = `"$RNN_NODE" "$RNN_BIN" ${LONG.join(' ')} -o out.txt & p=$!; sleep 2; kill -TERM $p; wait $p; echo "exit=$?"`;
+  const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, RNN_NODE: NODE, RNN_BIN: BIN } });
+  const lines = r.stdout.split(/\r?\n|\r/).map((l) => l.replace(/\x1b\[K/g, '')).filter((l) => l.trim() && !/^forward: /.test(l));
+  assert.deepEqual(lines, ['rnn-inspect: stopped by SIGTERM', 'exit=143']);
+  assert.deepEqual(readdirSync(dir), []);
 });

@@ -95,7 +95,7 @@ for (const { name: mode, env } of MODES) describe(`standard output, ${mode}`, ()
     const r = sh('rnn --layers 4 --trace full --format json | head -c 10 > /dev/null; exit "${PIPESTATUS[0]}"', undefined, env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    const ndjson = sh('rnn --layers 4 --seq-len 500 --format ndjson | head -n 1 > /dev/null; exit "${PIPESTATUS[0]}"', undefined, env);
+    const ndjson = sh('rnn --layers 4 --seq-len 200 --format ndjson | head -n 1 > /dev/null; exit "${PIPESTATUS[0]}"', undefined, env);
     assert.equal(ndjson.code, 0, ndjson.stderr);
     assert.equal(ndjson.stderr, '');
   });
