@@ -187,7 +187,7 @@ export class TensorBudget {
     if (nominal * 4 > this.maxBytes) {
       throw new FormatError(
         count === 0
-          ? `${at}: expected an empty shape whose other dimensions fit in ${this.maxBytes} bytes as float32 too, got ${formatShape(shape)} (${nominal * 4} bytes without its zero)`
+          ? `${at}: expected an empty shape whose other dimensions fit in ${this.maxBytes} bytes as float32 too, got ${formatShape(shape)} (${nominal * 4} bytes with its zeros counted as 1)`
           : `${at}: expected at most ${this.maxBytes} bytes of float32 data, got shape ${formatShape(shape)} (${count * 4} bytes)`,
       );
     }

@@ -7,10 +7,10 @@
  * one always).
  *
  * Nothing an archive declares is trusted. Names are unique; each local header agrees with the
- * central directory; members lie within the file and do not overlap; a deflated member is inflated
- * in slices into a buffer of its declared size and refused as soon as it outgrows it, so the work
- * done is bounded by the declared size, never by what a bomb would inflate to; every member read
- * must match its CRC-32; the members read total at most `maxTotalBytes`.
+ * central directory; members lie within the file and do not overlap; a deflated member is refused
+ * as soon as its output outgrows its declared size, so the work done is bounded by the declared
+ * size, never by what a bomb would inflate to; every member read must match its CRC-32; the members
+ * read total at most `maxTotalBytes`.
  *
  * Node's zlib inflates: its `maxOutputLength` stops the inflate at the first 16 KiB chunk past the
  * declared size. On a 64 MiB deflated member, inflating and checking the CRC took about 1.0 s where
@@ -19,6 +19,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { FormatError } from '../errors.js';
+import { DEFAULT_MAX_BYTES } from './format.js';
 
 export interface ZipMember {
   name: string;
@@ -33,7 +34,6 @@ export interface ZipLimits {
 }
 
 const DEFAULT_MAX_MEMBERS = 100_000;
-const DEFAULT_MAX_TOTAL_BYTES = 4 * 1024 ** 3;
 /** Deflate cannot expand by more than about 1032:1 (258 bytes from a 1-bit length and a 1-bit distance code). */
 const MAX_DEFLATE_RATIO = 1032;
 
@@ -240,7 +240,11 @@ const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** CRC-32 as zip (and zlib, and PNG) computes it. */
 export function crc32(data: Uint8Array): number {
-  if (nativeCrc32) return nativeCrc32(data) >>> 0;
+  return nativeCrc32 ? nativeCrc32(data) >>> 0 : crc32Portable(data);
+}
+
+/** The same CRC-32 in plain TypeScript, for a Node without zlib.crc32. */
+export function crc32Portable(data: Uint8Array): number {
   let c = -1;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
@@ -299,7 +303,7 @@ export function readZip(
     const got = bytes.length === 0 ? 'an empty file' : `bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
     throw new FormatError(`${file}: expected a zip archive (${kind}), got ${got}`);
   }
-  const maxTotal = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const maxTotal = limits.maxTotalBytes ?? DEFAULT_MAX_BYTES;
   return worded(file, kind, () => {
     const { entries, end } = centralDirectory(bytes, limits.maxMembers ?? DEFAULT_MAX_MEMBERS);
     const chosen = entries.filter((e) => want(e.name));

@@ -156,7 +156,8 @@ describe(`through the CLI: ${DEEP} levels give exit 2 and one line, quickly`, ()
       const started = performance.now();
       assertUserError(args, pattern);
       const ms = performance.now() - started;
-      assert.ok(ms < 3000, `${args[0]} ${args[1]} took ${ms.toFixed(0)} ms`);
+      // Node's start-up included, on a machine running other tests: generous.
+      assert.ok(ms < 5000, `${args[0]} ${args[1]} took ${ms.toFixed(0)} ms`);
     }
   });
 
