@@ -12,7 +12,7 @@
 // Usage: npm run bench [-- --json] [-- --workloads W1,W2] [-- --no-torch]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { GRU, LSTM, RNN, Tensor } from '../dist/index.js';
+import { Recurrent, RNN, Tensor, kinds } from '../dist/index.js';
 import { forwardFlops, PARALLEL_MIN_FLOPS, threadsFor } from '../dist/modules/run/pool.js';
 import { naiveRnn, naiveWeights } from './naive-rnn.js';
 
@@ -28,9 +28,10 @@ const WORKLOADS = [
   { id: 'W3', batch: 64, seq_len: 256, input_size: 256, hidden_size: 256, num_layers: 4, repeats: 1 },
   { id: 'W4', batch: 1, seq_len: 1000, input_size: 64, hidden_size: 512, num_layers: 1, repeats: 3 },
 ].filter((w) => !only || only.includes(w.id));
-const KINDS = { rnn: RNN, gru: GRU, lstm: LSTM };
+// Every kind the engine has (its list in src/modules/kinds); torch_bench.py maps each to torch.nn's class.
+const KINDS = Object.fromEntries(kinds.map((kind) => [kind.type, (options) => new Recurrent(kind, options)]));
 const THREADS = [1, 2];
-const GATES = { rnn: 1, gru: 3, lstm: 4 };
+const GATES = Object.fromEntries(kinds.map((kind) => [kind.type, kind.gates.length]));
 
 const log = (s) => {
   if (!asJson) process.stderr.write(s + '\n');
@@ -124,8 +125,8 @@ function wholeProcess(cmd, argv, repeats) {
 // run pays the start instead, and uses the pool only from PARALLEL_COLD_MIN_FLOPS on).
 new RNN({ inputSize: 4, hiddenSize: 4 }).forward(randomX([2, 4, 4]), { threads: 2, parallelMinFlops: 0 });
 // And let V8 optimise the engine before the first timed row (otherwise that row alone runs slow).
-for (const Cls of Object.values(KINDS)) {
-  const m = new Cls({ inputSize: 100, hiddenSize: 20, numLayers: 4 }).eval();
+for (const make of Object.values(KINDS)) {
+  const m = make({ inputSize: 100, hiddenSize: 20, numLayers: 4 }).eval();
   const x = randomX([10, 3, 100]);
   seconds(() => m.forward(x, { threads: 1, keepTrace: false }), 1, 1);
 }
@@ -137,8 +138,8 @@ const naive = {};
 for (const w of WORKLOADS) {
   naive[w.id] = naiveRate(w);
   log(`${w.id}: naive triple loop ${naive[w.id].toFixed(2)} GFLOP/s`);
-  for (const [type, Cls] of Object.entries(KINDS)) {
-    const m = new Cls({ inputSize: w.input_size, hiddenSize: w.hidden_size, numLayers: w.num_layers, seed: 1 }).eval();
+  for (const [type, make] of Object.entries(KINDS)) {
+    const m = make({ inputSize: w.input_size, hiddenSize: w.hidden_size, numLayers: w.num_layers, seed: 1 }).eval();
     const x = randomX([w.seq_len, w.batch, w.input_size]);
     const flops = flopsOf(w, type);
     for (const threads of THREADS) {

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: 'dist/cli/main.js', worker: 'dist/modules/run/worker.js' },
+  entryPoints: { main: 'dist/cli/entry/main.js', worker: 'dist/modules/run/worker.js' },
   outdir,
   bundle: true,
   splitting: true,

@@ -4,9 +4,11 @@
  */
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
+import { CheckFailedError } from '../errors.js';
 import { kindNames } from '../modules/kinds/index.js';
+import type { NonFinite } from '../schema/run.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
-import type { Explicit, ModelFlags } from './setup.js';
+import type { Explicit, ModelFlags } from '../setup/run.js';
 
 export const DEFAULT_MAX_MEMORY = '2G';
 
@@ -67,7 +69,19 @@ export function addModelOptions(cmd: Command): Command {
       new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
-    );
+    )
+    .addOption(allowNonfiniteOption())
+    .addOption(strictOption());
+}
+
+/** `--allow-nonfinite`: accept NaN and Infinity in the inputs and weights (refused by default). */
+export function allowNonfiniteOption(): Option {
+  return new Option('--allow-nonfinite', 'accept NaN and Infinity in x, h_0, c_0 and the weights (the report says where they went)');
+}
+
+/** `--strict`: a non-finite value in the run is exit 1, after the output is written. */
+export function strictOption(): Option {
+  return new Option('--strict', 'exit 1 when the run produced Infinity or NaN (the output is written first)');
 }
 
 export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explicit } {
@@ -96,8 +110,22 @@ export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explici
     lengths: o['lengths'],
     enforceSorted: o['enforceSorted'],
     maxMemory: o['maxMemory'],
+    allowNonfinite: o['allowNonfinite'],
     threads: o['threads'],
   };
   const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
   return { flags, explicit };
+}
+
+/**
+ * With --strict, the first non-finite value of the run (`where` names whose it is: a module of a
+ * pipeline, the automatic or manual pass) is exit 1. Called after the output is written.
+ */
+export function checkStrict(strict: boolean, found: readonly { where?: string; nonFinite: NonFinite | null | undefined }[]): void {
+  if (!strict) return;
+  const first = found.find((f) => f.nonFinite);
+  if (!first?.nonFinite) return;
+  const nf = first.nonFinite;
+  const owner = first.where ? `${first.where}: ` : '';
+  throw new CheckFailedError(`--strict: expected finite values, got ${nf.value} in ${owner}h of layer ${nf.layer} (${nf.direction}) at t=${nf.t}, batch element ${nf.batch}`);
 }

@@ -165,7 +165,8 @@ export class Outputs {
  */
 export function jsonText(value: unknown, indent: 2 | 0 = 2): string {
   try {
-    return JSON.stringify(value, null, indent || undefined) + '\n';
+    // Infinity and NaN as "Infinity", "-Infinity", "NaN" (src/schema/numbers.ts), never JSON's null.
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent || undefined) + '\n';
   } catch (err) {
     if (err instanceof RangeError) {
       throw new BudgetError('--format json: expected a document within the largest string JavaScript can hold (about 512 MiB), got more: use --trace summary or --trace none, drop --include-tensors, or --save the tensors to a file');

@@ -15,6 +15,7 @@ import type { CellKind } from '../modules/kinds/index.js';
 import { isActive, type ForwardResult } from '../modules/layer/result.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeTensors, type RunGeometry } from '../report/describe.js';
+import { valueDiff } from '../report/non-finite.js';
 import type { ExplainCheck, ExplainLayer, ExplainReport, Fusion } from '../schema/explain.js';
 
 export interface ExplainOptions {
@@ -58,7 +59,7 @@ function rowsNorm(data: Float32Array, B: number, width: number, row: (b: number)
  * Runs the module and states the facts of that run. The gate means are the gate activations the
  * kind's own step computed at the chosen step (captured as the pass runs), never recomputed here.
  */
-export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry, options: ExplainOptions): ExplainReport {
+export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry, options: ExplainOptions): { facts: ExplainReport; result: ForwardResult } {
   const input = module.prepare(x, forward);
   const { step } = resolveFocus(input.seqLen, module.config.numLayers, options);
   const D = numDirections(module.config);
@@ -67,7 +68,7 @@ export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions
     if (t === step && values) gates[l * D + (d === 'forward' ? 0 : 1)] = values.slice();
   };
   const result = module.forward(x, { ...forward, onStep, gates: true });
-  return explainFacts(module, input, result, g, options, gates);
+  return { facts: explainFacts(module, input, result, g, options, gates), result };
 }
 
 /** `gates[layer * D + direction]`: each gate's activation (batch, gates * hidden) at the chosen step. */
@@ -244,16 +245,22 @@ function outChecks(module: Recurrent, result: ForwardResult, g: RunGeometry, las
     const batch = step.includes('[b]') ? 'b' : ':';
     return !g.batched ? `out[${step}, ${cols}]` : config.batchFirst ? `out[${batch}, ${step}, ${cols}]` : `out[${step}, ${batch}, ${cols}]`;
   };
+  // Equal infinities are equal; a NaN facing a number differs; NaN on both sides is not comparable.
   const compare = (kind: ExplainCheck['kind'], left: string, right: string, hnIndex: number, cols: number, step: (b: number) => number): ExplainCheck => {
     let max = 0;
+    let notComparable = 0;
     const differing: number[] = [];
     for (let b = 0; b < B; b++) {
       let m = 0;
-      for (let j = 0; j < Hr; j++) m = Math.max(m, Math.abs(outAt(b, step(b), cols + j) - result.hN.data[(hnIndex * B + b) * Hr + j]!));
+      for (let j = 0; j < Hr; j++) {
+        const d = valueDiff(outAt(b, step(b), cols + j), result.hN.data[(hnIndex * B + b) * Hr + j]!);
+        if (Number.isNaN(d)) notComparable++;
+        else m = Math.max(m, d);
+      }
       if (m > 0) differing.push(b);
       max = Math.max(max, m);
     }
-    return { kind, left, right, max_abs_diff: max, equal: max === 0, differing };
+    return { kind, left, right, max_abs_diff: max, equal: max === 0 && notComparable === 0, differing, ...(notComparable ? { not_comparable: notComparable } : {}) };
   };
   const fwdCols = D === 2 ? `:${Hr}` : ':';
   const top = (config.numLayers - 1) * D;

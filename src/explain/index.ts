@@ -30,5 +30,5 @@ export function explain(module: Recurrent, x: Tensor, options: ExplainOptions = 
     c0Given: !!state.c0,
     lengths: state.lengths ?? null,
   };
-  return explainRun(module, x, state, geometry, { version: version ?? packageVersion(), ...(step === undefined ? {} : { step }), ...(layer === undefined ? {} : { layer }) });
+  return explainRun(module, x, state, geometry, { version: version ?? packageVersion(), ...(step === undefined ? {} : { step }), ...(layer === undefined ? {} : { layer }) }).facts;
 }

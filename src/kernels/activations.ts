@@ -15,8 +15,9 @@ export function tanh(v: number): number {
   return v < 0 ? -t : t;
 }
 
+/** max(v, 0), with NaN passed through as PyTorch's relu does (a NaN must not turn into a quiet 0). */
 export function relu(v: number): number {
-  return v > 0 ? v : 0;
+  return v > 0 || v !== v ? v : 0;
 }
 
 export type Nonlinearity = 'tanh' | 'relu';

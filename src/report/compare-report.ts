@@ -1,12 +1,15 @@
 /**
  * Automatic vs manual, tensor by tensor and layer by layer: the largest absolute difference, where
- * it is, and whether it is within tolerance (by default 1e-6 × max(1, the tensor's largest |value|)).
+ * it is, and whether it is within tolerance (by default 1e-6 × max(1, the tensor's largest finite
+ * |value|)). Equal infinities agree; a NaN facing a number is a difference (Infinity); NaN on both
+ * sides cannot be compared, which is counted and is not ok.
  */
 import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult } from '../modules/layer/result.js';
 import type { CompareReport, Comparison, ReferenceComparison } from '../schema/compare.js';
 import type { RunConfigJson } from '../schema/run.js';
-import { maxAbs, unravel } from '../tensor/stats.js';
+import { unravel } from '../tensor/stats.js';
+import { addPair, agreement, firstNonFinite, nonFiniteWarning } from './non-finite.js';
 import type { Nested, Tensor } from '../tensor/tensor.js';
 
 export const RELATIVE_TOLERANCE = 1e-6;
@@ -27,32 +30,30 @@ function compareTensors(
   m: Tensor,
   absolute: number | undefined,
 ): Comparison {
-  let diff = -1;
-  let at = 0;
+  const agree = agreement();
+  for (let i = 0; i < a.size; i++) addPair(agree, i, a.data[i]!, m.data[i]!);
+  // An infinite value would make the relative tolerance infinite, and every difference pass.
+  let maxAbsValue = 0;
   for (let i = 0; i < a.size; i++) {
-    const d = Math.abs(a.data[i]! - m.data[i]!);
-    // NaN counts as the largest difference of all.
-    if (d > diff || Number.isNaN(d)) {
-      diff = Number.isNaN(d) ? Infinity : d;
-      at = i;
-      if (diff === Infinity) break;
-    }
+    const v = Math.abs(a.data[i]!);
+    if (v > maxAbsValue && v !== Infinity) maxAbsValue = v;
   }
-  const maxAbsValue = maxAbs(a.data).value;
   const tolerance = absolute ?? RELATIVE_TOLERANCE * Math.max(1, maxAbsValue);
+  const at = agree.at;
   return {
     name,
     tensor,
     layer,
     direction,
     shape: [...a.shape],
-    max_abs_diff: Math.max(diff, 0),
+    max_abs_diff: agree.maxAbsDiff,
     where: unravel(at, a.shape),
     automatic: a.data[at] ?? 0,
     manual: m.data[at] ?? 0,
     max_abs_value: maxAbsValue,
     tolerance,
-    ok: diff <= tolerance,
+    ...(agree.notComparable ? { not_comparable: agree.notComparable } : {}),
+    ok: agree.maxAbsDiff <= tolerance && agree.notComparable === 0,
   };
 }
 
@@ -65,14 +66,23 @@ export function buildCompareReport(module: Recurrent, auto: ForwardResult, manua
     results.push(compareTensors(`layer ${la.layer} ${la.direction} h`, 'h', la.layer, la.direction, la.h, lm.h, tol));
     if (la.c && lm.c) results.push(compareTensors(`layer ${la.layer} ${la.direction} c`, 'c', la.layer, la.direction, la.c, lm.c, tol));
   });
+  const D = module.numDirections;
+  const batched = options.config.unbatched === false;
+  const nonFinite = { automatic: firstNonFinite(auto, D), manual: firstNonFinite(manual, D) };
+  const warnings = (['automatic', 'manual'] as const).flatMap((pass) => {
+    const nf = nonFinite[pass];
+    return nf ? [`${pass} pass: ${nonFiniteWarning(nf, batched, D)}`] : [];
+  });
   return {
     command: 'compare',
     version: options.version,
     module: module.toString(),
     config: options.config,
     manual_loop: module.config.bidirectional ? 'layer-major' : 'time-major',
-    tolerance_rule: tol === undefined ? `${RELATIVE_TOLERANCE} * max(1, max |automatic value|) per tensor` : `absolute ${tol}`,
+    tolerance_rule: tol === undefined ? `${RELATIVE_TOLERANCE} * max(1, max finite |automatic value|) per tensor; NaN on both sides is not comparable` : `absolute ${tol}; NaN on both sides is not comparable`,
     results,
+    warnings,
+    ...(nonFinite.automatic || nonFinite.manual ? { non_finite: nonFinite } : {}),
     ok: results.every((r) => r.ok),
   };
 }
@@ -94,15 +104,9 @@ export function compareWithReference(auto: ForwardResult, reference: { out: Nest
       else if (v !== null) r.push(v);
     };
     flatten(ref);
-    let diff = 0;
-    let at = 0;
-    for (let i = 0; i < a.size; i++) {
-      const d = Math.abs(a.data[i]! - (r[i] ?? NaN));
-      if (!(d <= diff)) {
-        diff = Number.isNaN(d) ? Infinity : d;
-        at = i;
-      }
-    }
+    const agree = agreement();
+    for (let i = 0; i < a.size; i++) addPair(agree, i, a.data[i]!, r[i] ?? NaN);
+    const { maxAbsDiff: diff, at } = agree;
     return {
       name,
       shape: [...a.shape],
@@ -111,7 +115,8 @@ export function compareWithReference(auto: ForwardResult, reference: { out: Nest
       automatic: a.data[at] ?? 0,
       reference: r[at] ?? NaN,
       tolerance: REFERENCE_TOLERANCE,
-      ok: diff <= REFERENCE_TOLERANCE,
+      ...(agree.notComparable ? { not_comparable: agree.notComparable } : {}),
+      ok: diff <= REFERENCE_TOLERANCE && agree.notComparable === 0,
     };
   });
 }

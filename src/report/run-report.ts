@@ -5,9 +5,10 @@
 import { numDirections, realHiddenSize } from '../modules/layer/config.js';
 import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult, LayerTrace } from '../modules/layer/result.js';
-import { statsAt, summarize, type TraceStats } from '../modules/layer/trace-stats.js';
-import type { Expectation, HnSlice, LayerReport, RunConfigJson, RunReport } from '../schema/run.js';
+import { nonFiniteAt, statsAt, summarize, type TraceStats } from '../modules/layer/trace-stats.js';
+import type { Expectation, HnSlice, LayerReport, RunConfigJson, RunReport, StepStats } from '../schema/run.js';
 import { describeTensors, type RunGeometry, type TensorName } from './describe.js';
+import { addPair, agreement, firstNonFinite, nonFiniteWarning } from './non-finite.js';
 import { stepStats } from './step-stats.js';
 
 export type TraceLevel = 'none' | 'summary' | 'full';
@@ -20,6 +21,8 @@ export interface ReportOptions {
   expectations?: readonly { name: string; shape: number[] }[];
   /** What the tool did on the user's behalf. */
   notes?: readonly string[];
+  /** Warnings of the setup (an input accepted with non-finite values). */
+  warnings?: readonly string[];
 }
 
 /** What layer l of direction d reads at each step, in words. */
@@ -51,7 +54,13 @@ export function layerReport(trace: LayerTrace, D: number, lengths: Int32Array | 
 export function layerReportFromStats(stats: TraceStats, entry: number, D: number): LayerReport {
   const layer = Math.floor(entry / D);
   const steps = [];
-  for (let t = 0; t < stats.seqLen; t++) steps.push(summarize(stats.data, statsAt(stats, entry, t), stats.width, t));
+  for (let t = 0; t < stats.seqLen; t++) {
+    const at = statsAt(stats, entry, t);
+    const step: StepStats = summarize(stats.data, at, stats.width, t);
+    const bad = nonFiniteAt(stats.data, at);
+    if (bad) step.non_finite = bad;
+    steps.push(step);
+  }
   return { layer, direction: entry % D === 0 ? 'forward' : 'reverse', h_n_index: entry, reads: reads(layer, D), steps };
 }
 
@@ -87,20 +96,21 @@ function hnSlices(module: Recurrent, result: ForwardResult, g: RunGeometry): HnS
       const steps = Array.from({ length: B }, (_, b) => (d === 0 ? lastStep(b) : 0));
       let equalsOut: string | null = null;
       let maxAbsDiff: number | null = null;
+      let notComparable = 0;
       if (l === config.numLayers - 1) {
         const cols = D === 2 ? `${d * Hr}:${(d + 1) * Hr}` : ':';
         const step = d === 1 ? '0' : g.lengths ? 'lengths[b]-1' : '-1';
         equalsOut = !g.batched ? `out[${step}, ${cols}]` : config.batchFirst ? `out[:, ${step}, ${cols}]` : `out[${step}, :, ${cols}]`;
         const hn = result.hN.data;
-        maxAbsDiff = 0;
+        const agree = agreement();
         for (let b = 0; b < B; b++) {
           const t = steps[b]!;
-          for (let j = 0; j < Hr; j++) {
-            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(hn[(index * B + b) * Hr + j]! - outAt(result, g, config.batchFirst, t, b, d * Hr + j)));
-          }
+          for (let j = 0; j < Hr; j++) addPair(agree, 0, hn[(index * B + b) * Hr + j]!, outAt(result, g, config.batchFirst, t, b, d * Hr + j));
         }
+        maxAbsDiff = agree.maxAbsDiff;
+        notComparable = agree.notComparable;
       }
-      slices.push({ index, layer: l, direction: d === 0 ? 'forward' : 'reverse', equals_out: equalsOut, max_abs_diff: maxAbsDiff, steps });
+      slices.push({ index, layer: l, direction: d === 0 ? 'forward' : 'reverse', equals_out: equalsOut, max_abs_diff: maxAbsDiff, ...(notComparable ? { not_comparable: notComparable } : {}), steps });
     }
   }
   return slices;
@@ -133,13 +143,14 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
   const g = options.geometry;
   const described = describeTensors(kind, config, g);
   const shapes = Object.fromEntries(described.map((d) => [d.name, d.shape])) as RunReport['shapes'];
-  const actual: Partial<Record<TensorName, number[]>> = {
+  const actual: Partial<Record<TensorName, number[] | undefined>> = {
     ...shapes,
     out: [...result.out.shape],
     h_n: [...result.hN.shape],
     ...(result.cN ? { c_n: [...result.cN.shape] } : {}),
   };
   const D = numDirections(config);
+  const nonFinite = firstNonFinite(result, D);
   const report: RunReport = {
     command: 'run',
     version: options.version,
@@ -153,7 +164,8 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
     parameter_count: module.parameterCount(),
     lengths: g.lengths ? [...g.lengths] : null,
     layers: layerReports(result, D, options.trace),
-    warnings: module.warnings,
+    warnings: [...module.warnings, ...(options.warnings ?? []), ...(nonFinite ? [nonFiniteWarning(nonFinite, g.batched, D)] : [])],
+    ...(nonFinite ? { non_finite: nonFinite } : {}),
     notes: [...(options.notes ?? [])],
   };
   if (options.expectations) report.expectations = checkExpectations(options.expectations, actual);
@@ -163,7 +175,7 @@ export function buildRunReport(module: Recurrent, result: ForwardResult, options
   return report;
 }
 
-export function checkExpectations(expected: readonly { name: string; shape: number[] }[], actual: Partial<Record<TensorName, number[]>>): Expectation[] {
+export function checkExpectations(expected: readonly { name: string; shape: number[] }[], actual: Partial<Record<TensorName, number[] | undefined>>): Expectation[] {
   return expected.map(({ name, shape }) => {
     const got = actual[name as TensorName] ?? null;
     const ok = got !== null && got.length === shape.length && got.every((v, i) => v === shape[i]);

@@ -1,10 +1,11 @@
 /**
  * Per-step statistics of one layer's h_t: L2 norm, mean, min and max over the batch elements that
  * still have input at step t (all of them without lengths). The sums are the trace statistics'
- * own (src/modules/trace-stats.ts), so a full trace and a statistics-only run report alike.
+ * own (src/modules/trace-stats.ts), so a full trace and a statistics-only run report alike,
+ * the first batch element holding Infinity or NaN included.
  * Shape: h (batch, features) for one step | c (batch, hiddenSize)
  */
-import { accumulateStep, emptyStats, summarize } from '../modules/layer/trace-stats.js';
+import { accumulateStep, emptyStats, nonFiniteAt, summarize } from '../modules/layer/trace-stats.js';
 import type { StepStats } from '../schema/run.js';
 
 function rows(data: Float32Array, batch: number, width: number): number[][] {
@@ -25,6 +26,8 @@ export function stepStats(
   const { data } = emptyStats(1, 1, width);
   accumulateStep(data, 0, h, 0, batch, width, t, lengths);
   const stats: StepStats = summarize(data, 0, width, t);
+  const bad = nonFiniteAt(data, 0);
+  if (bad) stats.non_finite = bad;
   if (full) {
     stats.h = rows(h, batch, width);
     if (c) stats.c = rows(c, batch, c.length / batch);

@@ -1,6 +1,7 @@
 /** The `compare` document: automatic vs manual, per tensor and per layer. */
 import { z } from 'zod';
-import { configSchema } from './run.js';
+import { maybeFinite } from './numbers.js';
+import { configSchema, nonFiniteSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 
@@ -11,12 +12,13 @@ export const comparisonSchema = z
     layer: z.number().int().nonnegative().nullable(),
     direction: z.enum(['forward', 'reverse']).nullable(),
     shape,
-    max_abs_diff: z.number().nonnegative(),
+    max_abs_diff: maybeFinite(z.number().nonnegative()).describe('equal infinities agree; a NaN facing a number is Infinity'),
     where: z.array(z.number().int().nonnegative()).describe('index of the largest difference, in the tensor\'s own layout'),
-    automatic: z.number().describe('the automatic value there'),
-    manual: z.number().describe('the manual value there'),
-    max_abs_value: z.number().nonnegative(),
+    automatic: maybeFinite().describe('the automatic value there'),
+    manual: maybeFinite().describe('the manual value there'),
+    max_abs_value: z.number().nonnegative().describe('the largest finite |automatic value|'),
     tolerance: z.number().nonnegative(),
+    not_comparable: z.number().int().positive().optional().describe('values NaN on both sides, which no difference can be measured for; only when there are some, and then not ok'),
     ok: z.boolean(),
   })
   .strict();
@@ -25,11 +27,12 @@ export const referenceComparisonSchema = z
   .object({
     name: z.enum(['out', 'h_n', 'c_n']),
     shape,
-    max_abs_diff: z.number().nonnegative(),
+    max_abs_diff: maybeFinite(z.number().nonnegative()),
     where: z.array(z.number().int().nonnegative()),
-    automatic: z.number(),
-    reference: z.number().describe('the float64 reference value there'),
+    automatic: maybeFinite(),
+    reference: maybeFinite().describe('the float64 reference value there'),
     tolerance: z.number().nonnegative(),
+    not_comparable: z.number().int().positive().optional().describe('values NaN on both sides; only when there are some, and then not ok'),
     ok: z.boolean(),
   })
   .strict();
@@ -43,6 +46,12 @@ export const compareReportSchema = z
     manual_loop: z.enum(['time-major', 'layer-major']).describe('layer-major when bidirectional: the reverse direction needs the future'),
     tolerance_rule: z.string(),
     results: z.array(comparisonSchema),
+    warnings: z.array(z.string()).describe('where a non-finite value first appeared in either pass'),
+    non_finite: z
+      .object({ automatic: nonFiniteSchema.nullable(), manual: nonFiniteSchema.nullable() })
+      .strict()
+      .optional()
+      .describe('only when some h held Infinity or NaN: where it first did, per pass'),
     reference: z
       .array(referenceComparisonSchema)
       .optional()

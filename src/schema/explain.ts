@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
+import { maybeFinite } from './numbers.js';
+import { nonFiniteSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 const direction = z.enum(['forward', 'reverse']);
@@ -12,7 +14,7 @@ const direction = z.enum(['forward', 'reverse']);
 const tensorAtStep = z
   .object({
     shape,
-    norm: z.number().nonnegative().describe('L2 norm over the batch elements still active at this step, all features'),
+    norm: maybeFinite(z.number().nonnegative()).describe('L2 norm over the batch elements still active at this step, all features'),
   })
   .strict();
 
@@ -44,7 +46,7 @@ export const fusionSchema = z
     h: tensorAtStep,
     c: tensorAtStep.nullable(),
     gates: z
-      .array(z.object({ name: z.string(), mean: z.number() }).strict())
+      .array(z.object({ name: z.string(), mean: maybeFinite() }).strict())
       .nullable()
       .describe('mean of each gate over the active batch elements and hidden units; null for RNN, when dropout acted, or when no sequence has input at this step'),
     valid: z.number().int().nonnegative().describe('batch elements with input at this step'),
@@ -58,9 +60,10 @@ export const explainCheckSchema = z
       .describe('padded_last: the common bug with --lengths, out at the padded last step taken as the final state'),
     left: z.string(),
     right: z.string(),
-    max_abs_diff: z.number().nonnegative(),
-    equal: z.boolean(),
+    max_abs_diff: maybeFinite(z.number().nonnegative()).describe('over the values both sides hold as numbers: equal infinities agree, a NaN facing a number is Infinity'),
+    equal: z.boolean().describe('false too when some values are NaN on both sides (not comparable)'),
     differing: z.array(z.number().int().nonnegative()).describe('batch elements where left and right differ'),
+    not_comparable: z.number().int().positive().optional().describe('values NaN on both sides, which no difference can be measured for; only when there are some'),
   })
   .strict();
 
@@ -97,10 +100,12 @@ export const explainReportSchema = z
     layers: z.array(explainLayerSchema),
     fusions: z.array(fusionSchema).describe('the chosen step, per focused layer and direction, bottom to top'),
     time_flow: z
-      .array(z.object({ layer: z.number().int().nonnegative(), direction, norms: z.array(z.number().nonnegative()) }).strict())
+      .array(z.object({ layer: z.number().int().nonnegative(), direction, norms: z.array(maybeFinite(z.number().nonnegative())) }).strict())
       .describe("‖h_t‖ at every step, per focused layer and direction"),
     h_n_slices: z.array(z.object({ index: z.number().int().nonnegative(), layer: z.number().int().nonnegative(), direction, steps: z.array(z.number().int().nonnegative()) }).strict()),
     checks: z.array(explainCheckSchema),
+    warnings: z.array(z.string()).optional().describe('only when there are some: where a non-finite value first appeared, inputs accepted with --allow-nonfinite'),
+    non_finite: nonFiniteSchema.optional().describe('only when some h held Infinity or NaN'),
   })
   .strict();
 

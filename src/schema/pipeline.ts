@@ -26,7 +26,15 @@ export const moduleSpecSchema = z
   })
   .strict();
 
-export const pipelineSpecSchema = z.object({ modules: z.array(moduleSpecSchema).min(1) }).strict();
+/**
+ * Modules in one spec at most: far beyond any composed model, and few enough that checking the
+ * chain (each module against its source) stays quick.
+ */
+export const MAX_PIPELINE_MODULES = 1000;
+
+export const pipelineSpecSchema = z
+  .object({ modules: z.array(moduleSpecSchema).min(1).max(MAX_PIPELINE_MODULES, `expected at most ${MAX_PIPELINE_MODULES} modules`) })
+  .strict();
 
 export const pipelineModuleReportSchema = runReportSchema
   .omit({ command: true, version: true })
@@ -45,6 +53,7 @@ export const pipelineReportSchema = z
     order: z.array(z.string()).describe('the order the modules ran in'),
     modules: z.array(pipelineModuleReportSchema),
     parameter_count: z.number().int().nonnegative(),
+    warnings: z.array(z.string()).describe('inputs and weights accepted with non-finite values (--allow-nonfinite); each module has its own warnings'),
   })
   .strict();
 

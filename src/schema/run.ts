@@ -5,9 +5,12 @@
  */
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
+import { maybeFinite, NON_FINITE_TEXT } from './numbers.js';
 
 const shape = z.array(z.number().int().nonnegative());
-const nested: z.ZodType<unknown> = z.lazy(() => z.union([z.number(), z.array(nested)]));
+const nested: z.ZodType<unknown> = z.lazy(() => z.union([maybeFinite(), z.array(nested)]));
+const direction = z.enum(['forward', 'reverse']);
+const nonFiniteValue = z.enum(NON_FINITE_TEXT).transform(Number).describe('the non-finite value, as JSON writes it');
 const tensorNames = ['x', 'h_0', 'c_0', 'out', 'h_n', 'c_n'] as const;
 const perTensor = <T extends z.ZodType>(value: T) =>
   z.object({ x: value, h_0: value, c_0: value.optional(), out: value, h_n: value, c_n: value.optional() }).strict();
@@ -35,20 +38,36 @@ export const configSchema = z
 export const stepStatsSchema = z
   .object({
     t: z.number().int().nonnegative(),
-    norm: z.number().describe("L2 norm of h_t over the valid batch elements' features"),
-    mean: z.number(),
-    min: z.number(),
-    max: z.number(),
+    norm: maybeFinite().describe("L2 norm of h_t over the valid batch elements' features"),
+    mean: maybeFinite(),
+    min: maybeFinite(),
+    max: maybeFinite(),
     valid: z.number().int().nonnegative().describe('batch elements with input at this step'),
-    h: z.array(z.array(z.number())).optional().describe('h_t (batch, features), with --trace full'),
-    c: z.array(z.array(z.number())).optional().describe('c_t (batch, hidden_size), LSTM with --trace full'),
+    non_finite: z
+      .object({ batch: z.number().int().nonnegative().describe('the first batch element holding one (0 when unbatched)'), value: nonFiniteValue })
+      .strict()
+      .optional()
+      .describe('only when some value of h_t is Infinity or NaN'),
+    h: z.array(z.array(maybeFinite())).optional().describe('h_t (batch, features), with --trace full'),
+    c: z.array(z.array(maybeFinite())).optional().describe('c_t (batch, hidden_size), LSTM with --trace full'),
   })
   .strict();
+
+export const nonFiniteSchema = z
+  .object({
+    layer: z.number().int().nonnegative(),
+    direction,
+    t: z.number().int().nonnegative().describe('the step, counted in time order whatever the direction'),
+    batch: z.number().int().nonnegative().describe('the first batch element holding one at that step (0 when unbatched)'),
+    value: nonFiniteValue,
+  })
+  .strict()
+  .describe('where h first held Infinity or NaN, in the order the automatic path computes (layer by layer; a reverse direction from its last step)');
 
 export const layerReportSchema = z
   .object({
     layer: z.number().int().nonnegative(),
-    direction: z.enum(['forward', 'reverse']),
+    direction,
     h_n_index: z.number().int().nonnegative().describe('the slice of h_n this layer and direction ends in'),
     reads: z.string().describe('what this layer reads at each step'),
     steps: z.array(stepStatsSchema).describe('in time order t = 0..seq_len-1, whatever the direction'),
@@ -61,7 +80,15 @@ export const hnSliceSchema = z
     layer: z.number().int().nonnegative(),
     direction: z.enum(['forward', 'reverse']),
     equals_out: z.string().nullable().describe('for the top layer: the slice of out it equals'),
-    max_abs_diff: z.number().nullable().describe('measured |h_n slice - that out slice|, 0 when they agree'),
+    max_abs_diff: maybeFinite()
+      .nullable()
+      .describe('measured |h_n slice - that out slice| over the values both sides hold as numbers (equal infinities agree; a NaN facing a number is Infinity), 0 when they agree'),
+    not_comparable: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('values NaN on both sides, which no difference can be measured for; only when there are some'),
     steps: z.array(z.number().int()).describe('per batch element, the step h_n was taken from'),
   })
   .strict();
@@ -86,7 +113,8 @@ export const runReportSchema = z
     parameter_count: z.number().int().nonnegative(),
     lengths: z.array(z.number().int().positive()).nullable(),
     layers: z.array(layerReportSchema).describe('empty with --trace none'),
-    warnings: z.array(z.string()),
+    warnings: z.array(z.string()).describe("PyTorch's warnings (dropout with one layer), and where a non-finite value first appeared"),
+    non_finite: nonFiniteSchema.optional().describe('only when some h held Infinity or NaN'),
     notes: z.array(z.string()).describe("what the tool did on the user's behalf, e.g. a cell's weights run as a one-layer module"),
     expectations: z.array(expectationSchema).optional(),
     tensors: z.object({ out: nested, h_n: nested, c_n: nested.optional() }).strict().optional(),
@@ -106,6 +134,7 @@ export const summaryEventSchema = runReportSchema.extend({ event: z.literal('sum
 
 export type RunConfigJson = z.infer<typeof configSchema>;
 export type StepStats = z.infer<typeof stepStatsSchema>;
+export type NonFinite = z.infer<typeof nonFiniteSchema>;
 export type LayerReport = z.infer<typeof layerReportSchema>;
 export type HnSlice = z.infer<typeof hnSliceSchema>;
 export type ParameterJson = z.infer<typeof parameterSchema>;

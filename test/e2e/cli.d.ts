@@ -1,16 +1,16 @@
-// Types for the helpers in cli.js, so that TypeScript tests can use them.
+// Types of the end-to-end helpers in cli.js, for the tests written in TypeScript.
 export const BIN: string;
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
-export function runCli(args: string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }): CliResult;
-export function runJson(args: string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }): any;
+export function runCli(args: string[], options?: { input?: string; env?: Record<string, string> }): CliResult;
+export function runJson(args: string[], options?: { input?: string; env?: Record<string, string> }): any;
 export function tempDir(): string;
 export function writeJson(dir: string, name: string, value: unknown): string;
-export function flatten(nested: unknown): number[];
+export function flatten(nested: unknown): unknown[];
 export function shapeOf(nested: unknown): number[];
 export function maxAbsDiff(a: unknown, b: unknown): number;
 export function plain(text: string): string;
-export function assertUserError(args: string[], pattern: RegExp, options?: { code?: number; input?: string | Uint8Array }): CliResult;
+export function assertUserError(args: string[], pattern: RegExp, options?: { code?: number; input?: string }): CliResult;

@@ -13,7 +13,7 @@ export const NODE = process.execPath;
 const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' };
 
 /**
- * Small commands run on the main thread, the rest in a supervised worker (src/cli/inline.ts):
+ * Small commands run on the main thread, the rest in a supervised worker (src/cli/entry/inline.ts):
  * tests of behaviour both share run each way.
  */
 export const MODES: readonly { name: string; env: Record<string, string> }[] = [

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-// @ts-ignore: test/e2e/cli.js is JavaScript without type declarations; CliHelpers gives its types
-import * as cliHelpers from '../e2e/cli.js';
-import { REGENERATE_HINT, type CliHelpers, type GoldenFile, type TorchConfig } from '../helpers/golden.js';
+import { runCli, runJson } from '../helpers/cli.js';
+import { tempDir, writeJson } from '../helpers/files.js';
+import { maxAbsDiff, shapeOf } from '../helpers/nested.js';
+import { REGENERATE_HINT, type GoldenFile, type TorchConfig } from '../helpers/golden.js';
 
-const { maxAbsDiff, runCli, runJson, shapeOf, tempDir, writeJson } = cliHelpers as CliHelpers;
 
 /** What `--format json --include-tensors` prints that these tests read. */
 interface RunReport {

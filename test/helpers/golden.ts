@@ -265,14 +265,3 @@ export function slice0(t: Tensor, i: number): Tensor {
   const n = t.data.length / t.shape[0]!;
   return new Tensor(t.data.slice(i * n, (i + 1) * n), t.shape.slice(1));
 }
-
-/** The types of test/e2e/cli.js's helpers that the CLI golden tests use (that file is JavaScript). */
-export interface CliHelpers {
-  runCli(args: string[], options?: { input?: string; env?: Record<string, string> }): { code: number | null; stdout: string; stderr: string };
-  /** The CLI's parsed JSON output (throws when the CLI failed). */
-  runJson(args: string[], options?: { input?: string; env?: Record<string, string> }): unknown;
-  tempDir(): string;
-  writeJson(dir: string, name: string, value: unknown): string;
-  shapeOf(nested: unknown): number[];
-  maxAbsDiff(a: unknown, b: unknown): number;
-}

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { runsInline } from '../../src/cli/inline.js';
+import { runsInline } from '../../src/cli/entry/inline.js';
 
 function command(name: string, args: string[]): Command {
   const cmd = new Command(name)

@@ -8,12 +8,12 @@ import { buildCompareReport, compareWithReference } from '../../report/compare-r
 import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { addModelOptions, modelFlags } from '../model-options.js';
+import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
 import { oneOf, positiveNumber } from '../parse.js';
 import type { ForwardOptions } from '../../modules/recurrent.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderCompareTable } from '../render/compare-table.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -26,7 +26,8 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .action(async () => {
       const o = cmd.opts();
       const { flags, explicit } = modelFlags(cmd);
-      const setup = setupRun(flags, explicit);
+      // Both passes keep their full trace and results for the comparison.
+      const setup = setupRun(flags, explicit, { keepTrace: true, passes: 2 });
       const { module } = setup;
       const shown = progress(progressWanted(o['format'] as string));
       const watched = (label: string): ForwardOptions => {
@@ -59,13 +60,22 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const sink = ctx.openOutput(cmd);
       sink.write(o['format'] === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));
       sink.commit();
-      const bad: { name: string; tolerance: number; max_abs_diff: number; where: number[] }[] = [
+      const failed: { name: string; tolerance: number; max_abs_diff: number; where: number[]; not_comparable?: number | undefined }[] = [
         ...report.results.filter((r) => !r.ok),
         ...(report.reference ?? []).filter((r) => !r.ok).map((r) => ({ ...r, name: `${r.name} vs reference` })),
       ];
+      const bad = failed.filter((r) => r.max_abs_diff > r.tolerance);
       if (bad.length) {
         const worst = bad.reduce((a, b) => (b.max_abs_diff > a.max_abs_diff ? b : a));
         throw new CheckFailedError(`compare: ${bad.length} tensor(s) differ beyond tolerance; worst ${worst.name}: expected |diff| <= ${worst.tolerance}, got ${worst.max_abs_diff} at [${worst.where.join(', ')}]`);
       }
+      if (failed.length) {
+        const nan = failed.map((r) => `${r.name} (${r.not_comparable})`).join(', ');
+        throw new CheckFailedError(`compare: expected values that can be compared, got NaN on both sides in ${nan}`);
+      }
+      checkStrict(!!o['strict'], [
+        { where: 'automatic pass', nonFinite: report.non_finite?.automatic },
+        { where: 'manual pass', nonFinite: report.non_finite?.manual },
+      ]);
     });
 }

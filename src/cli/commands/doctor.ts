@@ -13,6 +13,7 @@ import { diagnoseModule } from '../../diagnose/doctor.js';
 import { diagnosePipeline } from '../../diagnose/pipeline.js';
 import { resolveConfig, type RecurrentConfig } from '../../modules/layer/config.js';
 import { kinds, kindWithCellState, type CellKind } from '../../modules/kinds/index.js';
+import { checkBudget, estimatePipeline } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import type { DoctorReport } from '../../schema/doctor.js';
 import type { Shape } from '../../tensor/tensor.js';
@@ -21,7 +22,7 @@ import { jsonText } from '../output.js';
 import { addModuleOptions, DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, intList, namedShape, oneOf } from '../parse.js';
 import { renderDoctorTable } from '../render/doctor-table.js';
-import { chooseModule, type ModuleFlags } from '../setup.js';
+import { chooseModule, type ModuleFlags } from '../../setup/run.js';
 import { readSpec } from './pipeline.js';
 
 type NamedShape = { name: string | null; shape: number[] };
@@ -72,7 +73,7 @@ function singleModule(cmd: Command, x: Shape, h0: Shape | undefined, c0: Shape |
     projSize: o['projSize'],
     weights: o['weights'],
     module: o['module'],
-    maxMemory: byteSize(DEFAULT_MAX_MEMORY),
+    maxMemory: o['maxMemory'],
   };
   if (!explicit('type') && !flags.weights && (c0 || explicit('projSize'))) {
     const kind = c0 ? kindWithCellState() : kinds.find((k) => k.supportsProjection)!;
@@ -122,7 +123,11 @@ async function specReport(cmd: Command, file: string, xs: NamedShape[], h0s: Nam
   const given = Object.keys(MODULE_FLAGS).find((k) => cmd.getOptionValueSource(k) === 'cli');
   if (given) throw new UsageError(`${MODULE_FLAGS[given]}: expected no module flags with --spec (the spec configures every module), got ${MODULE_FLAGS[given]}`);
   if (o['lengths']) throw new UsageError('--lengths: expected no lengths with --spec (a pipeline runs padded batches whole), got --lengths');
-  const pipeline = new Pipeline(await readSpec(file), { checkFit: false });
+  const spec = await readSpec(file);
+  // The doctor runs nothing, but constructing the modules allocates their parameters.
+  const { parameterBytes } = estimatePipeline(spec, () => ({ seqLen: 1, batch: 1 }), { keepTrace: false });
+  checkBudget(parameterBytes, o['maxMemory'] as number, "the spec's parameters", `${spec.modules.length} module(s)`);
+  const pipeline = new Pipeline(spec, { checkFit: false });
   const names = pipeline.stages.map((s) => s.name);
   const inputs = new Map<string, Shape>();
   for (const { name, shape } of xs) {
@@ -161,7 +166,10 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
   addModuleOptions(cmd);
   // Sizes not given are read from the shapes (see singleModule), so help says so, not run's defaults.
   const derived: Record<string, string> = { '--input-size': "x's last dimension", '--hidden-size': 'from h_0 or c_0, else 20', '--layers': 'from h_0 or c_0, else 1' };
-  for (const option of cmd.options) if (option.long && derived[option.long]) option.defaultValueDescription = derived[option.long];
+  for (const option of cmd.options) {
+    const described = option.long ? derived[option.long] : undefined;
+    if (described) option.defaultValueDescription = described;
+  }
   cmd
     .option('--x-shape <[name=]shape>', "x's shape, e.g. 4,35,128 (with --spec, NAME=SHAPE for another named input)", collect(namedShape))
     .option('--h0-shape <[module=]shape>', "h_0's shape, e.g. 2,4,256 (with --spec of several modules, MODULE=SHAPE)", collect(namedShape))
@@ -170,6 +178,11 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .option('--enforce-sorted', 'with --lengths: lengths must be non-increasing, as pack_padded_sequence(enforce_sorted=True)')
     .option('--spec <file>', 'a composed model (the pipeline spec): check every module against what feeds it')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .addOption(
+      new Option('--max-memory <size>', 'refuse weights files, and specs whose parameters, need more memory than this')
+        .argParser(byteSize)
+        .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
+    )
     .action(async () => {
       const o = cmd.opts();
       const xs = (o['xShape'] as NamedShape[] | undefined) ?? [];

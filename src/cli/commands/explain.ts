@@ -10,9 +10,10 @@ import { catalogues, languages, type Lang } from '../../explain/messages/index.j
 import { narrate } from '../../explain/narrate.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { addModelOptions, modelFlags } from '../model-options.js';
+import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
+import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
 import { oneOf } from '../parse.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 /** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
 function integer(value: string): number {
@@ -32,19 +33,28 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .action(() => {
       const o = cmd.opts();
       const { flags, explicit } = modelFlags(cmd);
-      const setup = setupRun(flags, explicit);
+      // explain reads every layer's h at the chosen step: the full trace is kept.
+      const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
       const { module, x, forward, geometry } = setup;
       const input = module.prepare(x, forward);
       const options = { version: ctx.version, ...(o['step'] === undefined ? {} : { step: o['step'] as number }), ...(o['layer'] === undefined ? {} : { layer: o['layer'] as number }) };
       // Validate --step and --layer before the run: the sizes are known from the prepared input.
       resolveFocus(input.seqLen, module.config.numLayers, options);
-      const facts = explainRun(module, x, forward, geometry, options);
+      const { facts, result } = explainRun(module, x, forward, geometry, options);
+      const nonFinite = firstNonFinite(result, module.numDirections);
+      const warnings = [...setup.warnings, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
+      if (warnings.length) facts.warnings = warnings;
+      if (nonFinite) facts.non_finite = nonFinite;
       const sink = ctx.openOutput(cmd);
       if (o['format'] === 'json') sink.write(jsonText(facts));
       else {
         const c = ctx.chalk(cmd);
         sink.write(narrate(facts, catalogues[o['lang'] as Lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
+        const nan = facts.checks.filter((k) => k.not_comparable);
+        for (const k of nan) sink.write(c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`) + '\n');
+        for (const w of warnings) sink.write(c.yellow(`warning: ${w}`) + '\n');
       }
       sink.commit();
+      checkStrict(!!o['strict'], [{ nonFinite }]);
     });
 }

@@ -7,7 +7,7 @@ import { readTensorsFile } from '../../io/index.js';
 import { moduleRepr, resolveConfig } from '../../modules/layer/config.js';
 import { candidateKinds, inferModules } from '../../modules/infer-config.js';
 import { kindOf, kinds } from '../../modules/kinds/index.js';
-import { parameterCount, parameterSpecs } from '../../modules/layer/parameters.js';
+import { countParameters } from '../../modules/memory.js';
 import type { InspectReport } from '../../schema/inspect.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
@@ -54,7 +54,7 @@ export function buildInspectReport(file: string, version: string): InspectReport
         bias: m.bias,
         proj_size: m.projSize,
         nonlinearity: kind.hasNonlinearity ? 'tanh' : null,
-        parameter_count: parameterCount(parameterSpecs(kind, config)),
+        parameter_count: countParameters(kind, config),
         keys: m.keys,
       };
     }),

@@ -3,25 +3,25 @@
  * own hidden state. Without --spec, the chain is built from the recurrent modules in --weights.
  */
 import { Option, type Command } from 'commander';
-import { BudgetError, ConfigError, UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../../io/json.js';
 import { extname } from 'node:path';
 import { readBytes, readTensorsFile, writerFor, writeTensorsFile } from '../../io/index.js';
 import { inferModules } from '../../modules/infer-config.js';
-import { estimateForward } from '../../modules/memory.js';
+import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import { fingerprint } from '../../report/fingerprint.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
-import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
+import { MAX_PIPELINE_MODULES, type PipelineReport, type PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { DEFAULT_MAX_MEMORY } from '../model-options.js';
-import { byteSize, collect, formatBytes, oneOf, positiveInt, seed } from '../parse.js';
+import { allowNonfiniteOption, checkStrict, DEFAULT_MAX_MEMORY } from '../model-options.js';
+import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
-import { checkFinite, readInput } from '../setup.js';
+import { checkFinite, readInput } from '../../setup/run.js';
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
 export async function readSpec(file: string): Promise<PipelineSpec> {
@@ -38,6 +38,7 @@ export async function readSpec(file: string): Promise<PipelineSpec> {
 function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor> } {
   const { modules } = inferModules(tensors);
   if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
+  if (modules.length > MAX_PIPELINE_MODULES) throw new UsageError(`--weights ${file}: expected at most ${MAX_PIPELINE_MODULES} recurrent modules for a pipeline, got ${modules.length}`);
   const named = modules.map((m, i) => ({ m, name: m.prefix.replace(/\.$/, '') || `module${i}` }));
   const weights = new Map<string, Tensor>();
   for (const { m, name } of named) for (const key of m.keys) weights.set(`${name}.${key.slice(m.prefix.length)}`, tensors.get(key)!);
@@ -76,6 +77,8 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
+    .addOption(allowNonfiniteOption())
+    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
     .action(async () => {
       const o = cmd.opts();
       const save = o['save'] as string | undefined;
@@ -84,12 +87,43 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
       }
       const saveTo = save ? ctx.claim('--save', save) : {};
-      const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: o['maxMemory'] as number }) : null;
-      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`)])) : null;
+      const budget = o['maxMemory'] as number;
+      const allowed = !!o['allowNonfinite'];
+      const warnings: string[] = [];
+      const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: budget }) : null;
+      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`, allowed, warnings)])) : null;
       let spec: PipelineSpec;
       if (o['spec']) spec = await readSpec(o['spec'] as string);
       else if (weightMap) ({ spec, weights: weightMap } = specFromWeights(o['weights'] as string, weightMap));
       else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
+
+      const given = new Map<string, Tensor>();
+      for (const arg of (o['input'] as string[] | undefined) ?? []) {
+        const eq = arg.indexOf('=');
+        const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
+        if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
+        given.set(name, readInput(file, name, budget, allowed, warnings));
+      }
+      // Every module's estimate from the spec, before any module is constructed (each allocates its
+      // parameters at once): steps and batch from its input file, else from the flags.
+      const trace = o['trace'] as TraceLevel;
+      const estimate = estimatePipeline(
+        spec,
+        (input, batchFirst) => {
+          const x = given.get(input);
+          if (!x) return { seqLen: o['seqLen'] as number, batch: o['batch'] as number };
+          return x.rank === 3 ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0]!, batch: 1 };
+        },
+        { keepTrace: true, training: !!o['train'], report: o['format'] === 'json' ? trace : 'none', includeTensors: !!o['includeTensors'] },
+      );
+      const n = spec.modules.length;
+      checkBudget(
+        estimate.bytes,
+        budget,
+        'a pipeline',
+        `${n} module${n === 1 ? '' : 's'}, the largest ${estimate.largest.name} with ${formatBytes(estimate.largest.bytes)}; parameters ${formatBytes(estimate.parameterBytes)} of it`,
+        estimate.largestArray,
+      );
       let pipeline: Pipeline;
       try {
         pipeline = new Pipeline(spec, { seed: o['seed'] as number }).train(!!o['train']);
@@ -98,31 +132,9 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         throw err;
       }
       if (weightMap) pipeline.loadStateDict(weightMap);
-
-      const given = new Map<string, Tensor>();
-      for (const arg of (o['input'] as string[] | undefined) ?? []) {
-        const eq = arg.indexOf('=');
-        const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
-        if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
-        given.set(name, readInput(file, name, o['maxMemory'] as number));
-      }
       const needed = pipeline.inputNames();
       const unused = [...given.keys()].filter((n) => !needed.includes(n));
       if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
-      // Steps and batch each module sees: from its input file, else from the flags; checked before allocating.
-      let bytes = 0;
-      for (const stage of pipeline.stages) {
-        let src = stage;
-        while (src.readsModule) src = pipeline.stage(src.reads);
-        const x = given.get(src.reads);
-        const bf = src.module.config.batchFirst;
-        const [T, B] = !x ? [o['seqLen'] as number, o['batch'] as number] : x.rank === 3 ? [x.shape[bf ? 1 : 0]!, x.shape[bf ? 0 : 1]!] : [x.shape[0]!, 1];
-        bytes += estimateForward(stage.module.kind, stage.module.config, T, B).bytes;
-      }
-      const budget = o['maxMemory'] as number;
-      if (bytes > budget) {
-        throw new BudgetError(`--max-memory: expected a pipeline within ${formatBytes(budget)}, got an estimate of ${formatBytes(bytes)}; raise --max-memory or shrink the run`);
-      }
       const random = new Random((o['seed'] as number) ^ 0x5eed);
       const inputs = new Map<string, Tensor>();
       for (const name of needed) {
@@ -155,7 +167,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
           const batched = run.x.rank === 3;
           const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
             version: ctx.version,
-            trace: o['trace'] as TraceLevel,
+            trace,
             includeTensors: !!o['includeTensors'],
             geometry: {
               seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
@@ -169,9 +181,11 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
           return { name: stage.name, reads: stage.reads, h_0_from: stage.h0From, fingerprint: fingerprint(stage.module.stateDict()), ...rest };
         }),
         parameter_count: pipeline.parameterCount(),
+        warnings,
       };
       const sink = ctx.openOutput(cmd);
       sink.write(o['format'] === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
       sink.commit();
+      checkStrict(!!o['strict'], report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite })));
     });
 }

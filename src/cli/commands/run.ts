@@ -12,11 +12,11 @@ import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { addModelOptions, modelFlags } from '../model-options.js';
+import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
-import { setupRun } from '../setup.js';
+import { setupRun } from '../../setup/run.js';
 
 /** The tensors `--save` writes: out, h_n and c_n by name; a .npy file holds out alone. */
 export function outputTensors(file: string, result: ForwardResult, prefix = ''): Map<string, Tensor> {
@@ -47,14 +47,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const trace = o['trace'] as TraceLevel;
       // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
       const keepTrace = trace === 'full';
-      const setup = setupRun(flags, explicit, { keepTrace });
+      const includeTensors = !!o['includeTensors'];
+      const setup = setupRun(flags, explicit, { keepTrace, report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
       const sink = ctx.openOutput(cmd);
       const { module, geometry } = setup;
       const onStep =
         format === 'ndjson' && trace !== 'none'
           ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
               const stats = stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full');
-              sink.write(JSON.stringify({ event: 'step', layer, direction, ...stats }) + '\n');
+              sink.write(jsonText({ event: 'step', layer, direction, ...stats }, 0));
             }
           : undefined;
       const shown = progress(progressWanted(format));
@@ -65,10 +66,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const report = buildRunReport(module, result, {
         version: ctx.version,
         trace,
-        includeTensors: !!o['includeTensors'],
+        includeTensors,
         geometry,
         expectations: o['expect'],
         notes: setup.notes,
+        warnings: setup.warnings,
       });
       if (format === 'json') sink.write(jsonText(report));
       else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
@@ -79,6 +81,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
         throw new CheckFailedError(`--expect: ${diff.join('; ')}`);
       }
+      checkStrict(!!o['strict'], [{ nonFinite: report.non_finite }]);
     });
 }
 

@@ -18,7 +18,7 @@ export function registerSchema(program: Command, ctx: CliContext): void {
       if (name !== undefined && !names.includes(name)) throw new UsageError(`schema: expected one of ${names.join(', ')}, got "${name}"`);
       const [{ z }, { documents }] = await Promise.all([import('zod'), import('../../schema/index.js')]);
       const chosen = name ? { [name]: documents[name as keyof typeof documents] } : documents;
-      const schemas = Object.fromEntries(Object.entries(chosen).map(([k, s]) => [k, z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' })]));
+      const schemas = Object.fromEntries(Object.entries(chosen).map(([k, s]) => [k, z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })]));
       const doc = name ? schemas[name] : { $schema: 'https://json-schema.org/draft/2020-12/schema', title: `rnn-inspect ${ctx.version} JSON documents`, $defs: schemas };
       const sink = ctx.openOutput(cmd);
       sink.write(jsonText(doc));

@@ -6,8 +6,10 @@ import { num, table } from './style.js';
 
 export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
   const t = table(c, ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], { compact: true });
+  const verdictOf = (x: { ok: boolean; max_abs_diff: number; tolerance: number; not_comparable?: number | undefined }): string =>
+    x.ok ? c.green('OK') : x.max_abs_diff > x.tolerance ? c.red('DIFFERS') : c.red(`NOT COMPARABLE (${x.not_comparable} NaN on both sides)`);
   for (const x of r.results) {
-    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
+    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), verdictOf(x)]);
   }
   const loop =
     r.manual_loop === 'time-major'
@@ -17,19 +19,21 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
   if (r.reference) {
     const rt = table(c, ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''], { compact: true });
     for (const x of r.reference) {
-      rt.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), x.ok ? c.green('OK') : c.red('DIFFERS')]);
+      rt.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), verdictOf(x)]);
     }
     ref.push(c.dim('reference: an independent float64 forward pass (mathjs), sharing no code with the engine'), rt.toString());
   }
+  const nan = [...r.results, ...(r.reference ?? [])].some((x) => x.not_comparable);
   const verdict = r.ok
     ? c.green(`automatic = manual${r.reference ? ' = reference' : ''}: every tensor within tolerance`)
-    : c.red('a difference beyond tolerance: see DIFFERS above');
+    : c.red(`a difference beyond tolerance${nan ? ', or NaN on both sides where no difference can be measured' : ''}: see ${nan ? 'DIFFERS and NOT COMPARABLE' : 'DIFFERS'} above`);
   return [
     `${c.bold(r.module)}  ${c.dim('automatic (nn.' + r.module.split('(')[0] + ' over the whole sequence) vs manual (a cell loop)')}`,
     c.dim(loop),
     t.toString(),
     c.dim(`tolerance: ${r.tolerance_rule}`),
     ...ref,
+    ...r.warnings.map((w) => c.yellow(`warning: ${w}`)),
     verdict,
     '',
   ].join('\n');

@@ -28,6 +28,8 @@ export function renderPipelineTable(r: PipelineReport, c: ChalkInstance): string
   ];
   for (const m of r.modules) {
     sections.push('', `${c.bold(m.name)}  ${c.dim(m.module)}`, shapesSection({ ...m, command: 'run', version: r.version }, c));
+    for (const w of m.warnings) sections.push(c.yellow(`warning: ${m.name}: ${w}`));
   }
+  for (const w of r.warnings) sections.push('', c.yellow(`warning: ${w}`));
   return sections.join('\n') + '\n';
 }

@@ -41,8 +41,15 @@ function hnSection(r: RunReport, c: ChalkInstance): string {
     const at = steps.length === 1 ? `t=${steps[0]}` : s.steps.map((st, b) => `b${b}:t=${st}`).join(' ');
     let eq = '';
     if (s.equals_out !== null) {
-      const ok = s.max_abs_diff === 0;
-      eq = `${s.equals_out} ${ok ? c.green('✓ equal') : c.red(`✗ differs by ${num(s.max_abs_diff ?? NaN)}`)}`;
+      const diff = s.max_abs_diff ?? 0;
+      // NaN equals nothing, not even itself: such values are neither equal nor a difference.
+      const verdict =
+        diff > 0
+          ? c.red(`✗ differs by ${num(diff)}`)
+          : s.not_comparable
+            ? c.yellow(`? not comparable: ${s.not_comparable} value(s) NaN on both sides${s.not_comparable < s.steps.length * (r.shapes.h_n.at(-1) ?? 0) ? ', the rest equal' : ''}`)
+            : c.green('✓ equal');
+      eq = `${s.equals_out} ${verdict}`;
     }
     const position = s.layer === 0 ? ' (bottom)' : s.layer === r.config.num_layers - 1 ? ' (top)' : '';
     t.push([c.cyan(batched ? `h_n[${s.index}]` : `h_n[${s.index}]`), `${s.layer}${position}`, D === 2 ? s.direction : 'forward', at, eq]);
@@ -83,6 +90,8 @@ function traceSection(r: RunReport, c: ChalkInstance, full: boolean): string {
   for (const l of r.layers) {
     const head = ['t', '‖h_t‖', 'mean', 'min', 'max'];
     if (r.lengths) head.push('valid');
+    const bad = l.steps.some((st) => st.non_finite);
+    if (bad) head.push('first non-finite');
     const hasC = full && l.steps.some((st) => st.c);
     if (full) head.push('h_t values (per batch element)');
     if (hasC) head.push('c_t values');
@@ -96,6 +105,7 @@ function traceSection(r: RunReport, c: ChalkInstance, full: boolean): string {
       const st = l.steps[s]!;
       const row = [String(st.t), num(st.norm), num(st.mean), num(st.min), num(st.max)];
       if (r.lengths) row.push(`${st.valid}/${r.config.batch}`);
+      if (bad) row.push(st.non_finite ? c.yellow(`${st.non_finite.value} in b${st.non_finite.batch}`) : '');
       const values = (rows: number[][] | undefined): string => (rows ?? []).map((v, b) => `b${b}: [${v.map(num).join(', ')}]`).join('\n');
       if (full) row.push(values(st.h));
       if (hasC) row.push(values(st.c));

@@ -10,7 +10,7 @@
  * slices the workers took are done. Workers are created on first use, kept for later calls, and
  * unref'd: they never keep the process alive.
  *
- * Shapes: as src/parallel/slice.ts; results come back in the serial engine's time-major layouts.
+ * Shapes: as src/modules/run/slice.ts; results come back in the serial engine's time-major layouts.
  */
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../../errors.js';
@@ -123,8 +123,8 @@ const workers: Worker[] = [];
 
 function worker(i: number): Worker {
   while (workers.length <= i) {
-    // Built, the worker is worker.js beside this module; run from source (tsx), worker.ts.
-    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url));
+    // From source (pool.ts under tsx) the worker is the built one: Node 20 gives worker threads no --import loader.
+    const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? '../../../dist/modules/run/worker.js' : './worker.js', import.meta.url));
     w.unref();
     // A worker that fails is replaced on the next call; its slice is taken by the main thread.
     w.on('error', () => {
@@ -228,7 +228,7 @@ export function runParallel(
   let stats = null;
   if (job.stats) {
     stats = emptyStats(LD, T, Hr);
-    for (let s = 0; s < slices; s++) mergeStats(stats.data, job.stats.subarray(s * entryStats, (s + 1) * entryStats));
+    for (let s = 0; s < slices; s++) mergeStats(stats.data, job.stats.subarray(s * entryStats, (s + 1) * entryStats), bounds[2 * s]!);
   }
   return { out: job.out, hN: job.hN.slice(), cN: job.cN ? job.cN.slice() : null, layers, stats };
 }
