@@ -169,9 +169,9 @@ async function run(args: Args, scratch: string, files: ReturnType<typeof argvFil
     },
   });
   // Parsing and validation: a command too large for the main thread stops once its options are checked.
-  const cli = cliTarget('cli-parse', 6, true, { RNN_INSPECT_INLINE_MAX_FLOPS: '0' });
+  const cli = cliTarget('cli-parse', 6, true, { RNN_INSPECT_INLINE_MAX_MACS: '0' });
   // Every command run to the end in-process: file inputs, outputs, the forward pass, rendering.
-  const cliRun = cliTarget('cli-run', 1, false, { RNN_INSPECT_INLINE_MAX_FLOPS: undefined });
+  const cliRun = cliTarget('cli-run', 1, false, { RNN_INSPECT_INLINE_MAX_MACS: undefined });
   const targets = [...readers, ...nested, cli, cliRun].filter((t) => !args.only || args.only.includes(t.name));
   const totalWeight = targets.reduce((s, t) => s + t.weight, 0);
 

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { runProgram } from '../../src/cli/program.js';
+import { runProgram } from '../../src/cli/entry/program.js';
 
 export interface InProcessResult {
   code: number | 'worker';
