@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { unzipSync, zipSync } from 'fflate';
 import { RnnInspectError } from '../../src/errors.js';
-import { detectFormat, formats, type TensorFormat } from '../../src/io/index.js';
+import { detectFormat } from '../../src/io/index.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../../src/io/json.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
 import { Pipeline } from '../../src/modules/pipeline.js';
@@ -232,9 +232,6 @@ export function fuzzInput(seeds: readonly Uint8Array[]): fc.Arbitrary<{ name: st
 // The readers, called as readTensorFile / readTensorsFile call them (format by extension, else by
 // the bytes), on bytes in memory.
 
-const byName = (name: string): TensorFormat => formats.find((f) => f.name === name)!;
-export { byName as formatNamed };
-
 /** Reads `bytes` as a file named `fuzz<ext>` would be read for `role`. Throws what the reader throws. */
 export function readAs(ext: string, role: 'tensor' | 'tensors', data: Uint8Array): unknown {
   const label = `fuzz${ext}`;
@@ -407,8 +404,8 @@ export function shellLine(argv: readonly string[]): string {
 // The pipeline spec: the steps of `pipeline --spec FILE` up to its modules, on bytes in memory.
 
 /**
- * Weights above this many values are not built in-process: `new Pipeline` allocates them, and the
- * CLI (src/cli/commands/pipeline.ts) also builds the modules before its --max-memory estimate.
+ * Weights above this many values are not built in-process: `new Pipeline` allocates them (the CLI
+ * refuses such a spec from its estimate first, which the spawned runs check).
  */
 export const SPEC_BUILD_MAX_VALUES = 5e6;
 

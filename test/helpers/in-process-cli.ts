@@ -1,6 +1,6 @@
 /**
  * The CLI's program run in this process, for fuzzing argument vectors by the thousand: the same
- * `runProgram` the entry calls (src/cli/program.ts), with what it writes to descriptors 1 and 2
+ * `runProgram` the entry calls (src/cli/entry/program.ts), with what it writes to descriptors 1 and 2
  * captured and its exit code returned.
  *
  * The program writes with fs.writeSync (checked, synchronous writes); the wrapper below replaces
