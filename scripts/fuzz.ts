@@ -93,6 +93,8 @@ function main(): Promise<number> {
   const scratch = join(args.out, 'scratch');
   mkdirSync(scratch, { recursive: true });
   const files = argvFiles(scratch);
+  // Relative outputs the generated command lines name (`-o=` is a file called "=") land in scratch.
+  process.chdir(scratch);
   process.env['NO_COLOR'] = '1';
   return run(args, scratch, files);
 }
