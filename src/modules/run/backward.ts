@@ -1,0 +1,311 @@
+/**
+ * Backpropagation through time for the stacked, bidirectional modules, as PyTorch's autograd
+ * computes it, on the automatic path's kernels. Layer by layer from the top, each direction runs
+ * time in reverse of its forward order; at each step
+ *   dL/dh_t = dL/d(out_t) (the loss or the layer above) + dL/dh_t through step t+1 (and h_n)
+ *   the kind's backward step: dL/d(gi_t), dL/d(gh_t), the direct part of dL/dh_{t-1}, dL/dc_{t-1}
+ *   dL/dh_{t-1} = dL/d(gh_t) W_hh + the direct part
+ * and once the layer's steps are done, its gradients are products over every step at once:
+ *   dW_ih = dGI^T X   dW_hh = dGH^T H_prev   dW_hr = dH^T H_full   db = Σ_rows dG   dX = Σ_d dGI_d W_ih_d
+ * with X the layer's input (the one below's out, dropout mask applied), all (seqLen * batch) rows.
+ * With lengths, a batch element at t >= its length has no step: its gradient rows are zero and the
+ * carried dL/dh (dL/dc) passes that step unchanged, so x's gradient there is exactly 0.
+ *
+ * Shape: dX (seqLen * batch, inFeatures) | dGI, dGH (seqLen * batch, G) per direction |
+ *        H_prev (seqLen * batch, realHidden) | step gradients dh (seqLen, batch, realHidden), dc (seqLen, batch, hidden)
+ *
+ * Kept for the backward pass (estimateBackward counts it): the forward trace (every layer's h, and
+ * c, at every step), the forward saves (ForwardSaves: gate activations, GRU's gh, h before the
+ * projection; L * D * seqLen * batch * G values each), every step's dL/dh and dL/dc (returned), and
+ * one layer's working set at a time: dX and dL/d(out) of the layer below, the layer's input
+ * transposed, and per direction dGI and dGH with their transposes and H_prev with its transpose.
+ */
+import { gemm } from '../../kernels/gemm.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CellKind } from '../kinds/index.js';
+import { numDirections, realHiddenSize, type RecurrentConfig } from '../layer/config.js';
+import { layerWeights, parameterCount, parameterSpecs, parameterSuffix } from '../layer/parameters.js';
+import type { PreparedInput } from '../layer/prepare.js';
+import type { RawResult } from '../layer/result.js';
+import type { MemoryEstimate } from '../memory.js';
+import { estimateForward } from '../memory.js';
+import { runAutomatic, type ForwardSaves } from './automatic.js';
+import { lossSeed, type LossKind } from './loss.js';
+
+/** Time-major gradients, before layout. */
+export interface RawGradients {
+  /** (seqLen, batch, inputSize). */
+  dx: Float32Array;
+  /** (numLayers * D, batch, realHidden). */
+  dh0: Float32Array;
+  /** (numLayers * D, batch, hidden), kinds with a cell state. */
+  dc0: Float32Array | null;
+  /** By state_dict name, in its order; each has its parameter's shape. */
+  params: Map<string, Float32Array>;
+  /** In h_n's order: every step's dL/dh_t (seqLen, batch, realHidden) and dL/dc_t (seqLen, batch, hidden), zero past each length. */
+  steps: { dh: Float32Array; dc: Float32Array | null }[];
+}
+
+export interface RawBackward {
+  forward: RawResult;
+  loss: number;
+  grads: RawGradients;
+}
+
+/** src (rows, cols) → (cols, rows), in 32 × 32 blocks. */
+function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array = new Float32Array(rows * cols)): Float32Array {
+  const BLOCK = 32;
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const r1 = Math.min(rows, r0 + BLOCK);
+    for (let c0 = 0; c0 < cols; c0 += BLOCK) {
+      const c1 = Math.min(cols, c0 + BLOCK);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c]!;
+    }
+  }
+  return dst;
+}
+
+/** Row sums of a (rows, cols) array, in float64. */
+function rowSums(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = r * cols; c < (r + 1) * cols; c++) s += src[c]!;
+    out[r] = s;
+  }
+  return out;
+}
+
+export function allocateSaves(kind: CellKind, config: RecurrentConfig, input: PreparedInput): ForwardSaves {
+  const { seqLen: T, batch: B, D, H, G, L } = input.geometry;
+  const n = L * D;
+  return {
+    gates: Array.from({ length: n }, () => new Float32Array(T * B * G)),
+    gh: Array.from({ length: n }, () => (kind.gatedRecurrentTerm ? new Float32Array(T * B * G) : null)),
+    hFull: Array.from({ length: n }, () => (config.projSize > 0 ? new Float32Array(T * B * H) : null)),
+  };
+}
+
+/**
+ * The forward pass (the automatic path on this thread, with the full trace and the saves), the
+ * loss, and the backward pass. `target` is time-major, for mse.
+ */
+export function runForwardBackward(
+  kind: CellKind,
+  config: RecurrentConfig,
+  params: ReadonlyMap<string, Tensor>,
+  input: PreparedInput,
+  dropoutMasks: readonly (Float32Array | null)[],
+  loss: LossKind,
+  target: Float32Array | null,
+): RawBackward {
+  const save = allocateSaves(kind, config, input);
+  const forward = runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace: true, save });
+  const seed = lossSeed(loss, input, forward.out, forward.hN, target);
+  const grads = runBackward(kind, config, params, input, dropoutMasks, forward, save, seed.dOut, seed.dhN);
+  return { forward, loss: seed.value, grads };
+}
+
+/** The backward pass from dL/d(out) (time-major) and dL/d(h_n), over a forward pass's trace and saves. */
+export function runBackward(
+  kind: CellKind,
+  config: RecurrentConfig,
+  params: ReadonlyMap<string, Tensor>,
+  input: PreparedInput,
+  dropoutMasks: readonly (Float32Array | null)[],
+  forward: RawResult,
+  saves: ForwardSaves,
+  dOutTop: Float32Array,
+  dhN: Float32Array,
+): RawGradients {
+  const { lengths } = input;
+  const { seqLen: T, batch: B, D, H, Hr, G, L, inputSize } = input.geometry;
+  const R = T * B;
+  const proj = config.projSize > 0;
+  const cell = kind.hasCellState;
+  const gated = kind.gatedRecurrentTerm;
+  const named = new Map<string, Float32Array>();
+  const steps: RawGradients['steps'] = new Array(L * D);
+  const dh0 = new Float32Array(L * D * B * Hr);
+  const dc0 = cell ? new Float32Array(L * D * B * H) : null;
+  // One step's buffers, reused: the carried dL/dh (and dL/dc) and the next step's.
+  let carry = new Float32Array(B * Hr);
+  let carryNext = new Float32Array(B * Hr);
+  let cCarry = cell ? new Float32Array(B * H) : null;
+  let cNext = cell ? new Float32Array(B * H) : null;
+  const dcTotal = cell ? new Float32Array(B * H) : null;
+  const cPrev = cell ? new Float32Array(B * H) : null;
+  const dh = new Float32Array(B * Hr);
+  const dhFull = proj ? new Float32Array(B * H) : dh;
+  const direct = new Float32Array(B * H);
+  let dOut = dOutTop;
+  let dx = new Float32Array(0);
+
+  for (let l = L - 1; l >= 0; l--) {
+    const K = l === 0 ? inputSize : D * Hr;
+    // The layer's input, transposed: (K, R). Above layer 0, the one below's out with its dropout mask.
+    let xT: Float32Array;
+    if (l === 0) xT = transpose(input.x, R, K);
+    else {
+      xT = new Float32Array(K * R);
+      const mask = dropoutMasks[l - 1] ?? null;
+      for (let d = 0; d < D; d++) {
+        const h = forward.layers[(l - 1) * D + d]!.h.data;
+        for (let r = 0; r < R; r++) {
+          for (let j = 0; j < Hr; j++) {
+            const k = d * Hr + j;
+            xT[k * R + r] = mask ? h[r * Hr + j]! * mask[r * K + k]! : h[r * Hr + j]!;
+          }
+        }
+      }
+    }
+    dx = new Float32Array(R * K);
+    const dxDirection = D > 1 ? new Float32Array(R * K) : dx;
+    for (let d = 0; d < D; d++) {
+      const idx = l * D + d;
+      const w = layerWeights(params, l, d);
+      const whhT = transpose(w.weightHh, G, Hr);
+      const whrT = proj ? transpose(w.weightHr!, Hr, H) : null;
+      const trace = forward.layers[idx]!;
+      const hTrace = trace.h.data;
+      const cTrace = trace.c?.data ?? null;
+      const h0 = input.h0.subarray(idx * B * Hr, (idx + 1) * B * Hr);
+      const c0 = input.c0 ? input.c0.subarray(idx * B * H, (idx + 1) * B * H) : null;
+      const dgi = new Float32Array(R * G);
+      const dgh = gated ? new Float32Array(R * G) : null;
+      const hPrevAll = new Float32Array(R * Hr);
+      const stepDh = new Float32Array(R * Hr);
+      const stepDc = cell ? new Float32Array(R * H) : null;
+      carry.set(dhN.subarray(idx * B * Hr, (idx + 1) * B * Hr));
+      cCarry?.fill(0);
+      for (let s = T - 1; s >= 0; s--) {
+        const t = d === 0 ? s : T - 1 - s;
+        const prevT = d === 0 ? t - 1 : t + 1;
+        for (let b = 0; b < B; b++) {
+          const len = lengths ? lengths[b]! : T;
+          const row = b * Hr;
+          if (t >= len) {
+            dh.fill(0, row, row + Hr);
+            continue;
+          }
+          // The state this step read: the trace at the step before (in the direction's order), or h_0.
+          const fromTrace = prevT >= 0 && prevT < len;
+          const hp = fromTrace ? (prevT * B + b) * Hr : -1;
+          const at = (t * B + b) * Hr;
+          const outAt = (t * B + b) * D * Hr + d * Hr;
+          for (let j = 0; j < Hr; j++) {
+            hPrevAll[at + j] = fromTrace ? hTrace[hp + j]! : h0[row + j]!;
+            const v = dOut[outAt + j]! + carry[row + j]!;
+            dh[row + j] = v;
+            stepDh[at + j] = v;
+          }
+          if (cPrev) {
+            const cp = (prevT * B + b) * H;
+            for (let j = 0; j < H; j++) cPrev[b * H + j] = fromTrace ? cTrace![cp + j]! : c0![b * H + j]!;
+          }
+        }
+        if (whrT) gemm(dh, 0, B, Hr, whrT, H, null, dhFull, 0);
+        kind.backward({
+          batch: B,
+          hiddenSize: H,
+          gates: saves.gates[idx]!,
+          gatesOffset: t * B * G,
+          gh: saves.gh[idx] ?? null,
+          ghOffset: t * B * G,
+          hPrev: hPrevAll.subarray(t * B * Hr, (t + 1) * B * Hr),
+          cPrev,
+          c: cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null,
+          dh: dhFull,
+          dc: cCarry,
+          dgi,
+          dgiOffset: t * B * G,
+          dgh,
+          dghOffset: t * B * G,
+          dhPrev: direct,
+          dcPrev: cNext,
+          dcTotal,
+          nonlinearity: config.nonlinearity,
+        });
+        const dg = dgh ?? dgi;
+        gemm(dg, t * B * G, B, G, whhT, Hr, null, carryNext, 0);
+        for (let b = 0; b < B; b++) {
+          const len = lengths ? lengths[b]! : T;
+          const row = b * Hr;
+          if (t >= len) {
+            // No step here: nothing flows into the gates, the carried gradients pass unchanged.
+            carryNext.set(carry.subarray(row, row + Hr), row);
+            if (cNext && cCarry) cNext.set(cCarry.subarray(b * H, (b + 1) * H), b * H);
+            dgi.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
+            dgh?.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
+            continue;
+          }
+          if (!proj) for (let j = 0; j < Hr; j++) carryNext[row + j] += direct[row + j]!;
+          if (stepDc && dcTotal) stepDc.set(dcTotal.subarray(b * H, (b + 1) * H), (t * B + b) * H);
+        }
+        [carry, carryNext] = [carryNext, carry];
+        if (cell) [cCarry, cNext] = [cNext, cCarry];
+      }
+      dh0.set(carry, idx * B * Hr);
+      if (dc0 && cCarry) dc0.set(cCarry, idx * B * H);
+      steps[idx] = { dh: stepDh, dc: stepDc };
+
+      // The layer's gradients, each one product over every step.
+      const suffix = parameterSuffix(l, d);
+      const dgiT = transpose(dgi, R, G);
+      const dWih = new Float32Array(G * K);
+      gemm(dgiT, 0, G, R, xT, K, null, dWih, 0);
+      const dghT = dgh ? transpose(dgh, R, G) : dgiT;
+      const dWhh = new Float32Array(G * Hr);
+      gemm(dghT, 0, G, R, transpose(hPrevAll, R, Hr), Hr, null, dWhh, 0);
+      named.set('weight_ih' + suffix, dWih);
+      named.set('weight_hh' + suffix, dWhh);
+      if (config.bias) {
+        named.set('bias_ih' + suffix, rowSums(dgiT, G, R));
+        named.set('bias_hh' + suffix, rowSums(dghT, G, R));
+      }
+      if (proj) {
+        const dWhr = new Float32Array(Hr * H);
+        gemm(transpose(stepDh, R, Hr), 0, Hr, R, transpose(saves.hFull[idx]!, R, H), H, null, dWhr, 0);
+        named.set('weight_hr' + suffix, dWhr);
+      }
+      gemm(dgi, 0, R, G, transpose(w.weightIh, G, K), K, null, dxDirection, 0);
+      if (dxDirection !== dx) for (let i = 0; i < dx.length; i++) dx[i] += dxDirection[i]!;
+    }
+    if (l > 0) {
+      const mask = dropoutMasks[l - 1];
+      if (mask) for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * mask[i]!;
+      dOut = dx;
+    }
+  }
+  // In state_dict order.
+  const params_ = new Map(parameterSpecs(kind, config).map((s) => [s.name, named.get(s.name)!]));
+  return { dx, dh0, dc0, params: params_, steps };
+}
+
+/**
+ * Memory a backward pass needs (values held at once), from sizes alone: the forward pass with its
+ * full trace, the saves, the step gradients it returns, the parameter gradients, and the largest
+ * layer's working set (see the header).
+ */
+export function estimateBackward(kind: CellKind, config: RecurrentConfig, seqLen: number, batch: number): MemoryEstimate {
+  const D = numDirections(config);
+  const Hr = realHiddenSize(config);
+  const H = config.hiddenSize;
+  const G = kind.gates.length * H;
+  const R = seqLen * batch;
+  const LD = config.numLayers * D;
+  const cell = kind.hasCellState ? H : 0;
+  const proj = config.projSize > 0;
+  const K = Math.max(config.inputSize, config.numLayers > 1 ? D * Hr : 0);
+  const saves = LD * R * (G + (kind.gatedRecurrentTerm ? G : 0) + (proj ? H : 0));
+  const stepGradients = LD * R * (Hr + cell);
+  const layer =
+    R * K * 3 + // the layer's input transposed, dX and one direction's share of it
+    R * D * Hr + // dL/d(out) from the layer above
+    R * G * (kind.gatedRecurrentTerm ? 4 : 2) + // dGI (and dGH) and their transposes
+    R * Hr * 2 + // H_prev and its transpose
+    (proj ? R * (Hr + H) : 0) + // dH and H_full transposed for dW_hr
+    G * (K + Hr) + (proj ? Hr * H : 0); // transposed weights
+  const values = estimateForward(kind, config, seqLen, batch, true).values + saves + stepGradients + layer + parameterCount(parameterSpecs(kind, config));
+  return { bytes: 4 * values, values };
+}
