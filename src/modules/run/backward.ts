@@ -65,17 +65,6 @@ function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Ar
   return dst;
 }
 
-/** Row sums of a (rows, cols) array, in float64. */
-function rowSums(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let c = r * cols; c < (r + 1) * cols; c++) s += src[c]!;
-    out[r] = s;
-  }
-  return out;
-}
-
 export function allocateSaves(kind: CellKind, config: RecurrentConfig, input: PreparedInput): ForwardSaves {
   const { seqLen: T, batch: B, D, H, G, L } = input.geometry;
   const n = L * D;
@@ -106,6 +95,37 @@ export function runForwardBackward(
   return { forward, loss: seed.value, grads };
 }
 
+/** Rows (steps × batch) per chunk of the weight-gradient products: the inner dimension, kept cache-sized. */
+const GRAD_ROWS = 256;
+
+/**
+ * A^T B (M, N) for A (R, M) and B (R, N), row-major: the sum over rows, as gemm products of
+ * GRAD_ROWS rows at a time (each chunk transposed, so both operands are unit-stride in the inner
+ * dimension and stay in cache), the chunks' products summed in float64 and rounded once.
+ */
+function productOverRows(a: Float32Array, M: number, b: Float32Array, N: number, R: number): Float32Array {
+  const rows = Math.min(R, GRAD_ROWS);
+  const aT = new Float32Array(M * rows);
+  const bT = new Float32Array(N * rows);
+  const part = new Float32Array(M * N);
+  const sum = R > rows ? new Float64Array(M * N) : null;
+  for (let r0 = 0; r0 < R; r0 += rows) {
+    const n = Math.min(rows, R - r0);
+    transpose(a.subarray(r0 * M, (r0 + n) * M), n, M, aT);
+    transpose(b.subarray(r0 * N, (r0 + n) * N), n, N, bT);
+    gemm(aT, 0, M, n, bT, N, null, part, 0);
+    if (sum) for (let i = 0; i < part.length; i++) sum[i] += part[i]!;
+  }
+  return sum ? Float32Array.from(sum) : part;
+}
+
+/** Column sums of a (rows, cols) array, in float64. */
+function columnSums(src: Float32Array, rows: number, cols: number): Float32Array {
+  const sum = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sum[c] += src[r * cols + c]!;
+  return Float32Array.from(sum);
+}
+
 /** The backward pass from dL/d(out) (time-major) and dL/d(h_n), over a forward pass's trace and saves. */
 export function runBackward(
   kind: CellKind,
@@ -134,30 +154,30 @@ export function runBackward(
   let cCarry = cell ? new Float32Array(B * H) : null;
   let cNext = cell ? new Float32Array(B * H) : null;
   const dcTotal = cell ? new Float32Array(B * H) : null;
-  const cPrev = cell ? new Float32Array(B * H) : null;
-  const dh = new Float32Array(B * Hr);
-  const dhFull = proj ? new Float32Array(B * H) : dh;
+  const cPrevRows = cell && lengths ? new Float32Array(B * H) : null;
+  const dhFull = proj ? new Float32Array(B * H) : null;
   const direct = new Float32Array(B * H);
+  // One layer and direction's buffers, reused: every row is written before it is read.
+  const dgi = new Float32Array(R * G);
+  const dgh = gated ? new Float32Array(R * G) : null;
+  const hPrevAll = new Float32Array(R * Hr);
   let dOut = dOutTop;
   let dx = new Float32Array(0);
 
   for (let l = L - 1; l >= 0; l--) {
     const K = l === 0 ? inputSize : D * Hr;
-    // The layer's input, transposed: (K, R). Above layer 0, the one below's out with its dropout mask.
-    let xT: Float32Array;
-    if (l === 0) xT = transpose(input.x, R, K);
+    // The layer's input (R, K): x, or the layer below's out (its directions side by side) with its dropout mask.
+    let layerIn: Float32Array;
+    const mask = l > 0 ? (dropoutMasks[l - 1] ?? null) : null;
+    if (l === 0) layerIn = input.x;
+    else if (D === 1 && !mask) layerIn = forward.layers[l - 1]!.h.data;
     else {
-      xT = new Float32Array(K * R);
-      const mask = dropoutMasks[l - 1] ?? null;
+      layerIn = new Float32Array(R * K);
       for (let d = 0; d < D; d++) {
         const h = forward.layers[(l - 1) * D + d]!.h.data;
-        for (let r = 0; r < R; r++) {
-          for (let j = 0; j < Hr; j++) {
-            const k = d * Hr + j;
-            xT[k * R + r] = mask ? h[r * Hr + j]! * mask[r * K + k]! : h[r * Hr + j]!;
-          }
-        }
+        for (let r = 0; r < R; r++) layerIn.set(h.subarray(r * Hr, (r + 1) * Hr), r * K + d * Hr);
       }
+      if (mask) for (let i = 0; i < layerIn.length; i++) layerIn[i] = layerIn[i]! * mask[i]!;
     }
     dx = new Float32Array(R * K);
     const dxDirection = D > 1 ? new Float32Array(R * K) : dx;
@@ -171,40 +191,49 @@ export function runBackward(
       const cTrace = trace.c?.data ?? null;
       const h0 = input.h0.subarray(idx * B * Hr, (idx + 1) * B * Hr);
       const c0 = input.c0 ? input.c0.subarray(idx * B * H, (idx + 1) * B * H) : null;
-      const dgi = new Float32Array(R * G);
-      const dgh = gated ? new Float32Array(R * G) : null;
-      const hPrevAll = new Float32Array(R * Hr);
       const stepDh = new Float32Array(R * Hr);
       const stepDc = cell ? new Float32Array(R * H) : null;
+      const dOutWidth = D * Hr;
+      if (!lengths) {
+        // Every step read the state the step before wrote (in the direction's order), the first h_0.
+        if (d === 0) {
+          hPrevAll.set(h0, 0);
+          hPrevAll.set(hTrace.subarray(0, (T - 1) * B * Hr), B * Hr);
+        } else {
+          hPrevAll.set(hTrace.subarray(B * Hr), 0);
+          hPrevAll.set(h0, (T - 1) * B * Hr);
+        }
+      }
       carry.set(dhN.subarray(idx * B * Hr, (idx + 1) * B * Hr));
       cCarry?.fill(0);
       for (let s = T - 1; s >= 0; s--) {
         const t = d === 0 ? s : T - 1 - s;
         const prevT = d === 0 ? t - 1 : t + 1;
-        for (let b = 0; b < B; b++) {
-          const len = lengths ? lengths[b]! : T;
-          const row = b * Hr;
-          if (t >= len) {
-            dh.fill(0, row, row + Hr);
-            continue;
+        const stepAt = t * B * Hr;
+        let cPrev: Float32Array | null = null;
+        if (!lengths) {
+          for (let b = 0; b < B; b++) {
+            const outAt = (t * B + b) * dOutWidth + d * Hr;
+            const at = stepAt + b * Hr;
+            for (let j = 0; j < Hr; j++) stepDh[at + j] = dOut[outAt + j]! + carry[b * Hr + j]!;
           }
-          // The state this step read: the trace at the step before (in the direction's order), or h_0.
-          const fromTrace = prevT >= 0 && prevT < len;
-          const hp = fromTrace ? (prevT * B + b) * Hr : -1;
-          const at = (t * B + b) * Hr;
-          const outAt = (t * B + b) * D * Hr + d * Hr;
-          for (let j = 0; j < Hr; j++) {
-            hPrevAll[at + j] = fromTrace ? hTrace[hp + j]! : h0[row + j]!;
-            const v = dOut[outAt + j]! + carry[row + j]!;
-            dh[row + j] = v;
-            stepDh[at + j] = v;
-          }
-          if (cPrev) {
-            const cp = (prevT * B + b) * H;
-            for (let j = 0; j < H; j++) cPrev[b * H + j] = fromTrace ? cTrace![cp + j]! : c0![b * H + j]!;
+          if (cell) cPrev = prevT >= 0 && prevT < T ? cTrace!.subarray(prevT * B * H, (prevT + 1) * B * H) : c0;
+        } else {
+          cPrev = cPrevRows;
+          for (let b = 0; b < B; b++) {
+            const len = lengths[b]!;
+            if (t >= len) continue; // its rows stay zero: stepDh is fresh, hPrevAll's are never read
+            // The state this step read: the trace at the step before (in the direction's order), or h_0.
+            const fromTrace = prevT >= 0 && prevT < len;
+            const at = stepAt + b * Hr;
+            const outAt = (t * B + b) * dOutWidth + d * Hr;
+            if (fromTrace) hPrevAll.set(hTrace.subarray((prevT * B + b) * Hr, (prevT * B + b + 1) * Hr), at);
+            else hPrevAll.set(h0.subarray(b * Hr, (b + 1) * Hr), at);
+            for (let j = 0; j < Hr; j++) stepDh[at + j] = dOut[outAt + j]! + carry[b * Hr + j]!;
+            if (cPrevRows) cPrevRows.set(fromTrace ? cTrace!.subarray((prevT * B + b) * H, (prevT * B + b + 1) * H) : c0!.subarray(b * H, (b + 1) * H), b * H);
           }
         }
-        if (whrT) gemm(dh, 0, B, Hr, whrT, H, null, dhFull, 0);
+        if (whrT) gemm(stepDh, stepAt, B, Hr, whrT, H, null, dhFull!, 0);
         kind.backward({
           batch: B,
           hiddenSize: H,
@@ -212,10 +241,10 @@ export function runBackward(
           gatesOffset: t * B * G,
           gh: saves.gh[idx] ?? null,
           ghOffset: t * B * G,
-          hPrev: hPrevAll.subarray(t * B * Hr, (t + 1) * B * Hr),
+          hPrev: hPrevAll.subarray(stepAt, stepAt + B * Hr),
           cPrev,
           c: cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null,
-          dh: dhFull,
+          dh: dhFull ?? stepDh.subarray(stepAt, stepAt + B * Hr),
           dc: cCarry,
           dgi,
           dgiOffset: t * B * G,
@@ -226,21 +255,24 @@ export function runBackward(
           dcTotal,
           nonlinearity: config.nonlinearity,
         });
-        const dg = dgh ?? dgi;
-        gemm(dg, t * B * G, B, G, whhT, Hr, null, carryNext, 0);
-        for (let b = 0; b < B; b++) {
-          const len = lengths ? lengths[b]! : T;
-          const row = b * Hr;
-          if (t >= len) {
+        if (lengths) {
+          for (let b = 0; b < B; b++) {
+            if (t < lengths[b]!) continue;
             // No step here: nothing flows into the gates, the carried gradients pass unchanged.
-            carryNext.set(carry.subarray(row, row + Hr), row);
-            if (cNext && cCarry) cNext.set(cCarry.subarray(b * H, (b + 1) * H), b * H);
             dgi.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
             dgh?.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
-            continue;
           }
-          if (!proj) for (let j = 0; j < Hr; j++) carryNext[row + j] += direct[row + j]!;
-          if (stepDc && dcTotal) stepDc.set(dcTotal.subarray(b * H, (b + 1) * H), (t * B + b) * H);
+        }
+        gemm(dgh ?? dgi, t * B * G, B, G, whhT, Hr, null, carryNext, 0);
+        if (!proj) for (let i = 0; i < B * Hr; i++) carryNext[i] += direct[i]!;
+        if (stepDc) stepDc.set(dcTotal!, t * B * H);
+        if (lengths) {
+          for (let b = 0; b < B; b++) {
+            if (t < lengths[b]!) continue;
+            carryNext.set(carry.subarray(b * Hr, (b + 1) * Hr), b * Hr);
+            if (cNext && cCarry) cNext.set(cCarry.subarray(b * H, (b + 1) * H), b * H);
+            stepDc?.fill(0, (t * B + b) * H, (t * B + b + 1) * H);
+          }
         }
         [carry, carryNext] = [carryNext, carry];
         if (cell) [cCarry, cNext] = [cNext, cCarry];
@@ -249,37 +281,25 @@ export function runBackward(
       if (dc0 && cCarry) dc0.set(cCarry, idx * B * H);
       steps[idx] = { dh: stepDh, dc: stepDc };
 
-      // The layer's gradients, each one product over every step.
+      // The layer's gradients, each a product over every step.
       const suffix = parameterSuffix(l, d);
-      const dgiT = transpose(dgi, R, G);
-      const dWih = new Float32Array(G * K);
-      gemm(dgiT, 0, G, R, xT, K, null, dWih, 0);
-      const dghT = dgh ? transpose(dgh, R, G) : dgiT;
-      const dWhh = new Float32Array(G * Hr);
-      gemm(dghT, 0, G, R, transpose(hPrevAll, R, Hr), Hr, null, dWhh, 0);
-      named.set('weight_ih' + suffix, dWih);
-      named.set('weight_hh' + suffix, dWhh);
+      named.set('weight_ih' + suffix, productOverRows(dgi, G, layerIn, K, R));
+      named.set('weight_hh' + suffix, productOverRows(dgh ?? dgi, G, hPrevAll, Hr, R));
       if (config.bias) {
-        named.set('bias_ih' + suffix, rowSums(dgiT, G, R));
-        named.set('bias_hh' + suffix, rowSums(dghT, G, R));
+        const dbIh = columnSums(dgi, R, G);
+        named.set('bias_ih' + suffix, dbIh);
+        named.set('bias_hh' + suffix, dgh ? columnSums(dgh, R, G) : dbIh.slice());
       }
-      if (proj) {
-        const dWhr = new Float32Array(Hr * H);
-        gemm(transpose(stepDh, R, Hr), 0, Hr, R, transpose(saves.hFull[idx]!, R, H), H, null, dWhr, 0);
-        named.set('weight_hr' + suffix, dWhr);
-      }
+      if (proj) named.set('weight_hr' + suffix, productOverRows(stepDh, Hr, saves.hFull[idx]!, H, R));
       gemm(dgi, 0, R, G, transpose(w.weightIh, G, K), K, null, dxDirection, 0);
       if (dxDirection !== dx) for (let i = 0; i < dx.length; i++) dx[i] += dxDirection[i]!;
     }
-    if (l > 0) {
-      const mask = dropoutMasks[l - 1];
-      if (mask) for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * mask[i]!;
-      dOut = dx;
-    }
+    if (mask) for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * mask[i]!;
+    dOut = dx;
   }
   // In state_dict order.
-  const params_ = new Map(parameterSpecs(kind, config).map((s) => [s.name, named.get(s.name)!]));
-  return { dx, dh0, dc0, params: params_, steps };
+  const ordered = new Map(parameterSpecs(kind, config).map((s) => [s.name, named.get(s.name)!]));
+  return { dx, dh0, dc0, params: ordered, steps };
 }
 
 /**
