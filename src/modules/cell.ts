@@ -99,6 +99,10 @@ export class CellBase {
   backward(x: Tensor, options: CellBackwardOptions): BackwardResult {
     const { h0, c0 } = options;
     if (x.rank !== 2 && x.rank !== 3) throw new ShapeError(`x: ${this.kind.cellName} over a sequence: expected (seqLen, batch, inputSize) or (seqLen, inputSize), got ${x.rank}D`);
+    const batched = x.rank === 3;
+    const B = batched ? x.shape[1]! : 1;
+    if (h0) this.checkState('h', h0, batched, B, this.realHiddenSize);
+    if (c0) this.checkState('c', c0, batched, B, this.hiddenSize);
     const asLayer = (t: Tensor | undefined): Tensor | undefined => (t ? new Tensor(t.data, [1, ...t.shape]) : undefined);
     const result = backwardPass(this.kind, this.config, cellAsLayer(this.params)!, x, { ...options, h0: asLayer(h0), c0: asLayer(c0) }, () => []);
     const { grads } = result;

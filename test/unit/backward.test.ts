@@ -213,6 +213,11 @@ describe('bad input', () => {
     assert.throws(() => module.backward(random([2, 4, 5], 1), { loss: 'sum' }), (e) => e instanceof ShapeError && /input.size\(-1\) must be equal to input_size. Expected 2, got 5/.test(e.message));
   });
 
+  test('a cell\'s state of the wrong batch is the cell\'s ShapeError', () => {
+    const cell = new RNNCell({ inputSize: 2, hiddenSize: 3 });
+    assert.throws(() => cell.backward(random([4, 2, 2], 1), { h0: random([5, 3], 2), loss: 'sum' }), (e) => e instanceof ShapeError && e.message === "h: Input batch size 2 doesn't match hidden0 batch size 5");
+  });
+
   test('a cell given a single step (1-D x) is a ShapeError', () => {
     const cell = new RNNCell({ inputSize: 2, hiddenSize: 3 });
     assert.throws(() => cell.backward(random([2], 1), { loss: 'sum' }), (e) => e instanceof ShapeError && /^x: RNNCell over a sequence: expected \(seqLen, batch, inputSize\) or \(seqLen, inputSize\), got 1D$/.test(e.message));

@@ -22,9 +22,10 @@
  * go through W_hh (GRU's z ⊙ h_{t-1}); dL/dc_{t-1}; and the total dL/dc_t. Element-wise per batch
  * row and unit, every row (the executor discards the rows of finished sequences).
  * What this cannot express, besides what the forward contract cannot: a kind whose derivative needs
- * more of the forward step than its gate activations, c, h_{t-1} and gh (e.g. a pre-activation that
- * no gate's activation determines, such as a relu gate's value at 0), or a direct path from h_{t-1}
- * to h_t together with a projection (the direct part is hidden_size wide, h_{t-1} is proj_size).
+ * more of the forward step than its gate activations, c, h_{t-1} and gh (e.g. a gate whose
+ * activation's derivative is not a function of its value, as GELU's, which needs the unsaved
+ * pre-activation), or a direct path from h_{t-1} to h_t together with a projection (the direct
+ * part is hidden_size wide, h_{t-1} proj_size).
  */
 import type { Nonlinearity } from '../../kernels/activations.js';
 

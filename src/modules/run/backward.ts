@@ -15,10 +15,12 @@
  *        H_prev (seqLen * batch, realHidden) | step gradients dh (seqLen, batch, realHidden), dc (seqLen, batch, hidden)
  *
  * Kept for the backward pass (estimateBackward counts it): the forward trace (every layer's h, and
- * c, at every step), the forward saves (ForwardSaves: gate activations, GRU's gh, h before the
- * projection; L * D * seqLen * batch * G values each), every step's dL/dh and dL/dc (returned), and
- * one layer's working set at a time: dX and dL/d(out) of the layer below, the layer's input
- * transposed, and per direction dGI and dGH with their transposes and H_prev with its transpose.
+ * c, at every step: L * D * seqLen * batch * (realHidden + hidden) values), the forward saves
+ * (ForwardSaves: the gate activations, L * D * seqLen * batch * G, as much again for GRU's gh, and
+ * L * D * seqLen * batch * hidden for h before the projection), every step's dL/dh and dL/dc (as
+ * large as the trace; returned), and one layer's working set at a time, reused across layers and
+ * directions: dGI (and dGH) and H_prev over every step, dX, and the layer's input and dL/d(out).
+ * Runs on one thread.
  */
 import { gemm } from '../../kernels/gemm.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -27,8 +29,7 @@ import { numDirections, realHiddenSize, type RecurrentConfig } from '../layer/co
 import { layerWeights, parameterCount, parameterSpecs, parameterSuffix } from '../layer/parameters.js';
 import type { PreparedInput } from '../layer/prepare.js';
 import type { RawResult } from '../layer/result.js';
-import type { MemoryEstimate } from '../memory.js';
-import { estimateForward } from '../memory.js';
+import { estimateForward, type MemoryEstimate } from '../memory.js';
 import { runAutomatic, type ForwardSaves } from './automatic.js';
 import { lossSeed, type LossKind } from './loss.js';
 
@@ -314,17 +315,17 @@ export function estimateBackward(kind: CellKind, config: RecurrentConfig, seqLen
   const G = kind.gates.length * H;
   const R = seqLen * batch;
   const LD = config.numLayers * D;
-  const cell = kind.hasCellState ? H : 0;
+  const gated = kind.gatedRecurrentTerm;
   const proj = config.projSize > 0;
   const K = Math.max(config.inputSize, config.numLayers > 1 ? D * Hr : 0);
-  const saves = LD * R * (G + (kind.gatedRecurrentTerm ? G : 0) + (proj ? H : 0));
-  const stepGradients = LD * R * (Hr + cell);
+  const saves = LD * R * (G + (gated ? G : 0) + (proj ? H : 0));
+  const stepGradients = LD * R * (Hr + (kind.hasCellState ? H : 0));
+  const chunk = Math.min(R, GRAD_ROWS);
   const layer =
-    R * K * 3 + // the layer's input transposed, dX and one direction's share of it
-    R * D * Hr + // dL/d(out) from the layer above
-    R * G * (kind.gatedRecurrentTerm ? 4 : 2) + // dGI (and dGH) and their transposes
-    R * Hr * 2 + // H_prev and its transpose
-    (proj ? R * (Hr + H) : 0) + // dH and H_full transposed for dW_hr
+    R * G * (gated ? 2 : 1) + // dGI (and dGH)
+    R * Hr + // H_prev
+    R * K * 4 + // the layer's input (a copy above layer 0), dX, one direction's share of it, dL/d(out)
+    (G + K) * chunk + 3 * G * K + // a weight-gradient product: transposed chunks, its part and float64 sum
     G * (K + Hr) + (proj ? Hr * H : 0); // transposed weights
   const values = estimateForward(kind, config, seqLen, batch, true).values + saves + stepGradients + layer + parameterCount(parameterSpecs(kind, config));
   return { bytes: 4 * values, values };
