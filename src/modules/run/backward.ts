@@ -97,7 +97,7 @@ export function runForwardBackward(
 }
 
 /** Rows (steps × batch) per chunk of the weight-gradient products: the inner dimension, kept cache-sized. */
-const GRAD_ROWS = 256;
+const GRAD_ROWS = 512;
 
 /**
  * A^T B (M, N) for A (R, M) and B (R, N), row-major: the sum over rows, as gemm products of
