@@ -161,7 +161,7 @@ function paddedEntry(c: Case): number | null {
 
 describe('analytic gradients equal float64 central differences of the reference', () => {
   test('random configurations, every kind and loss', () => {
-    let checked = 0;
+    const seen = new Set<string>();
     fc.assert(
       fc.property(caseArbitrary, (c) => {
         const module: Recurrent = new MODULES[c.kind](c.options).eval();
@@ -184,10 +184,22 @@ describe('analytic gradients equal float64 central differences of the reference'
             check(`${name}[${i}]`, result.grads.params.get(name)!.data[i]!, difference(loss, t, i));
           }
         }
-        checked++;
+        for (const [feature, present] of Object.entries({
+          [c.kind]: true,
+          [c.loss]: true,
+          lengths: !!c.lengths,
+          padded: padded !== null,
+          bidirectional: !!c.options.bidirectional,
+          layers: (c.options.numLayers ?? 1) > 1,
+          proj: (c.options.projSize ?? 0) > 0,
+          unbatched: !c.batched,
+          h0: !!c.h0,
+        })) if (present) seen.add(feature);
       }),
       { seed: FC_SEED, numRuns: Number(process.env.FC_RUNS ?? 40) },
     );
-    assert.ok(checked > 0);
+    // The sample reached every kind, loss and option named above.
+    const wanted = ['rnn', 'lstm', 'gru', ...lossKinds, 'lengths', 'padded', 'bidirectional', 'layers', 'proj', 'unbatched', 'h0'];
+    assert.deepEqual(wanted.filter((f) => !seen.has(f)), []);
   });
 });
