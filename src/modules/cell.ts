@@ -97,7 +97,8 @@ export class CellBase {
    * module's backward pass (the same weights as layer 0), gradients named as the cell's parameters.
    */
   backward(x: Tensor, options: CellBackwardOptions): BackwardResult {
-    const { h0, c0 } = options;
+    const h0 = options?.h0;
+    const c0 = options?.c0;
     if (x.rank !== 2 && x.rank !== 3) throw new ShapeError(`x: ${this.kind.cellName} over a sequence: expected (seqLen, batch, inputSize) or (seqLen, inputSize), got ${x.rank}D`);
     const batched = x.rank === 3;
     const B = batched ? x.shape[1]! : 1;

@@ -192,6 +192,8 @@ describe('bad input', () => {
     assert.throws(() => module.backward(x, { loss: 'l1' }), (e) => e instanceof ConfigError && e.message === 'loss: expected one of last, sum, hn, mse, got "l1"');
     // @ts-expect-error: no loss
     assert.throws(() => module.backward(x, {}), (e) => e instanceof ConfigError && /^loss: expected one of last, sum, hn, mse, got undefined$/.test(e.message));
+    // @ts-expect-error: no options
+    assert.throws(() => module.backward(x), (e) => e instanceof ConfigError && /^loss: expected one of last, sum, hn, mse, got undefined$/.test(e.message));
   });
 
   test('mse without a target, or with one of the wrong shape, is a ShapeError naming out\'s shape', () => {

@@ -81,9 +81,11 @@ export function backwardPass(
   config: RecurrentConfig,
   params: ReadonlyMap<string, Tensor>,
   x: Tensor,
-  options: BackwardOptions,
+  given: BackwardOptions | undefined,
   dropoutMasks: (input: ReturnType<typeof prepareInput>) => (Float32Array | null)[],
 ): BackwardResult {
+  // A JavaScript caller may leave the options out: that is a missing loss, not a TypeError.
+  const options: Partial<BackwardOptions> = given ?? {};
   const loss = checkLoss(options.loss);
   const input = prepareInput(kind, config, x, options);
   const { seqLen: T, batch: B, D, H, Hr } = input.geometry;
