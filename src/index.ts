@@ -4,9 +4,13 @@
  */
 export { RNN, LSTM, GRU, Recurrent } from './modules/recurrent.js';
 export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, ProgressObserver, StepObserver, Trace, TraceStats } from './modules/recurrent.js';
+export type { BackwardOptions, BackwardResult, StepGradients } from './modules/recurrent.js';
+export { estimateBackward } from './modules/memory.js';
+export { lossKinds } from './modules/run/loss.js';
+export type { LossKind } from './modules/run/loss.js';
 export { statsAt, summarize } from './modules/layer/trace-stats.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
-export type { CellOptions } from './modules/cell.js';
+export type { CellBackwardOptions, CellOptions } from './modules/cell.js';
 export type { RecurrentOptions, RecurrentConfig } from './modules/layer/config.js';
 export type { ParameterSpec } from './modules/layer/parameters.js';
 export { kinds, kindOf } from './modules/kinds/index.js';

@@ -18,10 +18,14 @@ import type { CellKind } from './kinds/index.js';
 import { lstmKind } from './kinds/lstm.js';
 import { rnnKind } from './kinds/rnn.js';
 import { realHiddenSize, resolveCellConfig, type CellOptions, type RecurrentConfig } from './layer/config.js';
-import { checkStateDict, initParameters, layerParameterSpecs, weightsWithSuffix, type ParameterSpec } from './layer/parameters.js';
+import { cellAsLayer, checkStateDict, initParameters, layerParameterSpecs, weightsWithSuffix, type ParameterSpec } from './layer/parameters.js';
 import { cellStep } from './run/cell-step.js';
+import { backwardPass, type BackwardOptions, type BackwardResult } from './run/gradients.js';
 
 export type { CellOptions } from './layer/config.js';
+
+/** A cell stepped over a sequence: h0 and c0 are the cell's states (batch, features), or (features) unbatched. */
+export type CellBackwardOptions = Omit<BackwardOptions, 'lengths' | 'enforceSorted'>;
 
 export class CellBase {
   readonly kind: CellKind;
@@ -85,6 +89,28 @@ export class CellBase {
     if (batched && t.shape[0] !== batch) {
       throw new ShapeError(`${name}: Input batch size ${batch} doesn't match ${name === 'c' ? 'hidden1' : 'hidden0'} batch size ${t.shape[0]}`);
     }
+  }
+
+  /**
+   * The gradient of a loss over the cell stepped along x (seqLen, batch, inputSize) or (seqLen,
+   * inputSize), `h = cell(x[t], h)` for every t, with out the new h of every step: the one-layer
+   * module's backward pass (the same weights as layer 0), gradients named as the cell's parameters.
+   */
+  backward(x: Tensor, options: CellBackwardOptions): BackwardResult {
+    const h0 = options?.h0;
+    const c0 = options?.c0;
+    if (x.rank !== 2 && x.rank !== 3) throw new ShapeError(`x: ${this.kind.cellName} over a sequence: expected (seqLen, batch, inputSize) or (seqLen, inputSize), got ${x.rank}D`);
+    const batched = x.rank === 3;
+    const B = batched ? x.shape[1]! : 1;
+    if (h0) this.checkState('h', h0, batched, B, this.realHiddenSize);
+    if (c0) this.checkState('c', c0, batched, B, this.hiddenSize);
+    const asLayer = (t: Tensor | undefined): Tensor | undefined => (t ? new Tensor(t.data, [1, ...t.shape]) : undefined);
+    const result = backwardPass(this.kind, this.config, cellAsLayer(this.params)!, x, { ...options, h0: asLayer(h0), c0: asLayer(c0) }, () => []);
+    const { grads } = result;
+    grads.params = new Map([...grads.params].map(([name, t]) => [name.replace(/_l0$/, ''), t]));
+    if (h0 && grads.h0) grads.h0 = new Tensor(grads.h0.data, h0.shape);
+    if (c0 && grads.c0) grads.c0 = new Tensor(grads.c0.data, c0.shape);
+    return result;
   }
 
   /** One step for the whole batch, for any kind; h (and c) default to zeros. */

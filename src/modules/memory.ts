@@ -15,6 +15,7 @@
 import { BudgetError, ConfigError } from '../errors.js';
 import type { PipelineSpec } from '../schema/pipeline.js';
 import { projectionSteps } from './run/automatic.js';
+import { GRAD_ROWS } from './run/backward.js';
 import { numDirections, realHiddenSize, resolveConfig, type RecurrentConfig } from './layer/config.js';
 import { kindOf, type CellKind } from './kinds/index.js';
 import { optionsOf } from './pipeline.js';
@@ -188,4 +189,34 @@ export function estimatePipeline(spec: PipelineSpec, sizes: StageSizes, options:
     if (e.bytes > total.largest.bytes) total.largest = { name: m.name, bytes: e.bytes };
   });
   return total;
+}
+
+/**
+ * Memory a backward pass needs (values held at once), from sizes alone: the forward pass with its
+ * full trace, the saves, the step gradients it returns, the parameter gradients, and the largest
+ * layer's working set (see the header of src/modules/run/backward.ts).
+ */
+export function estimateBackward(kind: CellKind, config: RecurrentConfig, seqLen: number, batch: number): MemoryEstimate {
+  const D = numDirections(config);
+  const Hr = realHiddenSize(config);
+  const H = config.hiddenSize;
+  const G = kind.gates.length * H;
+  const R = seqLen * batch;
+  const LD = config.numLayers * D;
+  const gated = kind.gatedRecurrentTerm;
+  const proj = config.projSize > 0;
+  const K = Math.max(config.inputSize, config.numLayers > 1 ? D * Hr : 0);
+  const saves = LD * R * (G + (gated ? G : 0) + (proj ? H : 0));
+  const stepGradients = LD * R * (Hr + (kind.hasCellState ? H : 0));
+  const chunk = Math.min(R, GRAD_ROWS);
+  const layer =
+    R * G * (gated ? 2 : 1) + // dGI (and dGH)
+    R * Hr + // H_prev
+    R * K * 4 + // the layer's input (a copy above layer 0), dX, one direction's share of it, dL/d(out)
+    (G + K) * chunk + 3 * G * K + // a weight-gradient product: transposed chunks, its part and float64 sum
+    G * (K + Hr) + (proj ? Hr * H : 0); // transposed weights
+  const forward = estimateForward(kind, config, seqLen, batch, { keepTrace: true });
+  const parameters = countParameters(kind, config);
+  const values = saves + stepGradients + layer + parameters; // beyond the forward pass's own
+  return { ...forward, bytes: forward.bytes + 4 * values, largestArray: Math.max(forward.largestArray, saves / LD, layer) };
 }

@@ -21,37 +21,39 @@ import { lstmKind } from './kinds/lstm.js';
 import { rnnKind } from './kinds/rnn.js';
 import { checkStateDict, initParameters, parameterCount, parameterSpecs, type ParameterSpec } from './layer/parameters.js';
 import { assembleResult, type ForwardResult } from './layer/result.js';
+import { backwardPass, type BackwardOptions, type BackwardResult } from './run/gradients.js';
 
 export type { ForwardState } from './layer/prepare.js';
 export type { ProgressObserver, StepObserver } from './run/index.js';
 export type { TraceStats } from './layer/trace-stats.js';
 export type { ForwardResult, LayerTrace, Trace } from './layer/result.js';
+export type { BackwardOptions, BackwardResult, StepGradients } from './run/gradients.js';
 
 export interface ForwardOptions extends ForwardState {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
-  dropoutSeed?: number;
+  dropoutSeed?: number | undefined;
   /**
    * Automatic path only: sees each layer's h_t (batch, realHidden) as soon as it is computed.
    * It needs the whole batch on one thread, so a pass with an observer runs on one thread.
    */
-  onStep?: StepObserver;
+  onStep?: StepObserver | undefined;
   /** With onStep: hand it each step's gate activations (batch, gates * hidden). */
-  gates?: boolean;
+  gates?: boolean | undefined;
   /** Steps done of all (layers × directions × seqLen), from the main thread's share of the batch. */
-  onProgress?: ProgressObserver;
+  onProgress?: ProgressObserver | undefined;
   /**
    * Keep every layer's h (and c) at every step in result.trace.layers (default true). With false,
    * result.trace.layers is empty and result.trace.stats holds per-step running statistics instead.
    */
-  keepTrace?: boolean;
+  keepTrace?: boolean | undefined;
   /**
    * Automatic path only: threads to use at most (default: the cores available). Passes below
    * `parallelMinFlops` matrix-multiply FLOPs (default PARALLEL_MIN_FLOPS once the pool has started,
    * PARALLEL_COLD_MIN_FLOPS before; src/modules/run/pool.ts), with batch 1, or with onStep run on
    * one thread.
    */
-  threads?: number;
-  parallelMinFlops?: number;
+  threads?: number | undefined;
+  parallelMinFlops?: number | undefined;
 }
 
 export class Recurrent {
@@ -128,6 +130,17 @@ export class Recurrent {
   /** The manual path: a loop over time stepping one cell per layer, as a person writes it with nn.RNNCell. */
   forwardManual(x: Tensor, options: ForwardOptions = {}): ForwardResult {
     return this.run(x, options, 'manual');
+  }
+
+  /**
+   * The gradient of a scalar loss (`last`, `sum`, `hn` or `mse`; src/modules/run/loss.ts) with
+   * respect to x, h_0 and c_0 (when given), every parameter and every layer's h_t (and c_t), as
+   * PyTorch's autograd computes it: a forward pass on the automatic path (one thread), then
+   * backpropagation through time. In training mode with dropout, the backward pass applies the
+   * forward pass's masks (drawn from `dropoutSeed` as forward draws them).
+   */
+  backward(x: Tensor, options: BackwardOptions & Pick<ForwardOptions, 'dropoutSeed'>): BackwardResult {
+    return backwardPass(this.kind, this.config, this.params, x, options, (input) => this.dropoutMasks(input, options));
   }
 
   private run(x: Tensor, options: ForwardOptions, path: ExecuteOptions['path']): ForwardResult {

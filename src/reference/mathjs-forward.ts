@@ -42,12 +42,12 @@ export interface ReferenceConfig {
 }
 export interface ReferenceInputs {
   x: TensorInput;
-  h_0?: TensorInput;
-  c_0?: TensorInput;
+  h_0?: TensorInput | undefined;
+  c_0?: TensorInput | undefined;
   /** Valid steps of each batch element, each in 1..seq_len. */
-  lengths?: readonly number[];
+  lengths?: readonly number[] | undefined;
   /** As pack_padded_sequence: lengths must then be non-increasing. Default false. */
-  enforce_sorted?: boolean;
+  enforce_sorted?: boolean | undefined;
 }
 export interface ReferenceOutputs {
   out: NestedNumbers;

@@ -179,7 +179,7 @@ export const mutation: fc.Arbitrary<{ name: string; apply: Mutation }> = fc.oneo
     name: `flip bit ${bit} of byte ${at}`,
     apply: (b: Uint8Array) => {
       const out = b.slice();
-      if (out.length) out[at % out.length] ^= 1 << bit;
+      if (out.length) out[at % out.length] = (out[at % out.length] ?? 0) ^ (1 << bit);
       return out;
     },
   })),

@@ -266,3 +266,15 @@ export function slice0(t: Tensor, i: number): Tensor {
   const n = t.data.length / t.shape[0]!;
   return new Tensor(t.data.slice(i * n, (i + 1) * n), t.shape.slice(1));
 }
+
+/** Gradient parity: max |diff| within this fraction of max(1, max |PyTorch's tensor|) (test/fixtures/golden-grad/README.md). */
+export const GRAD_TOLERANCE = 1e-5;
+
+/**
+ * assertClose for a gradient, a loss value or a series of step norms, with the tolerance relative
+ * to the expected tensor's size: 1e-5 × max(1, max |expected|). Prints `case grad.weight_ih_l0: OK maxdiff = 1.2e-07`.
+ */
+export function assertGradClose(label: string, what: string, actual: Comparable | null | undefined, expected: Comparable | undefined, { hint = '' }: { hint?: string } = {}): number {
+  const scale = expected === undefined ? 1 : Math.max(1, maxAbs(expected));
+  return assertClose(label, what, actual, expected, { tolerance: GRAD_TOLERANCE * scale, hint });
+}

@@ -3,9 +3,12 @@
  *   r = σ(W_ir x + b_ir + W_hr h + b_hr)    z = σ(W_iz x + b_iz + W_hz h + b_hz)
  *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
  *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+ * Backward, with dh = dL/dh_t and da_n = dh ⊙ (1 - z) ⊙ (1 - n²):
+ *   dgi_n = da_n   dgh_n = da_n ⊙ r   da_r = da_n ⊙ (W_hn h + b_hn) ⊙ r(1 - r)
+ *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)   direct dL/dh_{t-1} = dh ⊙ z
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 export const gruKind = defineKind({
   type: 'gru',
@@ -20,6 +23,7 @@ export const gruKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: false,
+  gatedRecurrentTerm: true,
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
     'n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}',
@@ -43,6 +47,32 @@ export const gruKind = defineKind({
           gates[hi + H] = z;
           gates[hi + 2 * H] = n;
         }
+      }
+    }
+  },
+  backward({ batch, hiddenSize: H, gates, gatesOffset, gh, ghOffset, hPrev, dh, dgi, dgiOffset, dgh, dghOffset, dhPrev }: BackwardStepArgs): void {
+    const G = 3 * H;
+    for (let b = 0; b < batch; b++) {
+      const ga = gatesOffset + b * G;
+      const gr = ghOffset + b * G;
+      const di = dgiOffset + b * G;
+      const dr = dghOffset + b * G;
+      for (let j = 0; j < H; j++) {
+        const at = b * H + j;
+        const r = gates[ga + j]!;
+        const z = gates[ga + H + j]!;
+        const n = gates[ga + 2 * H + j]!;
+        const dhj = dh[at]!;
+        const dan = dhj * (1 - z) * (1 - n * n);
+        const dar = dan * gh![gr + 2 * H + j]! * r * (1 - r);
+        const daz = dhj * (hPrev[at]! - n) * z * (1 - z);
+        dgi[di + j] = dar;
+        dgi[di + H + j] = daz;
+        dgi[di + 2 * H + j] = dan;
+        dgh![dr + j] = dar;
+        dgh![dr + H + j] = daz;
+        dgh![dr + 2 * H + j] = dan * r;
+        dhPrev[at] = dhj * z;
       }
     }
   },

@@ -11,6 +11,21 @@
  * gate (e.g. one that multiplies h by a gate before W_hh), that reads x_t other than through
  * W_ih, or whose parameters differ from PyTorch's weight_ih / weight_hh / bias_ih / bias_hh /
  * weight_hr layout.
+ *
+ * Backward contract: `backward` is the step's derivative, for the pass that runs time in reverse
+ * (src/modules/run/backward.ts). Given dL/dh_t (the total: from the loss, the layer above and the
+ * later steps, already taken back through weight_hr when projecting), dL/dc_t from the later steps
+ * (kinds with a cell state) and what the forward step saved (its gate activations, c_{t-1} and
+ * c_t, h_{t-1}, and gh itself for kinds with `gatedRecurrentTerm`), it writes dL/d(gi) and
+ * dL/d(gh), the gradients of the two affine maps' outputs, from which the executor forms every
+ * weight's, bias's and input's gradient with matrix products; the part of dL/dh_{t-1} that does not
+ * go through W_hh (GRU's z ⊙ h_{t-1}); dL/dc_{t-1}; and the total dL/dc_t. Element-wise per batch
+ * row and unit, every row (the executor discards the rows of finished sequences).
+ * What this cannot express, besides what the forward contract cannot: a kind whose derivative needs
+ * more of the forward step than its gate activations, c, h_{t-1} and gh (e.g. a gate whose
+ * activation's derivative is not a function of its value, as GELU's, which needs the unsaved
+ * pre-activation), or a direct path from h_{t-1} to h_t together with a projection (the direct
+ * part is hidden_size wide, h_{t-1} proj_size).
  */
 import type { Nonlinearity } from '../../kernels/activations.js';
 
@@ -75,6 +90,38 @@ export interface StepArgs {
   nonlinearity: Nonlinearity;
 }
 
+export interface BackwardStepArgs {
+  batch: number;
+  hiddenSize: number;
+  /** The gate activations the forward step wrote, (batch, gates * hiddenSize) from `gatesOffset`. */
+  gates: Float32Array;
+  gatesOffset: number;
+  /** gh as the forward step read it, (batch, gates * hiddenSize) from `ghOffset`; null unless `gatedRecurrentTerm`. */
+  gh: Float32Array | null;
+  ghOffset: number;
+  /** h_{t-1} (batch, hiddenSize), the state the step read; read only by kinds with a direct path (GRU). */
+  hPrev: Float32Array;
+  /** c_{t-1} and c_t (batch, hiddenSize), for kinds with a cell state. */
+  cPrev: Float32Array | null;
+  c: Float32Array | null;
+  /** dL/dh_t (batch, hiddenSize), before the projection: everything that reaches h_t. */
+  dh: Float32Array;
+  /** dL/dc_t (batch, hiddenSize) through c_{t+1} and c_n, for kinds with a cell state. */
+  dc: Float32Array | null;
+  /** Written: dL/d(gi) (batch, gates * hiddenSize) from `dgiOffset`. */
+  dgi: Float32Array;
+  dgiOffset: number;
+  /** Written with `gatedRecurrentTerm`: dL/d(gh) (batch, gates * hiddenSize) from `dghOffset`; otherwise null, dL/d(gh) being dL/d(gi). */
+  dgh: Float32Array | null;
+  dghOffset: number;
+  /** Written: the part of dL/dh_{t-1} (batch, hiddenSize) that does not go through W_hh; zeros for kinds without one. */
+  dhPrev: Float32Array;
+  /** Written: dL/dc_{t-1} and the total dL/dc_t (through h_t too), (batch, hiddenSize), for kinds with a cell state. */
+  dcPrev: Float32Array | null;
+  dcTotal: Float32Array | null;
+  nonlinearity: Nonlinearity;
+}
+
 export interface CellKind<T extends string = string> {
   /** The CLI's `--type` and the spec's `type`. */
   readonly type: T;
@@ -96,7 +143,15 @@ export interface CellKind<T extends string = string> {
   readonly story: Story;
   /** PyTorch's words where they differ by kind: "Expected input to be 2D or 3D, got 4D <rankSuffix>". */
   readonly wording: { readonly rankSuffix: string };
+  /**
+   * A gate multiplies part of the recurrent affine map (GRU's r ⊙ (W_hn h + b_hn)): the forward
+   * pass saves gh for the backward step, and dL/d(gh) differs from dL/d(gi). Otherwise gh is not
+   * saved and the two gradients are one.
+   */
+  readonly gatedRecurrentTerm: boolean;
   step(args: StepArgs): void;
+  /** The step's derivative (the backward contract above). */
+  backward(args: BackwardStepArgs): void;
 }
 
 /** Keeps a kind's `type` as a literal type, so the list of kinds gives the KindName union. */

@@ -3,9 +3,12 @@
  *   i = σ(W_ii x + b_ii + W_hi h + b_hi)    f = σ(W_if x + b_if + W_hf h + b_hf)
  *   g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
  *   c_t = f ⊙ c_{t-1} + i ⊙ g               h_t = o ⊙ tanh(c_t)   (then h_t = h_t W_hr^T with proj_size)
+ * Backward, with dc = dL/dc_t + dL/dh_t ⊙ o ⊙ (1 - tanh²(c_t)) the total:
+ *   da_i = dc ⊙ g ⊙ i(1 - i)   da_f = dc ⊙ c_{t-1} ⊙ f(1 - f)   da_g = dc ⊙ i ⊙ (1 - g²)
+ *   da_o = dL/dh_t ⊙ tanh(c_t) ⊙ o(1 - o)   dL/dc_{t-1} = dc ⊙ f   (the same for gi and gh)
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 export const lstmKind = defineKind({
   type: 'lstm',
@@ -21,6 +24,7 @@ export const lstmKind = defineKind({
   hasCellState: true,
   supportsProjection: true,
   hasNonlinearity: false,
+  gatedRecurrentTerm: false,
   equations: [
     'i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)',
     'g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)   o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)',
@@ -51,5 +55,29 @@ export const lstmKind = defineKind({
         }
       }
     }
+  },
+  backward({ batch, hiddenSize: H, gates, gatesOffset, cPrev, c, dh, dc, dgi, dgiOffset, dhPrev, dcPrev, dcTotal }: BackwardStepArgs): void {
+    const G = 4 * H;
+    for (let b = 0; b < batch; b++) {
+      const ga = gatesOffset + b * G;
+      const da = dgiOffset + b * G;
+      for (let j = 0; j < H; j++) {
+        const at = b * H + j;
+        const i = gates[ga + j]!;
+        const f = gates[ga + H + j]!;
+        const g = gates[ga + 2 * H + j]!;
+        const o = gates[ga + 3 * H + j]!;
+        const tc = tanh(c![at]!);
+        const dhj = dh[at]!;
+        const dct = dc![at]! + dhj * o * (1 - tc * tc);
+        dcTotal![at] = dct;
+        dcPrev![at] = dct * f;
+        dgi[da + j] = dct * g * i * (1 - i);
+        dgi[da + H + j] = dct * cPrev![at]! * f * (1 - f);
+        dgi[da + 2 * H + j] = dct * i * (1 - g * g);
+        dgi[da + 3 * H + j] = dhj * tc * o * (1 - o);
+      }
+    }
+    dhPrev.fill(0, 0, batch * H);
   },
 });

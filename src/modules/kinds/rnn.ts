@@ -1,9 +1,10 @@
 /**
  * Elman RNN, as torch.nn.RNN:
  *   h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)     (or relu)
+ * Backward: dL/da = dL/dh_t ⊙ (1 - h_t²) (relu: ⊙ [h_t > 0]), the same for gi and gh.
  */
 import { relu, tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 export const rnnKind = defineKind({
   type: 'rnn',
@@ -14,6 +15,7 @@ export const rnnKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: true,
+  gatedRecurrentTerm: false,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
   reference: 'rnn',
   story: 'elman',
@@ -24,5 +26,16 @@ export const rnnKind = defineKind({
     if (nonlinearity === 'tanh') for (let i = 0; i < n; i++) hOut[i] = tanh(gi[giOffset + i]! + gh[i]!);
     else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
     gates?.set(hOut.subarray(0, n));
+  },
+  backward({ batch, hiddenSize, gates, gatesOffset, dh, dgi, dgiOffset, dhPrev, nonlinearity }: BackwardStepArgs): void {
+    const n = batch * hiddenSize;
+    // The saved activation is h_t itself; its derivative is a function of it.
+    if (nonlinearity === 'tanh') {
+      for (let i = 0; i < n; i++) {
+        const h = gates[gatesOffset + i]!;
+        dgi[dgiOffset + i] = dh[i]! * (1 - h * h);
+      }
+    } else for (let i = 0; i < n; i++) dgi[dgiOffset + i] = gates[gatesOffset + i]! > 0 ? dh[i]! : 0;
+    dhPrev.fill(0, 0, n);
   },
 });

@@ -10,13 +10,13 @@ import type { CellKind } from '../kinds/index.js';
 
 export interface ForwardState {
   /** (numLayers * numDirections, batch, realHidden), or 2-D for unbatched input; zeros when absent. */
-  h0?: Tensor;
+  h0?: Tensor | undefined;
   /** LSTM only: (numLayers * numDirections, batch, hiddenSize); zeros when absent. */
-  c0?: Tensor;
+  c0?: Tensor | undefined;
   /** Valid steps of each batch element (pack_padded_sequence's lengths), each in 1..seqLen. */
-  lengths?: readonly number[];
+  lengths?: readonly number[] | undefined;
   /** Lengths must be non-increasing, as pack_padded_sequence(enforce_sorted=True) requires. */
-  enforceSorted?: boolean;
+  enforceSorted?: boolean | undefined;
 }
 
 export interface PreparedInput {

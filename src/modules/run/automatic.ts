@@ -49,6 +49,20 @@ export interface AutomaticOptions {
   onProgress?: ProgressObserver | undefined;
   /** Where the statistics go when keepTrace is false (a shared buffer, for a slice of the batch). */
   statsData?: Float64Array | undefined;
+  /** Written: what the backward pass needs besides the trace (src/modules/run/backward.ts). */
+  save?: ForwardSaves | undefined;
+}
+
+/**
+ * What a forward pass keeps for the backward pass, per layer and direction (index layer * D +
+ * direction), time-major over every step and batch row: the gate activations (seqLen, batch, G),
+ * gh for kinds with a gated recurrent term (seqLen, batch, G), and h before the projection
+ * (seqLen, batch, hidden) when projecting; null where not needed.
+ */
+export interface ForwardSaves {
+  gates: Float32Array[];
+  gh: (Float32Array | null)[];
+  hFull: (Float32Array | null)[];
 }
 
 export function runAutomatic(
@@ -61,14 +75,15 @@ export function runAutomatic(
 ): RawResult {
   const { lengths } = input;
   const { seqLen: T, batch: B, D, H, Hr, G, L } = input.geometry;
-  const { keepTrace, onStep, onProgress } = options;
+  const { keepTrace, onStep, onProgress, save } = options;
   const hN = new Float32Array(L * D * B * Hr);
   const cN = kind.hasCellState ? new Float32Array(L * D * B * H) : null;
   const gh = new Float32Array(B * G);
   const hFull = new Float32Array(B * H);
   const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
   const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
-  const gateValues = onStep && options.gates ? new Float32Array(B * G) : null;
+  const gateValues = (onStep && options.gates) || save ? new Float32Array(B * G) : null;
+  const stepGates = onStep && options.gates ? gateValues : null;
   // Without a full trace, one step's h and c, for the observer.
   const hStep = keepTrace ? null : new Float32Array(B * Hr);
   const cStep = keepTrace || !kind.hasCellState ? null : new Float32Array(B * H);
@@ -112,6 +127,11 @@ export function runAutomatic(
         gemm(h, 0, B, Hr, w.weightHh, G, w.biasHh, gh, 0);
         args.giOffset = (t - chunkStart) * B * G;
         kind.step(args);
+        if (save) {
+          save.gates[idx]!.set(gateValues!, t * B * G);
+          save.gh[idx]?.set(gh, t * B * G);
+          save.hFull[idx]?.set(hFull, t * B * H);
+        }
         if (w.weightHr) gemm(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
         const hAt = keepTrace ? t * B * Hr : 0;
         const cAt = keepTrace ? t * B * H : 0;
@@ -149,7 +169,7 @@ export function runAutomatic(
           }
         }
         if (stats) accumulateStep(stats.data, statsAt(stats, idx, t), hTrace, 0, B, Hr, t, lengths);
-        if (onStep) onStep(l, direction, t, hTrace.subarray(hAt, hAt + B * Hr), cTrace ? cTrace.subarray(cAt, cAt + B * H) : null, gateValues);
+        if (onStep) onStep(l, direction, t, hTrace.subarray(hAt, hAt + B * Hr), cTrace ? cTrace.subarray(cAt, cAt + B * H) : null, stepGates);
         if (onProgress) onProgress(++done, total);
       }
       hN.set(h, idx * B * Hr);

@@ -1,0 +1,130 @@
+/**
+ * Gradient parity with PyTorch's autograd. The numbers come from test/fixtures/golden-grad/*.json,
+ * written by scripts/fixtures/make_grad_golden.py with PyTorch 1.13.1 (Debian's python3-torch,
+ * reporting 1.13.0a0) on the CPU, eval mode, float32, seed 2000 (see that folder's README): `loss.backward()`
+ * for the losses last, sum, hn and mse, every state_dict gradient, x's, h_0's and c_0's where given,
+ * and the per-step norms of dL/dh_t and dL/dc_t from the same weights stepped by hand with
+ * retain_grad(). Every tensor's max |diff| is printed and asserted <= 1e-5 × max(1, max |PyTorch's
+ * tensor|); the loss and each series of step norms likewise. The cell cases (a cell stepped in a
+ * Python loop) run through the cell's backward, and as the one-layer module they are.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, tensorFromNested, type BackwardResult, type Nested } from '../../src/index.js';
+import type { LossKind } from '../../src/modules/run/loss.js';
+import { assertGradClose, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, toOptions, type TorchConfig } from '../helpers/golden.js';
+
+interface GradCase {
+  name: string;
+  module: string;
+  config: TorchConfig;
+  state_dict: Record<string, Nested>;
+  inputs: { x: Nested; h_0?: Nested; c_0?: Nested; lengths?: number[]; enforce_sorted?: boolean };
+  outputs: { out: Nested; h_n: Nested; c_n?: Nested };
+  loss: { kind: LossKind; value: number };
+  target?: Nested;
+  grads: Record<string, Nested>;
+  step_grad_norms: { layer: number; direction: string; steps: { t: number; dh_norm: number; dc_norm?: number }[] }[];
+}
+
+const STACKED = { RNN, LSTM, GRU } as const;
+const CELLS = { RNNCell, LSTMCell, GRUCell } as const;
+
+const index = JSON.parse(readFileSync(join(DIR, 'INDEX.json'), 'utf8')) as { seed: number; cases: string[] };
+const cases = index.cases.map((name) => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as GradCase);
+
+const tensor = (v: Nested | undefined, what: string): Tensor | undefined => (v === undefined ? undefined : tensorFromNested(v, what));
+const stateDict = (c: GradCase): Map<string, Tensor> => new Map(Object.entries(c.state_dict).map(([k, v]) => [k, tensorFromNested(v, k)]));
+
+function options(c: GradCase) {
+  return {
+    h0: tensor(c.inputs.h_0, 'h_0'),
+    c0: tensor(c.inputs.c_0, 'c_0'),
+    lengths: c.inputs.lengths,
+    enforceSorted: c.inputs.enforce_sorted,
+    loss: c.loss.kind,
+    target: tensor(c.target, 'target'),
+  };
+}
+
+/** The stacked module's backward, or for a cell case the cell's. */
+function run(c: GradCase): BackwardResult {
+  const x = tensorFromNested(c.inputs.x, 'x');
+  if (c.module in STACKED) {
+    const module = new STACKED[c.module as keyof typeof STACKED](toOptions(c.config)).eval();
+    return module.loadStateDict(stateDict(c)).backward(x, options(c));
+  }
+  const cell = new CELLS[c.module as keyof typeof CELLS](toOptions(c.config));
+  return cell.loadStateDict(stateDict(c)).backward(x, options(c));
+}
+
+/** Every tensor, the loss and the step norms against PyTorch's. */
+function checkCase(c: GradCase, r: BackwardResult): void {
+  assertGradClose(c.name, 'loss', r.loss.value, c.loss.value, { hint: HINT });
+  assertGradClose(c.name, 'out', r.forward.out, c.outputs.out, { hint: HINT });
+  const ours: Record<string, Tensor | undefined> = { x: r.grads.x, h_0: r.grads.h0, c_0: r.grads.c0, ...Object.fromEntries(r.grads.params) };
+  assert.deepEqual(Object.keys(ours).filter((k) => ours[k]).sort(), Object.keys(c.grads).sort(), `${c.name}: the gradients named`);
+  for (const [name, expected] of Object.entries(c.grads)) assertGradClose(c.name, `grad.${name}`, ours[name], expected, { hint: HINT });
+  assert.equal(r.steps.length, c.step_grad_norms.length);
+  c.step_grad_norms.forEach((entry, i) => {
+    const step = r.steps[i]!;
+    assert.equal(step.layer, entry.layer);
+    assert.equal(step.direction, entry.direction);
+    const label = `norms.l${entry.layer}.${entry.direction}`;
+    assertGradClose(c.name, `${label}.dh`, step.dhNorm, entry.steps.map((s) => s.dh_norm), { hint: HINT });
+    if (entry.steps[0]!.dc_norm !== undefined) {
+      assertGradClose(c.name, `${label}.dc`, step.dcNorm, entry.steps.map((s) => s.dc_norm!), { hint: HINT });
+    } else assert.equal(step.dcNorm, null);
+  });
+}
+
+describe('gradient golden fixtures', () => {
+  test('INDEX.json lists exactly the fixture files, and names seed 2000', () => {
+    const files = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json') && f !== 'INDEX.json')
+      .map((f) => f.slice(0, -'.json'.length))
+      .sort();
+    assert.deepEqual([...index.cases].sort(), files, HINT);
+    assert.equal(index.seed, 2000);
+  });
+
+  test('the cases cover every kind, every cell, every loss, packed and unsorted inputs', () => {
+    assert.deepEqual(new Set(cases.map((c) => c.module)), new Set([...Object.keys(STACKED), ...Object.keys(CELLS)]));
+    assert.deepEqual(new Set(cases.map((c) => c.loss.kind)), new Set(['last', 'sum', 'hn', 'mse']));
+    assert.ok(cases.filter((c) => c.inputs.lengths && c.inputs.enforce_sorted === false).length >= 3);
+  });
+});
+
+describe('gradients equal PyTorch autograd', () => {
+  for (const c of cases) test(c.name, () => checkCase(c, run(c)));
+});
+
+describe('a cell case run as the one-layer module', () => {
+  for (const c of cases.filter((k) => k.module in CELLS)) {
+    test(c.name, () => {
+      const kind = c.module.replace('Cell', '') as keyof typeof STACKED;
+      const module = new STACKED[kind](toOptions(c.config)).eval();
+      module.loadStateDict(new Map([...stateDict(c)].map(([k, t]) => [`${k}_l0`, t])));
+      const o = options(c);
+      const asLayer = (t: Tensor | undefined): Tensor | undefined => (t ? new Tensor(t.data, [1, ...t.shape]) : undefined);
+      const r = module.backward(tensorFromNested(c.inputs.x, 'x'), { ...o, h0: asLayer(o.h0), c0: asLayer(o.c0) });
+      for (const [name, expected] of Object.entries(c.grads)) {
+        const ours = name === 'x' ? r.grads.x : name === 'h_0' ? r.grads.h0 : name === 'c_0' ? r.grads.c0 : r.grads.params.get(`${name}_l0`);
+        const want = name === 'h_0' || name === 'c_0' ? [expected] : expected;
+        assertGradClose(`${c.name} (module)`, `grad.${name}`, ours, want as Nested, { hint: HINT });
+      }
+    });
+  }
+});
+
+describe('negative control', () => {
+  test('a perturbed gradient is reported NOT OK', () => {
+    const c = cases.find((k) => k.name === 'lstm_two_layer_h0_c0_last')!;
+    const r = run(c);
+    const w = r.grads.params.get('weight_hh_l1')!;
+    w.data[0]! += 1e-3;
+    assert.throws(() => assertGradClose(c.name, 'grad.weight_hh_l1 (perturbed)', w, c.grads.weight_hh_l1!), /NOT OK/);
+  });
+});
