@@ -46,7 +46,7 @@ svg .tlabel { text-anchor: middle; fill: var(--muted); }
 svg .chip text { text-anchor: middle; font-size: 10.5px; }
 svg .chip rect { fill: var(--panel); stroke: var(--line); }
 svg .chip.hn rect, svg .chip.out rect { stroke: var(--muted); }
-svg .chip.hn, svg .chip.out, svg .cell, svg .seq { cursor: pointer; }
+svg .chip.hn, svg .chip.out, svg .cell, svg .seq { cursor: pointer; pointer-events: all; }
 svg .arrow { stroke: var(--muted); stroke-width: 1.2; opacity: 0.7; }
 svg .ah { fill: var(--muted); }
 svg .hatch-bg { fill: var(--panel); }
@@ -56,10 +56,10 @@ svg .cell.nostat { fill: var(--panel); }
 svg .cell.absent, svg .seq.padded { stroke: var(--muted); stroke-dasharray: 3 2; }
 svg .seq.padded { fill: none; }
 svg .seq.end { stroke: var(--fg); stroke-width: 1.5; }
-svg rect[data-highlighted="true"], svg .chip[data-highlighted="true"] > rect { stroke: var(--hl); stroke-width: 3; }
+svg rect[data-highlighted="true"], svg .chip[data-highlighted="true"] > rect { stroke: var(--hl) !important; stroke-width: 3; }
 svg rect[data-relation="reads"], svg .chip[data-relation="reads"] > rect { stroke-dasharray: 5 3; }
-svg rect[data-relation="source"], svg .chip[data-relation="source"] > rect { stroke: var(--src); stroke-width: 3.5; stroke-dasharray: none; }
-svg rect[data-selected="true"], svg .chip[data-selected="true"] > rect { stroke: var(--fg); stroke-width: 3.5; stroke-dasharray: none; }
+svg rect[data-relation="source"], svg .chip[data-relation="source"] > rect { stroke: var(--src) !important; stroke-width: 3.5; stroke-dasharray: none; }
+svg rect[data-selected="true"], svg .chip[data-selected="true"] > rect { stroke: var(--fg) !important; stroke-width: 3.5; stroke-dasharray: none; }
 svg :focus { outline: none; }
 svg rect:focus-visible, svg .chip:focus-visible > rect { stroke: var(--fg); stroke-width: 3.5; stroke-dasharray: 2 2; }
 aside.detail { position: sticky; top: 8px; border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; background: var(--panel); min-height: 200px; max-height: calc(100vh - 16px); overflow-y: auto; }
