@@ -276,11 +276,10 @@ export const CLIENT_JS = `(function () {
   var seq = document.getElementById('rnn-seq');
   function paint(b) {
     qa('[data-heatmap]').forEach(function (fig) {
-      var key = fig.getAttribute('data-heatmap').split(':');
-      var e = entry(+key[0], key[1]);
-      Array.prototype.forEach.call(fig.querySelectorAll('rect[data-u]'), function (r) {
-        var s = e.steps[+r.getAttribute('data-t')];
-        r.setAttribute('fill', valid(b, s.t) ? colour(s.h[b][+r.getAttribute('data-u')]) : 'url(#rnn-hatch)');
+      var h = view.heat[fig.getAttribute('data-heatmap')];
+      Array.prototype.forEach.call(fig.querySelectorAll('rect[data-r]'), function (r) {
+        var c = +r.getAttribute('data-c');
+        r.setAttribute('fill', valid(b, h.steps[c]) ? colour(h.values[b][+r.getAttribute('data-r')][c]) : 'url(#rnn-hatch)');
       });
       var svg = fig.querySelector('svg');
       svg.setAttribute('aria-label', svg.getAttribute('aria-label').replace(/sequence \\d+$/, 'sequence ' + b));

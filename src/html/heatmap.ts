@@ -1,78 +1,99 @@
 /**
- * Units × time, one heatmap per layer and direction, from the steps that kept their values: each
- * column is one step, each row one unit of h_t for the chosen sequence. With many units only the
- * most active are drawn (largest mean |h| over the kept steps and valid sequences), with a note.
+ * Units × time, one heatmap per layer and direction: each column is one step, each row one unit
+ * of h_t for the chosen sequence. With many units only the most active are drawn (largest mean |h|
+ * over the steps and valid sequences), with a note. The heatmaps read the run's values before the
+ * page's budget trims them, and carry their own bounded copy (HEATMAP_VALUES numbers, rounded to
+ * 4 decimals: they only choose colours), so they cover every step even when the embedded document
+ * keeps values for a few cells only.
  */
 import { escapeHtml } from './escape.js';
 import type { Scale } from './colour.js';
-import { validAt, type GridModel } from './model.js';
+import { validAt, type Direction } from './model.js';
+import type { RunReport } from '../schema/run.js';
 
-/** Rows drawn per heatmap at most, and columns (the last kept steps). */
+/** Rows drawn per heatmap at most, columns (the last steps), and numbers carried in all. */
 export const MAX_HEATMAP_UNITS = 24;
 export const MAX_HEATMAP_STEPS = 200;
+export const HEATMAP_VALUES = 20_000;
 
-/** The largest |value| of every kept h, for one symmetric value scale. */
-export function valueExtent(model: GridModel): number {
+export interface Heatmap {
+  layer: number;
+  direction: Direction;
+  /** Units drawn (ascending), of `features`. */
+  units: number[];
+  features: number;
+  steps: number[];
+  /** values[s][r][c]: sequence s, row r (units[r]), column c (steps[c]). */
+  values: number[][][];
+}
+
+/** The largest |value| of every h in the document, for one symmetric value scale. */
+export function valueExtent(doc: RunReport): number {
   let m = 0;
-  for (let l = 0; l < model.L; l++) {
-    for (let d = 0; d < model.D; d++) {
-      for (const s of model.entry(l, d)?.steps ?? []) for (const row of s.h ?? []) for (const v of row) m = Math.max(m, Math.abs(v));
-    }
-  }
+  for (const l of doc.layers) for (const s of l.steps) for (const row of s.h ?? []) for (const v of row) m = Math.max(m, Math.abs(v));
   return m;
 }
 
-export function renderHeatmaps(model: GridModel, values: Scale): string {
-  const out: string[] = [];
-  const { L, D, B, directions, lengths } = model;
-  for (let l = L - 1; l >= 0; l--) {
-    for (let d = 0; d < D; d++) {
-      const entry = model.entry(l, d);
-      const kept = (entry?.steps ?? []).filter((s) => s.h).slice(-MAX_HEATMAP_STEPS);
-      if (!kept.length) continue;
-      const H = kept[0]!.h![0]?.length ?? 0;
-      const activity = new Float64Array(H);
-      for (const s of kept) {
-        s.h!.forEach((row, b) => {
-          if (validAt(lengths, b, s.t)) row.forEach((v, j) => (activity[j] += Math.abs(v)));
-        });
-      }
-      const units = Array.from({ length: H }, (_, j) => j)
-        .sort((a, b) => activity[b]! - activity[a]! || a - b)
-        .slice(0, MAX_HEATMAP_UNITS)
-        .sort((a, b) => a - b);
-      const cw = Math.max(8, Math.min(28, Math.floor(640 / kept.length)));
-      const ch = 12;
-      const left = 40;
-      const top = 4;
-      const width = left + kept.length * cw + 8;
-      const height = top + units.length * ch + 22;
-      const cells: string[] = [];
-      units.forEach((j, r) => {
-        cells.push(`<text class="ulabel" x="${left - 4}" y="${top + r * ch + ch - 2}">u${j}</text>`);
-        kept.forEach((s, c) => {
-          const valid = validAt(lengths, 0, s.t);
-          const fill = valid ? values.colour(s.h![0]![j]!) : 'url(#rnn-hatch)';
-          cells.push(`<rect x="${left + c * cw}" y="${top + r * ch}" width="${cw - 1}" height="${ch - 1}" fill="${fill}" data-u="${j}" data-t="${s.t}"/>`);
-        });
+/** The heatmaps of a document with values (none without), and how many sequences they carry. */
+export function heatmaps(doc: RunReport): { maps: Heatmap[]; sequences: number } {
+  const entries = doc.layers.filter((l) => l.steps.length && l.steps.every((s) => s.h));
+  if (!entries.length) return { maps: [], sequences: 0 };
+  const B = entries[0]!.steps[0]!.h!.length;
+  const T = entries[0]!.steps.length;
+  const steps = Array.from({ length: Math.min(T, MAX_HEATMAP_STEPS) }, (_, i) => T - Math.min(T, MAX_HEATMAP_STEPS) + i);
+  const features = entries[0]!.steps[0]!.h![0]?.length ?? 0;
+  const K = Math.min(features, MAX_HEATMAP_UNITS);
+  const sequences = Math.max(1, Math.min(B, Math.floor(HEATMAP_VALUES / (entries.length * K * steps.length))));
+  const maps = entries.map((e) => {
+    const activity = new Float64Array(features);
+    for (const s of e.steps) s.h!.forEach((row, b) => validAt(doc.lengths, b, s.t) && row.forEach((v, j) => (activity[j] += Math.abs(v))));
+    const units = Array.from({ length: features }, (_, j) => j)
+      .sort((a, b) => activity[b]! - activity[a]! || a - b)
+      .slice(0, K)
+      .sort((a, b) => a - b);
+    const values = Array.from({ length: sequences }, (_, b) => units.map((j) => steps.map((t) => Math.round(e.steps[t]!.h![b]![j]! * 1e4) / 1e4)));
+    return { layer: e.layer, direction: e.direction, units, features, steps, values };
+  });
+  maps.sort((a, b) => b.layer - a.layer || (a.direction === 'forward' ? -1 : 1));
+  return { maps, sequences };
+}
+
+export function renderHeatmaps(doc: RunReport, maps: readonly Heatmap[], sequences: number, values: Scale): string {
+  const D = doc.config.bidirectional ? 2 : 1;
+  const B = doc.h_n_slices[0]?.steps.length ?? 1;
+  const cw = Math.max(4, Math.min(28, Math.floor(640 / (maps[0]?.steps.length ?? 1))));
+  const natural = 40 + (maps[0]?.steps.length ?? 0) * cw + 8;
+  const out = maps.map((m) => {
+    const ch = 12;
+    const left = 40;
+    const top = 4;
+    const width = left + m.steps.length * cw + 8;
+    const height = top + m.units.length * ch + 22;
+    const cells: string[] = [];
+    m.units.forEach((j, r) => {
+      cells.push(`<text class="ulabel" x="${left - 4}" y="${top + r * ch + ch - 2}">u${j}</text>`);
+      m.steps.forEach((t, c) => {
+        const fill = validAt(doc.lengths, 0, t) ? values.colour(m.values[0]![r]![c]!) : 'url(#rnn-hatch)';
+        cells.push(`<rect x="${left + c * cw}" y="${top + r * ch}" width="${cw - 1}" height="${ch - 1}" fill="${fill}" data-r="${r}" data-c="${c}"/>`);
       });
-      const every = Math.max(1, Math.ceil(kept.length / 12));
-      kept.forEach((s, c) => {
-        if (c % every === 0) cells.push(`<text class="tlabel" x="${left + c * cw + cw / 2}" y="${top + units.length * ch + 14}">${s.t}</text>`);
-      });
-      const name = `layer ${l}${D === 2 ? ` ${directions[d]}` : ''}`;
-      const notes: string[] = [];
-      if (units.length < H) notes.push(`the ${units.length} most active of ${H} units (largest mean |h| over the steps shown)`);
-      if (kept.length < (entry?.steps.length ?? 0)) notes.push(`steps ${kept[0]!.t}..${kept[kept.length - 1]!.t} (the steps that kept values)`);
-      out.push(
-        `<figure class="heatmap" data-heatmap="${l}:${directions[d]}"><figcaption>${escapeHtml(name)}${notes.length ? ` <span class="note">${escapeHtml(notes.join('; '))}</span>` : ''}</figcaption>` +
-          `<div class="scroll"><svg role="img" aria-label="${escapeHtml(`${name}: ${units.length} units by ${kept.length} steps, h of sequence 0`)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${cells.join('')}</svg></div></figure>`,
-      );
-    }
-  }
-  const seq =
-    B > 1
-      ? `<label class="seqpick">sequence <select id="rnn-seq">${Array.from({ length: B }, (_, b) => `<option value="${b}">${b}${lengths ? ` (length ${lengths[b]})` : ''}</option>`).join('')}</select></label>`
-      : '';
-  return out.length ? `${seq}<div class="heatmaps">${out.join('')}</div>` : '';
+    });
+    const every = Math.max(1, Math.ceil(m.steps.length / 12));
+    m.steps.forEach((t, c) => {
+      if (c % every === 0) cells.push(`<text class="tlabel" x="${left + c * cw + cw / 2}" y="${top + m.units.length * ch + 14}">${t}</text>`);
+    });
+    const name = `layer ${m.layer}${D === 2 ? ` ${m.direction}` : ''}`;
+    const notes: string[] = [];
+    if (m.units.length < m.features) notes.push(`the ${m.units.length} most active of ${m.features} units (largest mean |h|)`);
+    if (m.steps.length < doc.config.seq_len) notes.push(`the last ${m.steps.length} steps`);
+    return (
+      `<figure class="heatmap" data-heatmap="${m.layer}:${m.direction}"><figcaption>${escapeHtml(name)}${notes.length ? ` <span class="note">${escapeHtml(notes.join('; '))}</span>` : ''}</figcaption>` +
+      `<div class="scroll"><svg role="img" aria-label="${escapeHtml(`${name}: ${m.units.length} units by ${m.steps.length} steps, h of sequence 0`)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${cells.join('')}</svg></div></figure>`
+    );
+  });
+  const options = Array.from({ length: sequences }, (_, b) => `<option value="${b}">${b}${doc.lengths ? ` (length ${doc.lengths[b]})` : ''}</option>`).join('');
+  const pick = sequences > 1 ? `<label class="seqpick">sequence <select id="rnn-seq">${options}</select></label>` : '';
+  const fewer = sequences < B ? `<p class="note">${escapeHtml(`The heatmaps carry the first ${sequences} of ${B} sequences (at most ${HEATMAP_VALUES} numbers).`)}</p>` : '';
+  // Columns as wide as one heatmap, so that a wide screen puts several side by side and none is cut.
+  const grid = `grid-template-columns:repeat(auto-fill,minmax(min(100%,${natural}px),1fr))`;
+  return out.length ? `${pick}${fewer}<div class="heatmaps" style="${grid}">${out.join('')}</div>` : '';
 }

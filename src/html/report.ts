@@ -10,7 +10,7 @@ import { CLIENT_JS } from './client.js';
 import { lut, scale } from './colour.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { MAX_SEQUENCE_CELLS, renderGrid, renderLegend, statScales } from './grid.js';
-import { renderHeatmaps, valueExtent } from './heatmap.js';
+import { heatmaps, renderHeatmaps, valueExtent, type Heatmap } from './heatmap.js';
 import { gridModel, MAX_REPORT_VALUES, STATISTICS, trimToBudget, type GridModel, type Statistic } from './model.js';
 import { CSS } from './style.js';
 
@@ -102,11 +102,10 @@ function flowSection(doc: RunReport, model: GridModel, initial: Statistic): stri
   );
 }
 
-function heatmapSection(model: GridModel): string {
-  if (!model.hasValues) return '';
-  const m = valueExtent(model);
+function heatmapSection(doc: RunReport, maps: readonly Heatmap[], sequences: number, m: number): string {
+  if (!maps.length) return '';
   const values = scale(-m, m);
-  const body = renderHeatmaps(model, values);
+  const body = renderHeatmaps(doc, maps, sequences, values);
   return (
     `<section aria-labelledby="rnn-units"><h2 id="rnn-units">Units × time</h2>` +
     `<p class="sub">Each layer's h_t unit by unit (rows) and step by step (columns), for one sequence.</p>` +
@@ -119,7 +118,9 @@ export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}
   const trimmed = trimToBudget(doc, options.maxValues ?? MAX_REPORT_VALUES);
   const model = gridModel(doc, trimmed);
   const initial = options.statistic ?? 'norm';
-  const m = valueExtent(model);
+  // The value scale and the heatmaps come from the document before trimming: they cover every step.
+  const m = valueExtent(doc);
+  const { maps, sequences } = heatmaps(doc);
   const view = {
     L: model.L,
     D: model.D,
@@ -131,6 +132,7 @@ export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}
     lut: lut(),
     vlo: -m,
     vhi: m,
+    heat: Object.fromEntries(maps.map((h) => [`${h.layer}:${h.direction}`, { steps: h.steps, values: h.values }])),
     valuesNote: model.hasValues
       ? `Values not kept for this cell: ${trimmed.note ?? ''}.`
       : 'Values not kept: this run kept statistics only (run with --trace full, or --html on a run small enough to keep them).',
@@ -146,7 +148,7 @@ export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}
     configSection(doc) +
     shapesSection(doc) +
     flowSection(doc, model, initial) +
-    heatmapSection(model) +
+    heatmapSection(doc, maps, sequences, m) +
     listSection('Warnings', 'rnn-warnings', doc.warnings) +
     listSection('Notes', 'rnn-notes', doc.notes) +
     listSection('Expectations', 'rnn-expect', expectations) +

@@ -20,7 +20,7 @@ code, .mono, table.values td { font-family: ui-monospace, SFMono-Regular, Menlo,
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.config { columns: 2; }
-.config-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 2px 16px; margin: 0; }
+.config-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr)); gap: 2px 16px; margin: 0; }
 .config-grid div { display: flex; justify-content: space-between; gap: 8px; border-bottom: 1px solid var(--line); padding: 3px 0; }
 .config-grid dt { color: var(--muted); }
 .config-grid dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; }

@@ -81,9 +81,12 @@ async function embedded(page: Page): Promise<RunReport> {
   return JSON.parse(await page.$eval('script#rnn-inspect-data', (e) => e.textContent ?? '')) as RunReport;
 }
 
-describe('the HTML report in chromium', { skip }, () => {
+test('chromium is installed for the browser tests', { skip }, () => {
+  assert.ok(!missing, `${CHROMIUM} is missing and CI is set: install chromium (apt-get install -y chromium); .ci/run does this`);
+});
+
+describe('the HTML report in chromium', { skip: skip || missing }, () => {
   before(async () => {
-    assert.ok(!missing, `${CHROMIUM} is missing and CI is set: install chromium (apt-get install -y chromium); .ci/run does this`);
     profile = mkdtempSync(join(tmpdir(), 'rnn-inspect-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -189,6 +192,11 @@ describe('the HTML report in chromium', { skip }, () => {
     await page.click(cellSel(0, 'forward', 8, 2));
     assert.match((await page.locator('[data-role="detail"]').textContent()) ?? '', /Padded: sequence 2 has length 3/);
     assert.deepEqual(await highlighted(page), []);
+    // The heatmaps show one sequence: sequence 2 (length 3) has 7 padded steps in each of 6 unit rows.
+    await page.selectOption('#rnn-seq', '2');
+    assert.equal(await page.locator('[data-heatmap="0:forward"] rect[fill="url(#rnn-hatch)"]').count(), 6 * 7);
+    await page.selectOption('#rnn-seq', '0');
+    assert.equal(await page.locator('[data-heatmap="0:forward"] rect[fill="url(#rnn-hatch)"]').count(), 0);
     await shot(page, 'lengths-1400-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'lengths-1400-dark');
