@@ -19,6 +19,7 @@ export const CLIENT_JS = `(function () {
   function step(l, dir, t) { var e = entry(l, dir); return e ? e.steps[t] : null; }
   function valid(b, t) { return !lengths || t < lengths[b]; }
   function fmt(v) {
+    if (v == null || !isFinite(v)) return '\u2014';
     if (Number.isInteger(v)) return String(v);
     return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
   }
@@ -171,7 +172,7 @@ export const CLIENT_JS = `(function () {
       mark(cell(l, dir, nextT, perSeq ? b : null), 'feeds');
     }
     var sl = doc.h_n_slices[k];
-    var here = sl ? sl.steps.filter(function (st, sb) { return st === t && (!perSeq || sb === b); }).length : 0;
+    var here = sl ? sl.steps.slice(0, B).filter(function (st, sb) { return st === t && (!perSeq || sb === b); }).length : 0;
     if (here) {
       feeds.push('h_n[' + k + ']' + (lengths && !perSeq ? ' (for ' + here + ' of ' + B + ' sequence(s))' : ''));
       mark(q('[data-hn="' + k + '"]'), 'feeds');
@@ -201,26 +202,27 @@ export const CLIENT_JS = `(function () {
   function selectHn(k) {
     clear();
     var sl = doc.h_n_slices[k];
+    var steps = sl.steps.slice(0, B);
     var me = q('[data-hn="' + k + '"]');
     if (me) me.setAttribute('data-selected', 'true');
     var seen = {};
-    sl.steps.forEach(function (t, b) {
+    steps.forEach(function (t, b) {
       if (!seen[t]) { seen[t] = true; mark(cell(sl.layer, sl.direction, t, null), 'source'); }
       if (view.seqCells) mark(cell(sl.layer, sl.direction, t, b), 'source');
     });
-    var same = sl.steps.every(function (t) { return t === sl.steps[0]; });
-    var taken = same ? 't=' + sl.steps[0] : sl.steps.map(function (t, b) { return 'b' + b + ':t=' + t; }).join(' ');
+    var same = steps.every(function (t) { return t === steps[0]; });
+    var taken = same ? 't=' + steps[0] : steps.map(function (t, b) { return 'b' + b + ':t=' + t; }).join(' ');
     var blocks = [statsList([
       ['layer', String(sl.layer) + (sl.layer === L - 1 ? ' (top)' : '')],
       ['direction', sl.direction],
       ['taken at', taken],
-      sl.equals_out ? ['equals', sl.equals_out + (sl.max_abs_diff === 0 ? ' (exactly)' : ' (max |diff| ' + fmt(sl.max_abs_diff) + ')')] : null,
+      sl.equals_out ? ['equals', sl.equals_out + (sl.max_abs_diff === 0 ? ' (exactly)' : sl.max_abs_diff == null ? '' : ' (max |diff| ' + fmt(sl.max_abs_diff) + ')')] : null,
     ])];
     var where = sl.direction === 'reverse' ? 'at t=0, where the reverse pass ends' : lengths ? "at each sequence's last valid step" : 'at the last step';
     blocks.push(el('p', 'h_n[' + k + '] is layer ' + sl.layer + "'s " + (D === 2 ? sl.direction + ' ' : '') + 'h ' + where + '.'));
     var rows = [];
-    sl.steps.forEach(function (t, b) { var s = step(sl.layer, sl.direction, t); if (s && s.h) rows.push({ b: b, values: s.h[b], padded: false }); });
-    if (rows.length === sl.steps.length) blocks.push(strip('h_n[' + k + '] values', rows));
+    steps.forEach(function (t, b) { var s = step(sl.layer, sl.direction, t); if (s && s.h && s.h[b]) rows.push({ b: b, values: s.h[b], padded: false }); });
+    if (rows.length === steps.length) blocks.push(strip('h_n[' + k + '] values', rows));
     else blocks.push(notKept());
     show('h_n[' + k + ']', blocks);
   }

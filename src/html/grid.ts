@@ -24,7 +24,7 @@ const LAYER_GAP = 26;
 const OUT_H = 22;
 const X_H = 20;
 
-export const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
 /** The colour scale of each statistic over the cells that ran (valid > 0). */
 export function statScales(model: GridModel): Record<Statistic, Scale> {
@@ -122,7 +122,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
       const hnx = reverse ? leftX : rightX;
       parts.push(chip('h0', h0x, y, CHIP_W - 6, CELL_H, `h_0[${k}]`, { 'data-h0': k, 'aria-hidden': 'true' }));
       const slice = doc.h_n_slices[k];
-      const taken = slice ? [...new Set(slice.steps)].map((t) => `t=${t}`).join(', ') : '';
+      const taken = slice ? [...new Set(slice.steps.slice(0, B))].map((t) => `t=${t}`).join(', ') : '';
       parts.push(
         chip('hn', hnx, y, CHIP_W - 6, CELL_H, `h_n[${k}]`, {
           'data-hn': k,

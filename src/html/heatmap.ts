@@ -8,7 +8,7 @@
  */
 import { escapeHtml } from './escape.js';
 import type { Scale } from './colour.js';
-import { validAt, type Direction } from './model.js';
+import { batchOf, validAt, type Direction } from './model.js';
 import type { RunReport } from '../schema/run.js';
 
 /** Rows drawn per heatmap at most, columns (the last steps), and numbers carried in all. */
@@ -60,7 +60,7 @@ export function heatmaps(doc: RunReport): { maps: Heatmap[]; sequences: number }
 
 export function renderHeatmaps(doc: RunReport, maps: readonly Heatmap[], sequences: number, values: Scale): string {
   const D = doc.config.bidirectional ? 2 : 1;
-  const B = doc.h_n_slices[0]?.steps.length ?? 1;
+  const B = batchOf(doc);
   const cw = Math.max(4, Math.min(28, Math.floor(640 / (maps[0]?.steps.length ?? 1))));
   const natural = 40 + (maps[0]?.steps.length ?? 0) * cw + 8;
   const out = maps.map((m) => {

@@ -124,12 +124,17 @@ export function trimToBudget(doc: RunReport, maxValues: number): Trimmed {
   return { doc: { ...out, layers }, keptCells: keep.size, totalCells: cells, note: notes.join('; ') };
 }
 
+/** Sequences in the run: one when unbatched (h_n_slices' steps may list the --batch default then). */
+export function batchOf(doc: RunReport): number {
+  return doc.config.unbatched ? 1 : (doc.h_n_slices[0]?.steps.length ?? doc.config.batch);
+}
+
 export function gridModel(doc: RunReport, trimmed: Trimmed): GridModel {
   const D = doc.config.bidirectional ? 2 : 1;
   const directions: Direction[] = D === 2 ? ['forward', 'reverse'] : ['forward'];
   const L = doc.config.num_layers;
   const T = doc.layers[0]?.steps.length ?? doc.config.seq_len;
-  const B = doc.h_n_slices[0]?.steps.length ?? 1;
+  const B = batchOf(doc);
   const byKey = new Map(trimmed.doc.layers.map((l) => [`${l.layer}:${l.direction}`, l]));
   return {
     L,

@@ -206,6 +206,26 @@ describe('the HTML report in chromium', { skip: skip || missing }, () => {
     await page.close();
   });
 
+  test('LSTM with proj_size, unbatched: h_t (proj_size wide) and c_t (hidden_size wide) in the detail', async () => {
+    const { file, doc } = report('lstm', ['--type', 'lstm', '--hidden', '6', '--proj-size', '3', '--layers', '2', '--unbatched', '--seq-len', '5']);
+    const { page, errors, blocked } = await open(file);
+    assert.equal(await page.locator('[data-layer][data-direction][data-t]:not([data-b])').count(), 2 * 5);
+    await page.click(cellSel(1, 'forward', 2));
+    const step = doc.layers[1]!.steps[2]!;
+    const units = page.locator('[data-role="detail"] .units');
+    assert.equal(await units.count(), 2);
+    const values = (i: number): Promise<number[]> => units.nth(i).locator('[data-value]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    assert.deepEqual(await values(0), step.h!.flat());
+    assert.deepEqual(await values(1), step.c!.flat());
+    assert.equal(step.h![0]!.length, 3);
+    assert.equal(step.c![0]!.length, 6);
+    await page.click('[data-hn="1"]');
+    assert.deepEqual(await highlighted(page), ['1/forward/4']);
+    assert.deepEqual(blocked, []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a hostile module name renders as text, in the page and in the embedded JSON', async () => {
     const { doc } = report('hostile-base', ['--layers', '2', '--hidden', '4', '--seq-len', '3']);
     const hostile = `<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script><!--`;

@@ -8,7 +8,7 @@ import { viridis } from '../../src/html/colour.js';
 import { escapeHtml, jsonForScript } from '../../src/html/escape.js';
 import { trimToBudget } from '../../src/html/model.js';
 import { htmlReportBytes, MAX_REPORT_VALUES, renderHtmlReport } from '../../src/html/report.js';
-import type { RunReport } from '../../src/schema/run.js';
+import { runReportSchema, type RunReport } from '../../src/schema/run.js';
 
 /** A run document of L layers, T steps, B sequences and H features, values from a formula. */
 function fakeDoc(L: number, T: number, B: number, H: number, { bidirectional = false, values = true } = {}): RunReport {
@@ -89,6 +89,7 @@ test("over the budget: statistics everywhere, values on h_n's cells and the last
   assert.ok(kept.includes('0/forward/39') && kept.includes('2/reverse/38'), 'the last steps keep their values');
   assert.ok(small.layers.every((l, e) => l.steps.every((s, t) => s.norm === doc.layers[e]!.steps[t]!.norm)));
   assert.match(note ?? '', /values are kept for \d+ of 240 cells/);
+  runReportSchema.parse(small);
 });
 
 test('the tensors of --include-tensors go first', () => {
