@@ -279,9 +279,11 @@ export const CLIENT_JS = `(function () {
   function paint(b) {
     qa('[data-heatmap]').forEach(function (fig) {
       var h = view.heat[fig.getAttribute('data-heatmap')];
-      Array.prototype.forEach.call(fig.querySelectorAll('rect[data-r]'), function (r) {
-        var c = +r.getAttribute('data-c');
-        r.setAttribute('fill', valid(b, h.steps[c]) ? colour(h.values[b][+r.getAttribute('data-r')][c]) : 'url(#rnn-hatch)');
+      var cols = h.steps.length;
+      // The rects are row by row, in the order the values are.
+      Array.prototype.forEach.call(fig.querySelectorAll('svg rect'), function (r, i) {
+        var c = i % cols;
+        r.setAttribute('fill', valid(b, h.steps[c]) ? colour(h.values[b][Math.floor(i / cols)][c]) : 'url(#rnn-hatch)');
       });
       var svg = fig.querySelector('svg');
       svg.setAttribute('aria-label', svg.getAttribute('aria-label').replace(/sequence \\d+$/, 'sequence ' + b));

@@ -13,7 +13,7 @@ import type { RunReport } from '../schema/run.js';
 
 /** Rows drawn per heatmap at most, columns (the last steps), and numbers carried in all. */
 export const MAX_HEATMAP_UNITS = 24;
-export const MAX_HEATMAP_STEPS = 200;
+export const MAX_HEATMAP_STEPS = 120;
 export const HEATMAP_VALUES = 20_000;
 
 export interface Heatmap {
@@ -74,7 +74,7 @@ export function renderHeatmaps(doc: RunReport, maps: readonly Heatmap[], sequenc
       cells.push(`<text class="ulabel" x="${left - 4}" y="${top + r * ch + ch - 2}">u${j}</text>`);
       m.steps.forEach((t, c) => {
         const fill = validAt(doc.lengths, 0, t) ? values.colour(m.values[0]![r]![c]!) : 'url(#rnn-hatch)';
-        cells.push(`<rect x="${left + c * cw}" y="${top + r * ch}" width="${cw - 1}" height="${ch - 1}" fill="${fill}" data-r="${r}" data-c="${c}"/>`);
+        cells.push(`<rect x="${left + c * cw}" y="${top + r * ch}" fill="${fill}"/>`);
       });
     });
     const every = Math.max(1, Math.ceil(m.steps.length / 12));
@@ -85,8 +85,9 @@ export function renderHeatmaps(doc: RunReport, maps: readonly Heatmap[], sequenc
     const notes: string[] = [];
     if (m.units.length < m.features) notes.push(`the ${m.units.length} most active of ${m.features} units (largest mean |h|)`);
     if (m.steps.length < doc.config.seq_len) notes.push(`the last ${m.steps.length} steps`);
+    // Every cell has the same size: set once (CSS geometry), not on each of up to 24 × 120 rects.
     return (
-      `<figure class="heatmap" data-heatmap="${m.layer}:${m.direction}"><figcaption>${escapeHtml(name)}${notes.length ? ` <span class="note">${escapeHtml(notes.join('; '))}</span>` : ''}</figcaption>` +
+      `<figure class="heatmap" data-heatmap="${m.layer}:${m.direction}" style="--cw:${cw - 1}px;--ch:${ch - 1}px"><figcaption>${escapeHtml(name)}${notes.length ? ` <span class="note">${escapeHtml(notes.join('; '))}</span>` : ''}</figcaption>` +
       `<div class="scroll"><svg role="img" aria-label="${escapeHtml(`${name}: ${m.units.length} units by ${m.steps.length} steps, h of sequence 0`)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${cells.join('')}</svg></div></figure>`
     );
   });

@@ -104,7 +104,14 @@ export function trimToBudget(doc: RunReport, maxValues: number): Trimmed {
     return true;
   };
   const entryOf = (layer: number, direction: Direction): number => doc.layers.findIndex((l) => l.layer === layer && l.direction === direction);
-  for (const s of doc.h_n_slices) for (const t of new Set(s.steps)) take(entryOf(s.layer, s.direction), t);
+  let hnCells = 0;
+  let hnKept = 0;
+  for (const s of doc.h_n_slices) {
+    for (const t of new Set(s.steps.slice(0, batchOf(doc)))) {
+      hnCells++;
+      if (take(entryOf(s.layer, s.direction), t)) hnKept++;
+    }
+  }
   const T = doc.layers[0]?.steps.length ?? 0;
   let window = 0;
   for (let t = T - 1; t >= 0; t--) {
@@ -120,7 +127,9 @@ export function trimToBudget(doc: RunReport, maxValues: number): Trimmed {
       return stats;
     }),
   }));
-  notes.push(`values are kept for ${keep.size} of ${cells} cells (at most ${maxValues} numbers): the cells h_n was taken from and every layer's last ${window} step(s); the others keep their statistics`);
+  const which = [hnKept === hnCells ? 'the cells h_n was taken from' : `${hnKept} of the ${hnCells} cells h_n was taken from`];
+  if (window) which.push(`every layer's last ${window} step(s)`);
+  notes.push(`values are kept for ${keep.size} of ${cells} cells (at most ${maxValues} numbers): ${which.join(' and ')}; the others keep their statistics`);
   return { doc: { ...out, layers }, keptCells: keep.size, totalCells: cells, note: notes.join('; ') };
 }
 

@@ -71,6 +71,7 @@ table.values th, table.values td { padding: 1px 10px 1px 0; font-size: 0.82rem; 
 table.values td { text-align: right; }
 .heatmaps { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 14px; }
 .heatmap { margin: 0; }
+.heatmap rect { width: var(--cw); height: var(--ch); }
 .heatmap figcaption { font-weight: 600; margin-bottom: 2px; }
 .heatmap figcaption .note { font-weight: 400; }
 .seqpick { display: inline-block; margin: 0 0 8px; }

@@ -30,8 +30,11 @@ export function outputTensors(file: string, result: ForwardResult, prefix = ''):
   return tensors;
 }
 
-/** --html keeps every hidden state for the page when they fit --max-memory and this many numbers (64 MiB). */
-const HTML_TRACE_VALUES = 2 ** 24;
+/**
+ * --html keeps every hidden state for the page when they fit --max-memory and this many numbers
+ * (16 MiB as float32; the page keeps 50,000 of them at most, so a larger trace buys little).
+ */
+const HTML_TRACE_VALUES = 2 ** 22;
 
 function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemory: number): boolean {
   const estimate = estimateForward(module.kind, module.config, seqLen, batch, true);
