@@ -16,6 +16,7 @@ h4 { font-size: 0.9rem; margin: 12px 0 4px; color: var(--muted); font-weight: 60
 code, .mono, table.values td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; }
 .sub { color: var(--muted); margin: 0; }
 .note { color: var(--muted); font-size: 0.9rem; }
+.note.narrow { display: none; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; }
 th, td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -84,6 +85,7 @@ details summary { cursor: pointer; color: var(--muted); }
 }
 @media (max-width: 640px) {
   main { padding: 10px 10px 30px; }
+  .note.narrow { display: block; margin: 2px 0 6px; }
   table.shapes thead { display: none; }
   table.shapes tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
   table.shapes td { display: block; border: 0; padding: 1px 0; }
