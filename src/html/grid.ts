@@ -99,6 +99,11 @@ function chip(cls: string, x: number, y: number, w: number, h: number, label: st
   return `<g class="chip ${cls}"${attrs(a)}><rect${attrs({ x, y, width: w, height: h, rx: 4 })}/><text${attrs({ x: x + w / 2, y: y + h / 2 + 4 })}>${escapeHtml(label)}</text></g>`;
 }
 
+/** The narrowest the grid is drawn (0.85 of its natural width); a narrower box scrolls. */
+export function gridMinWidth(model: GridModel): number {
+  return Math.round(geometry(model).width * 0.85);
+}
+
 /** The grid SVG; cells are coloured by `initial` and carry every statistic's colour for the page's switch. */
 export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Statistic, Scale>, initial: Statistic): string {
   const g = geometry(model);
@@ -229,7 +234,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
     `<defs><marker id="rnn-ah" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path class="ah" d="M0,0 L8,4 L0,8 z"/></marker>` +
     `<pattern id="rnn-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect class="hatch-bg" width="6" height="6"/><line class="hatch" x1="0" y1="0" x2="0" y2="6"/></pattern></defs>`;
   // Scales with its box between 0.85 and 1.6 times its natural size; narrower boxes scroll.
-  const style = `width:100%;height:auto;min-width:${Math.round(g.width * 0.85)}px;max-width:${Math.round(g.width * 1.6)}px`;
+  const style = `width:100%;height:auto;min-width:${gridMinWidth(model)}px;max-width:${Math.round(g.width * 1.6)}px`;
   return `<svg class="grid" style="${style}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="${escapeHtml(label)}" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">${defs}${parts.join('')}</svg>`;
 }
 

@@ -9,7 +9,7 @@ import type { RunReport } from '../schema/run.js';
 import { CLIENT_JS } from './client.js';
 import { lut, scale } from './colour.js';
 import { escapeHtml, jsonForScript } from './escape.js';
-import { MAX_SEQUENCE_CELLS, renderGrid, renderLegend, statScales } from './grid.js';
+import { gridMinWidth, MAX_SEQUENCE_CELLS, renderGrid, renderLegend, statScales } from './grid.js';
 import { heatmaps, renderHeatmaps, valueExtent, type Heatmap } from './heatmap.js';
 import { gridModel, MAX_REPORT_VALUES, STATISTICS, trimToBudget, type GridModel, type Statistic } from './model.js';
 import { CSS } from './style.js';
@@ -97,7 +97,7 @@ function flowSection(doc: RunReport, model: GridModel, initial: Statistic): stri
     `<div class="controls"><fieldset><legend>colour by</legend>${radios}</fieldset>${legends}</div>` +
     `<div class="keys">${keys.join('')}</div>` +
     notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('') +
-    `<p class="note narrow">The grid scrolls sideways for the later steps.</p>` +
+    (gridMinWidth(model) > 380 ? `<p class="note narrow">The grid scrolls sideways for the later steps.</p>` : '') +
     `<div class="flow"><div class="gridbox scroll">${renderGrid(doc, model, scales, initial)}</div>` +
     `<aside class="detail" data-role="detail" aria-live="polite"><h3>Select a cell</h3><p class="note">Click a cell, <code>out[t]</code> or <code>h_n[k]</code>, or tab to the grid and move with the arrow keys: the detail shows that h_t's values, what it read and where it goes.</p></aside></div></section>`
   );
