@@ -3,9 +3,12 @@
  */
 import { Option, type Command } from 'commander';
 import { extname } from 'node:path';
-import { CheckFailedError } from '../../errors.js';
-import { writerFor, writeTensorsFile } from '../../io/index.js';
+import { CheckFailedError, UsageError } from '../../errors.js';
+import { writeFileAtomic, writerFor, writeTensorsFile } from '../../io/index.js';
+import { htmlReportBytes, renderHtmlReport } from '../../html/report.js';
+import { estimateForward, formatBytes } from '../../modules/memory.js';
 import type { ForwardResult } from '../../modules/layer/result.js';
+import type { Recurrent } from '../../modules/recurrent.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
@@ -27,6 +30,18 @@ export function outputTensors(file: string, result: ForwardResult, prefix = ''):
   return tensors;
 }
 
+/**
+ * --html keeps every hidden state for the page when they fit --max-memory and this many numbers
+ * (16 MiB as float32; the page keeps 50,000 of them at most, so a larger trace buys little).
+ */
+const HTML_TRACE_VALUES = 2 ** 22;
+
+function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemory: number): boolean {
+  const estimate = estimateForward(module.kind, module.config, seqLen, batch, { keepTrace: true, report: 'summary' });
+  const without = estimateForward(module.kind, module.config, seqLen, batch, { keepTrace: false, report: 'summary' });
+  return estimate.bytes <= maxMemory && (estimate.bytes - without.bytes) / 4 <= HTML_TRACE_VALUES;
+}
+
 export function registerRun(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('run', { isDefault: true })
@@ -37,6 +52,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
     .option('--save <file>', 'write out, h_n (and c_n) to .npz, .safetensors or .json (.npy: out only)')
+    .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
     .action(() => {
       const o = cmd.opts();
       const { flags, explicit } = modelFlags(cmd);
@@ -46,11 +62,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const format = o['format'] as 'table' | 'json' | 'ndjson';
       const trace = o['trace'] as TraceLevel;
       // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
-      const keepTrace = trace === 'full';
       const includeTensors = !!o['includeTensors'];
-      const setup = setupRun(flags, explicit, { keepTrace, report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
+      const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
       const sink = ctx.openOutput(cmd);
       const { module, geometry } = setup;
+      const html = o['html'] as string | undefined;
+      if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
+      const htmlTo = html ? ctx.claim('--html', html) : {};
+      // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
+      const htmlValues = !!html && (trace === 'full' || fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
+      const keepTrace = trace === 'full' || htmlValues;
       const onStep =
         format === 'ndjson' && trace !== 'none'
           ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
@@ -63,15 +84,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
       shown.end();
       if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
-      const report = buildRunReport(module, result, {
-        version: ctx.version,
-        trace,
-        includeTensors,
-        geometry,
-        expectations: o['expect'],
-        notes: setup.notes,
-        warnings: setup.warnings,
-      });
+      const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o['expect'], notes: setup.notes, warnings: setup.warnings };
+      const report = buildRunReport(module, result, { ...reportOptions, trace });
+      if (html) {
+        const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
+        writeFileAtomic(html, page, htmlTo);
+        if (process.stderr.isTTY) process.stderr.write(`wrote ${html} (${formatBytes(htmlReportBytes(page))})\n`);
+      }
       if (format === 'json') sink.write(jsonText(report));
       else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
       else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
