@@ -13,7 +13,7 @@ export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
 export type { CellBackwardOptions, CellOptions } from './modules/cell.js';
 export type { RecurrentOptions, RecurrentConfig } from './modules/layer/config.js';
 export type { ParameterSpec } from './modules/layer/parameters.js';
-export { kinds, kindOf } from './modules/kinds/index.js';
+export { kinds, kindNames, kindOf } from './modules/kinds/index.js';
 export type { CellKind, KindName } from './modules/kinds/index.js';
 export { Tensor, formatShape, numel } from './tensor/tensor.js';
 export type { Shape, Nested } from './tensor/tensor.js';

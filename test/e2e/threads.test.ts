@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
+import { kindNames } from '../../src/index.js';
 import { item } from '../helpers/checked.js';
 import { assertUserError, runJson } from '../helpers/cli.js';
 import type { CompareReport, RunReport } from '../../src/schema/index.js';
@@ -22,7 +23,7 @@ test('compare --threads 0 is a usage error too', () => {
   assertUserError(['compare', '--threads', '0'], /--threads <n>.*expected a positive integer, got "0"/);
 });
 
-for (const type of ['rnn', 'lstm', 'gru']) {
+for (const type of kindNames) {
   test(`${type}: --threads 2 gives exactly the tensors of --threads 1, and step statistics to rounding`, () => {
     const args = [...BIG, '--type', type, '--include-tensors', '--lengths', '40,3,17,40,40,1,22,39', '--bidirectional'];
     const one = runJson<RunReport>([...args, '--threads', '1']);

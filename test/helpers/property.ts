@@ -9,12 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, type ForwardOptions, type KindName, type RecurrentOptions, type Shape } from '../../src/index.js';
+import { Recurrent, Tensor, kindNames, kindOf, type ForwardOptions, type KindName, type RecurrentOptions, type Shape } from '../../src/index.js';
 import type { ReferenceConfig } from '../../src/reference/mathjs-forward.js';
 import { item, present } from './checked.js';
 
-export const MODULES = { rnn: RNN, lstm: LSTM, gru: GRU } satisfies Record<KindName, unknown>;
-export const CELLS = { rnn: RNNCell, lstm: LSTMCell, gru: GRUCell } satisfies Record<KindName, unknown>;
 
 /** The seed of every fc.assert; override with FC_SEED=n to explore other cases. */
 export const FC_SEED = Number(process.env.FC_SEED ?? 20240611);
@@ -94,7 +92,7 @@ const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min
 export function caseArbitrary({ unbatched = false, fixed = {} }: { unbatched?: boolean; fixed?: Partial<CaseDraw> } = {}): fc.Arbitrary<Case> {
   return fc
     .record({
-      kind: fc.constantFrom<KindName>('rnn', 'lstm', 'gru'),
+      kind: fc.constantFrom<KindName>(...kindNames),
       inputSize: int(1, 6),
       hiddenSize: int(1, 6),
       numLayers: int(1, 3),
@@ -134,8 +132,8 @@ export function buildCase(r: CaseDraw, allowUnbatched = false): Case {
 }
 
 /** A module of the case's kind and options, in eval mode (overrides merge into the options). */
-export function moduleFor(c: { kind: KindName; options: RecurrentOptions }, overrides: Partial<RecurrentOptions> = {}): RNN | LSTM | GRU {
-  return new MODULES[c.kind]({ ...c.options, ...overrides }).eval();
+export function moduleFor(c: { kind: KindName; options: RecurrentOptions }, overrides: Partial<RecurrentOptions> = {}): Recurrent {
+  return new Recurrent(kindOf(c.kind), { ...c.options, ...overrides }).eval();
 }
 
 /** The forward options of a case: h0, c0, lengths (unsorted allowed). */
