@@ -118,6 +118,8 @@ export class Outputs {
   /** Claims `file` for `flag` (e.g. `--save`): an error if another flag has it or the run reads it. */
   claim(flag: string, file: string): AtomicWriteOptions {
     if (file === '') throw new UsageError(`${flag}: expected a file name, got an empty one`);
+    // `-o=out.json` reaches here as "=out.json" (a short option takes the rest of its word): say so rather than write "=out.json".
+    if (file.startsWith('=')) throw new UsageError(`${flag}: expected a file name, got "${file}" (write ${flag === '-o' || flag === '--output' ? '-o FILE or --output=FILE' : `${flag} FILE or ${flag}=FILE`})`);
     const path = landing(file);
     const id = identity(path);
     const other = this.claimed.find((c) => c.path === path);

@@ -238,6 +238,11 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
       }
     }
   }
+  if (!batched) {
+    // An unbatched x runs as a batch of one, as PyTorch runs it (h_n's slices, the report's batch).
+    if (!flags.input && explicit('batch') && flags.batch !== 1) throw new UsageError(`--batch ${flags.batch} contradicts --unbatched: an unbatched x (seq_len, input_size) has no batch dimension`);
+    batch = 1;
+  }
 
   const options: RecurrentOptions = {
     inputSize,

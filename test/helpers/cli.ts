@@ -15,12 +15,15 @@ export interface CliRun {
 export interface CliOptions {
   input?: string | Uint8Array | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** The working directory (default: this process's). */
+  cwd?: string | undefined;
 }
 
 /** Runs `rnn-inspect ...args`; ANSI colour is off (NO_COLOR) unless `env` says otherwise. */
-export function runCli(args: readonly string[], { input, env }: CliOptions = {}): CliRun {
+export function runCli(args: readonly string[], { input, env, cwd }: CliOptions = {}): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     input,
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env },
     maxBuffer: 64 * 1024 * 1024,

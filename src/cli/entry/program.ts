@@ -51,7 +51,9 @@ function oneLine(message: string): string {
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean)
-    .join(' ');
+    .join(' ')
+    // A message can quote a file's bytes: control characters (ESC, CR, BEL...) are shown, never sent to the terminal.
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The files a command reads, by flag: the run refuses to write over any of them. */
