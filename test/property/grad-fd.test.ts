@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Recurrent, Tensor, kindOf, type KindName, type RecurrentOptions } from '../../src/index.js';
+import { generator, referenceConfig } from '../helpers/property.js';
 import { referenceForward, type NestedNumbers, type TensorLike } from '../../src/reference/mathjs-forward.js';
 import { lossKinds, type LossKind } from '../../src/modules/run/loss.js';
 
@@ -20,16 +21,6 @@ const FC_SEED = Number(process.env.FC_SEED ?? 20261201);
 const EPS = 1e-6;
 const TOL = 1e-4;
 
-/** mulberry32: uniform in [0, 1). */
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = (shape: number[], next: () => number, scale: number): Tensor =>
   new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (next() * 2 - 1) * scale), shape);
@@ -95,17 +86,7 @@ const flat = (v: NestedNumbers): number[] => (Array.isArray(v) ? v.flatMap(flat)
 /** The loss of the README's definitions on the reference's outputs, in float64. */
 function referenceLoss(c: Case, params: Map<string, TensorLike>, inputs: { x: TensorLike; h0?: TensorLike | undefined; c0?: TensorLike | undefined }): number {
   const o = c.options;
-  const config = {
-    type: c.kind,
-    input_size: o.inputSize,
-    hidden_size: o.hiddenSize,
-    num_layers: o.numLayers ?? 1,
-    nonlinearity: o.nonlinearity ?? 'tanh',
-    bias: o.bias ?? true,
-    batch_first: o.batchFirst ?? false,
-    bidirectional: o.bidirectional ?? false,
-    proj_size: o.projSize ?? 0,
-  };
+  const config = referenceConfig(c.kind, o);
   const ref = referenceForward(config, params, { x: inputs.x, h_0: inputs.h0, c_0: inputs.c0, lengths: c.lengths, enforce_sorted: false });
   const out = flat(ref.out);
   const width = out.length / (c.seqLen * (c.batched ? c.batch : 1));

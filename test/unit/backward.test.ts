@@ -10,17 +10,8 @@ import { describe, test } from 'node:test';
 import { ConfigError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, ShapeError, Tensor, estimateBackward, kinds } from '../../src/index.js';
 import { estimateForward } from '../../src/modules/memory.js';
 import type { Recurrent } from '../../src/index.js';
+import { generator } from '../helpers/property.js';
 
-/** mulberry32: uniform in [0, 1). */
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = (shape: number[], seed: number): Tensor => {
   const next = generator(seed);
