@@ -84,34 +84,39 @@ export function strictOption(): Option {
   return new Option('--strict', 'exit 1 when the run produced Infinity or NaN (the output is written first)');
 }
 
+/** What the model options parse to (commander's values, typed by their parsers and defaults). */
+export interface ModelOptions extends ModelFlags {
+  strict?: boolean | undefined;
+}
+
 export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explicit } {
-  const o = cmd.opts();
+  const o = cmd.opts<ModelOptions>();
   const flags: ModelFlags = {
-    type: o['type'],
-    batch: o['batch'],
-    seqLen: o['seqLen'],
-    inputSize: o['inputSize'],
-    hiddenSize: o['hiddenSize'],
-    layers: o['layers'],
-    nonlinearity: o['nonlinearity'],
-    bias: o['bias'],
-    batchFirst: o['batchFirst'],
-    bidirectional: o['bidirectional'],
-    dropout: o['dropout'],
-    train: o['train'],
-    unbatched: o['unbatched'],
-    projSize: o['projSize'],
-    seed: o['seed'],
-    input: o['input'],
-    h0: o['h0'],
-    c0: o['c0'],
-    weights: o['weights'],
-    module: o['module'],
-    lengths: o['lengths'],
-    enforceSorted: o['enforceSorted'],
-    maxMemory: o['maxMemory'],
-    allowNonfinite: o['allowNonfinite'],
-    threads: o['threads'],
+    type: o.type,
+    batch: o.batch,
+    seqLen: o.seqLen,
+    inputSize: o.inputSize,
+    hiddenSize: o.hiddenSize,
+    layers: o.layers,
+    nonlinearity: o.nonlinearity,
+    bias: o.bias,
+    batchFirst: o.batchFirst,
+    bidirectional: o.bidirectional,
+    dropout: o.dropout,
+    train: o.train,
+    unbatched: o.unbatched,
+    projSize: o.projSize,
+    seed: o.seed,
+    input: o.input,
+    h0: o.h0,
+    c0: o.c0,
+    weights: o.weights,
+    module: o.module,
+    lengths: o.lengths,
+    enforceSorted: o.enforceSorted,
+    maxMemory: o.maxMemory,
+    allowNonfinite: o.allowNonfinite,
+    threads: o.threads,
   };
   const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
   return { flags, explicit };

@@ -8,12 +8,18 @@ import { buildCompareReport, compareWithReference } from '../../report/compare-r
 import { configJson } from '../../report/run-report.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
+import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
 import { oneOf, positiveNumber } from '../parse.js';
 import type { ForwardOptions } from '../../modules/recurrent.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderCompareTable } from '../render/compare-table.js';
 import { setupRun } from '../../setup/run.js';
+
+interface CompareOptions extends ModelOptions {
+  format: 'table' | 'json';
+  reference?: boolean | undefined;
+  tolerance?: number | undefined;
+}
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -24,12 +30,12 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
     .action(async () => {
-      const o = cmd.opts();
+      const o = cmd.opts<CompareOptions>();
       const { flags, explicit } = modelFlags(cmd);
       // Both passes keep their full trace and results for the comparison.
       const setup = setupRun(flags, explicit, { keepTrace: true, passes: 2 });
       const { module } = setup;
-      const shown = progress(progressWanted(o['format'] as string));
+      const shown = progress(progressWanted(o.format));
       const watched = (label: string): ForwardOptions => {
         const onProgress = shown.observer(label);
         return onProgress ? { ...setup.forward, onProgress } : setup.forward;
@@ -40,9 +46,9 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const report = buildCompareReport(module, auto, manual, {
         version: ctx.version,
         config: configJson(module, setup.geometry),
-        ...(o['tolerance'] !== undefined ? { tolerance: o['tolerance'] as number } : {}),
+        ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
       });
-      if (o['reference']) {
+      if (o.reference) {
         if (module.training && module.config.dropout > 0) throw new UsageError('--reference: expected eval mode (the reference has no dropout), got --train with --dropout');
         const { config } = module;
         const equations = module.kind.reference;
@@ -58,7 +64,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         report.ok = report.ok && report.reference.every((r) => r.ok);
       }
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));
       sink.commit();
       const failed: { name: string; tolerance: number; max_abs_diff: number; where: number[]; not_comparable?: number | undefined }[] = [
         ...report.results.filter((r) => !r.ok),
@@ -73,7 +79,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         const nan = failed.map((r) => `${r.name} (${r.not_comparable})`).join(', ');
         throw new CheckFailedError(`compare: expected values that can be compared, got NaN on both sides in ${nan}`);
       }
-      checkStrict(!!o['strict'], [
+      checkStrict(!!o.strict, [
         { where: 'automatic pass', nonFinite: report.non_finite?.automatic },
         { where: 'manual pass', nonFinite: report.non_finite?.manual },
       ]);

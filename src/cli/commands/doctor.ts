@@ -9,10 +9,11 @@
  */
 import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
-import { diagnoseModule } from '../../diagnose/doctor.js';
+import { doctor } from '../../diagnose/index.js';
+import { completeModule, DOCTOR_DEFAULTS } from '../../diagnose/sizes.js';
 import { diagnosePipeline } from '../../diagnose/pipeline.js';
-import { resolveConfig, type RecurrentConfig } from '../../modules/layer/config.js';
-import { kinds, kindWithCellState, type CellKind } from '../../modules/kinds/index.js';
+import type { RecurrentConfig } from '../../modules/layer/config.js';
+import type { CellKind } from '../../modules/kinds/index.js';
 import { checkBudget, estimatePipeline } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import type { DoctorReport } from '../../schema/doctor.js';
@@ -50,83 +51,58 @@ function single(list: NamedShape[] | undefined, flag: string, allowed: string | 
   return shape;
 }
 
-/** The state's slices dimension: 0, unless the state looks batch-first (x's batch at 0, not at 1). */
-function layerSlices(state: Shape, x: Shape, batchFirst: boolean): number {
-  if (state.length === 3 && x.length === 3) {
-    const batch = x[batchFirst ? 0 : 1]!;
-    if (state[0] === batch && state[1] !== batch) return state[1]!;
-  }
-  return state[0]!;
+/** What doctor's options parse to. */
+interface DoctorOptions extends ModuleFlags {
+  nonlinearity: 'tanh' | 'relu';
+  batchFirst?: boolean | undefined;
+  xShape?: NamedShape[] | undefined;
+  h0Shape?: NamedShape[] | undefined;
+  c0Shape?: NamedShape[] | undefined;
+  lengths?: number[] | undefined;
+  enforceSorted?: boolean | undefined;
+  spec?: string | undefined;
+  format: 'table' | 'json';
 }
 
-/** One module from the flags or --weights, with unstated sizes taken from the shapes. */
-function singleModule(cmd: Command, x: Shape, h0: Shape | undefined, c0: Shape | undefined, notes: string[]): { kind: CellKind; config: RecurrentConfig } {
-  const o = cmd.opts();
-  const explicit = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-  const flags: ModuleFlags = {
-    type: o['type'],
-    inputSize: o['inputSize'],
-    hiddenSize: o['hiddenSize'],
-    layers: o['layers'],
-    bias: o['bias'],
-    bidirectional: o['bidirectional'],
-    projSize: o['projSize'],
-    weights: o['weights'],
-    module: o['module'],
-    maxMemory: o['maxMemory'],
-  };
-  if (!explicit('type') && !flags.weights && (c0 || explicit('projSize'))) {
-    const kind = c0 ? kindWithCellState() : kinds.find((k) => k.supportsProjection)!;
-    flags.type = kind.type;
-    notes.push(`type ${kind.name}: ${c0 ? 'a c_0 was given' : '--proj-size was given'} (no --type given)`);
+/**
+ * One module from the flags or --weights: what --weights holds or the user typed is given; the
+ * rest is read from the shapes (src/diagnose/sizes.ts), every assumption noted.
+ */
+function singleModule(o: DoctorOptions, explicit: (k: string) => boolean, x: Shape, h0: Shape | undefined, c0: Shape | undefined, notes: string[]): { kind: CellKind; config: RecurrentConfig } {
+  if (o.weights) {
+    const chosen = chooseModule(o, explicit);
+    notes.push(...chosen.notes);
+    const { inputSize, hiddenSize, numLayers, bias, bidirectional, projSize } = chosen;
+    notes.push(`${chosen.kind.name}(${inputSize}, ${hiddenSize}, ...) read from ${o.weights}${chosen.inferred?.prefix ? ` (module ${chosen.inferred.prefix.replace(/\.$/, '')})` : ''}`);
+    return completeModule({ type: chosen.kind.type, inputSize, hiddenSize, numLayers, bias, bidirectional, projSize, nonlinearity: o.nonlinearity, batchFirst: !!o.batchFirst }, { x, h0, c0 }, notes);
   }
-  const chosen = chooseModule(flags, explicit);
-  notes.push(...chosen.notes);
-  let { inputSize, hiddenSize, numLayers } = chosen;
-  if (chosen.inferred) {
-    notes.push(`${chosen.kind.name}(${inputSize}, ${hiddenSize}, ...) read from ${flags.weights}${chosen.inferred.prefix ? ` (module ${chosen.inferred.prefix.replace(/\.$/, '')})` : ''}`);
-  } else if (x.length === 2 || x.length === 3) {
-    const stateRank = x.length;
-    const fits = (s: Shape | undefined): s is Shape => !!s && s.length === stateRank;
-    if (!explicit('inputSize')) {
-      inputSize = x[x.length - 1]!;
-      notes.push(`input_size=${inputSize}: x's last dimension (no --input-size given)`);
-    }
-    const hFrom = chosen.projSize ? (fits(c0) ? (['c_0', c0] as const) : null) : fits(h0) ? (['h_0', h0] as const) : fits(c0) ? (['c_0', c0] as const) : null;
-    if (!explicit('hiddenSize') && hFrom) {
-      hiddenSize = hFrom[1][hFrom[1].length - 1]!;
-      notes.push(`hidden_size=${hiddenSize}: ${hFrom[0]}'s last dimension (no --hidden-size given)`);
-    }
-    const state = fits(h0) ? (['h_0', h0] as const) : fits(c0) ? (['c_0', c0] as const) : null;
-    const D = chosen.bidirectional ? 2 : 1;
-    const slices = state ? layerSlices(state[1], x, !!o['batchFirst']) : 0;
-    if (!explicit('layers') && state && slices % D === 0) {
-      numLayers = slices / D;
-      notes.push(`num_layers=${numLayers}: ${state[0]}'s ${slices} slice${slices === 1 ? '' : 's'}${D === 2 ? ' over 2 directions' : ''} (no --layers given)`);
-    }
-  }
-  const config = resolveConfig(chosen.kind, {
-    inputSize,
-    hiddenSize,
-    numLayers,
-    nonlinearity: o['nonlinearity'],
-    bias: chosen.bias,
-    batchFirst: !!o['batchFirst'],
-    bidirectional: chosen.bidirectional,
-    projSize: chosen.projSize,
-  });
-  return { kind: chosen.kind, config };
+  if (o.module !== undefined) throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
+  const given = <T>(key: string, value: T): T | undefined => (explicit(key) ? value : undefined);
+  return completeModule(
+    {
+      type: given('type', o.type),
+      inputSize: given('inputSize', o.inputSize),
+      hiddenSize: given('hiddenSize', o.hiddenSize),
+      numLayers: given('layers', o.layers),
+      nonlinearity: o.nonlinearity,
+      bias: o.bias,
+      batchFirst: !!o.batchFirst,
+      bidirectional: !!o.bidirectional,
+      projSize: given('projSize', o.projSize),
+    },
+    { x, h0, c0 },
+    notes,
+  );
 }
 
-async function specReport(cmd: Command, file: string, xs: NamedShape[], h0s: NamedShape[], c0s: NamedShape[]): Promise<Pick<DoctorReport, 'expected' | 'problems' | 'modules' | 'notes'>> {
-  const o = cmd.opts();
-  const given = Object.keys(MODULE_FLAGS).find((k) => cmd.getOptionValueSource(k) === 'cli');
+async function specReport(o: DoctorOptions, explicit: (k: string) => boolean, file: string, xs: NamedShape[], h0s: NamedShape[], c0s: NamedShape[]): Promise<Pick<DoctorReport, 'expected' | 'problems' | 'modules' | 'notes'>> {
+  const given = Object.keys(MODULE_FLAGS).find((k) => explicit(k));
   if (given) throw new UsageError(`${MODULE_FLAGS[given]}: expected no module flags with --spec (the spec configures every module), got ${MODULE_FLAGS[given]}`);
-  if (o['lengths']) throw new UsageError('--lengths: expected no lengths with --spec (a pipeline runs padded batches whole), got --lengths');
+  if (o.lengths) throw new UsageError('--lengths: expected no lengths with --spec (a pipeline runs padded batches whole), got --lengths');
   const spec = await readSpec(file);
   // The doctor runs nothing, but constructing the modules allocates their parameters.
   const { parameterBytes } = estimatePipeline(spec, () => ({ seqLen: 1, batch: 1 }), { keepTrace: false });
-  checkBudget(parameterBytes, o['maxMemory'] as number, "the spec's parameters", `${spec.modules.length} module(s)`);
+  checkBudget(parameterBytes, o.maxMemory, "the spec's parameters", `${spec.modules.length} module(s)`);
   const pipeline = new Pipeline(spec, { checkFit: false });
   const names = pipeline.stages.map((s) => s.name);
   const inputs = new Map<string, Shape>();
@@ -165,7 +141,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description("diagnose shapes without data: PyTorch's message, the expected shapes with every dimension named, the likely cause and the fix");
   addModuleOptions(cmd);
   // Sizes not given are read from the shapes (see singleModule), so help says so, not run's defaults.
-  const derived: Record<string, string> = { '--input-size': "x's last dimension", '--hidden-size': 'from h_0 or c_0, else 20', '--layers': 'from h_0 or c_0, else 1' };
+  const derived: Record<string, string> = { '--input-size': "x's last dimension", '--hidden-size': `from h_0 or c_0, else ${DOCTOR_DEFAULTS.hiddenSize}`, '--layers': `from h_0 or c_0, else ${DOCTOR_DEFAULTS.numLayers}` };
   for (const option of cmd.options) {
     const described = option.long ? derived[option.long] : undefined;
     if (described) option.defaultValueDescription = described;
@@ -184,27 +160,27 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
     .action(async () => {
-      const o = cmd.opts();
-      const xs = (o['xShape'] as NamedShape[] | undefined) ?? [];
-      const h0s = (o['h0Shape'] as NamedShape[] | undefined) ?? [];
-      const c0s = (o['c0Shape'] as NamedShape[] | undefined) ?? [];
+      const o = cmd.opts<DoctorOptions>();
+      const explicit = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+      const xs = o.xShape ?? [];
+      const h0s = o.h0Shape ?? [];
+      const c0s = o.c0Shape ?? [];
       if (!xs.length) throw new UsageError('doctor: expected --x-shape (the shape of your x, e.g. --x-shape 4,35,128), got none');
-      if (o['enforceSorted'] && !o['lengths']) throw new UsageError('--enforce-sorted: expected --lengths to go with it, got none');
-      let body: Pick<DoctorReport, 'expected' | 'problems' | 'modules' | 'notes'>;
-      if (o['spec']) {
-        body = await specReport(cmd, o['spec'] as string, xs, h0s, c0s);
+      if (o.enforceSorted && !o.lengths) throw new UsageError('--enforce-sorted: expected --lengths to go with it, got none');
+      let report: DoctorReport;
+      if (o.spec) {
+        const body = await specReport(o, explicit, o.spec, xs, h0s, c0s);
+        report = { command: 'doctor', version: ctx.version, ok: body.problems.length === 0, ...body };
       } else {
         const x = single(xs, '--x-shape', 'x')!;
         const h0 = single(h0s, '--h0-shape', null);
         const c0 = single(c0s, '--c0-shape', null);
         const notes: string[] = [];
-        const { kind, config } = singleModule(cmd, x, h0, c0, notes);
-        const d = diagnoseModule(kind, config, { x, h0, c0, lengths: o['lengths'] as number[] | undefined, enforceSorted: !!o['enforceSorted'] });
-        body = { expected: d.expected, problems: d.problems, modules: [d.module], notes };
+        const module = singleModule(o, explicit, x, h0, c0, notes);
+        report = doctor(module, { x, h0, c0, lengths: o.lengths, enforceSorted: !!o.enforceSorted }, { version: ctx.version, notes });
       }
-      const report: DoctorReport = { command: 'doctor', version: ctx.version, ok: body.problems.length === 0, ...body };
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd)));
       sink.commit();
       if (!report.ok) {
         const n = report.problems.length;

@@ -11,7 +11,7 @@ import { narrate } from '../../explain/narrate.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
-import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
+import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
 import { setupRun } from '../../setup/run.js';
 
@@ -19,6 +19,13 @@ import { setupRun } from '../../setup/run.js';
 function integer(value: string): number {
   if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
   return Number(value);
+}
+
+interface ExplainCommandOptions extends ModelOptions {
+  step?: number | undefined;
+  layer?: number | undefined;
+  lang: Lang;
+  format: 'text' | 'json';
 }
 
 export function registerExplain(program: Command, ctx: CliContext): void {
@@ -31,13 +38,13 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .addOption(new Option('--lang <lang>', languages.join('|')).argParser(oneOf(languages)).default('en'))
     .addOption(new Option('--format <format>', 'text|json (json: the facts the text is made from)').argParser(oneOf(['text', 'json'] as const)).default('text'))
     .action(() => {
-      const o = cmd.opts();
+      const o = cmd.opts<ExplainCommandOptions>();
       const { flags, explicit } = modelFlags(cmd);
       // explain reads every layer's h at the chosen step: the full trace is kept.
       const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
       const { module, x, forward, geometry } = setup;
       const input = module.prepare(x, forward);
-      const options = { version: ctx.version, ...(o['step'] === undefined ? {} : { step: o['step'] as number }), ...(o['layer'] === undefined ? {} : { layer: o['layer'] as number }) };
+      const options = { version: ctx.version, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
       // Validate --step and --layer before the run: the sizes are known from the prepared input.
       resolveFocus(input.seqLen, module.config.numLayers, options);
       const { facts, result } = explainRun(module, x, forward, geometry, options);
@@ -46,15 +53,15 @@ export function registerExplain(program: Command, ctx: CliContext): void {
       if (warnings.length) facts.warnings = warnings;
       if (nonFinite) facts.non_finite = nonFinite;
       const sink = ctx.openOutput(cmd);
-      if (o['format'] === 'json') sink.write(jsonText(facts));
+      if (o.format === 'json') sink.write(jsonText(facts));
       else {
         const c = ctx.chalk(cmd);
-        sink.write(narrate(facts, catalogues[o['lang'] as Lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
+        sink.write(narrate(facts, catalogues[o.lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
         const nan = facts.checks.filter((k) => k.not_comparable);
         for (const k of nan) sink.write(c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`) + '\n');
         for (const w of warnings) sink.write(c.yellow(`warning: ${w}`) + '\n');
       }
       sink.commit();
-      checkStrict(!!o['strict'], [{ nonFinite }]);
+      checkStrict(!!o.strict, [{ nonFinite }]);
     });
 }

@@ -57,6 +57,23 @@ function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { 
   return { spec, weights };
 }
 
+interface PipelineOptions {
+  spec?: string | undefined;
+  weights?: string | undefined;
+  input?: string[] | undefined;
+  batch: number;
+  seqLen: number;
+  seed: number;
+  train?: boolean | undefined;
+  format: 'table' | 'json';
+  includeTensors?: boolean | undefined;
+  trace: TraceLevel;
+  save?: string | undefined;
+  maxMemory: number;
+  allowNonfinite?: boolean | undefined;
+  strict?: boolean | undefined;
+}
+
 export function registerPipeline(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('pipeline')
@@ -80,25 +97,25 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     .addOption(allowNonfiniteOption())
     .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
     .action(async () => {
-      const o = cmd.opts();
-      const save = o['save'] as string | undefined;
+      const o = cmd.opts<PipelineOptions>();
+      const save = o.save;
       if (save) {
         writerFor(save);
         if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
       }
       const saveTo = save ? ctx.claim('--save', save) : {};
-      const budget = o['maxMemory'] as number;
-      const allowed = !!o['allowNonfinite'];
+      const budget = o.maxMemory;
+      const allowed = !!o.allowNonfinite;
       const warnings: string[] = [];
-      const weights = o['weights'] ? readTensorsFile(o['weights'] as string, { maxBytes: budget }) : null;
-      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o['weights']}: ${k}`, allowed, warnings)])) : null;
+      const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
+      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
       let spec: PipelineSpec;
-      if (o['spec']) spec = await readSpec(o['spec'] as string);
-      else if (weightMap) ({ spec, weights: weightMap } = specFromWeights(o['weights'] as string, weightMap));
+      if (o.spec) spec = await readSpec(o.spec);
+      else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap));
       else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
 
       const given = new Map<string, Tensor>();
-      for (const arg of (o['input'] as string[] | undefined) ?? []) {
+      for (const arg of o.input ?? []) {
         const eq = arg.indexOf('=');
         const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
         if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
@@ -106,15 +123,15 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       }
       // Every module's estimate from the spec, before any module is constructed (each allocates its
       // parameters at once): steps and batch from its input file, else from the flags.
-      const trace = o['trace'] as TraceLevel;
+      const trace = o.trace;
       const estimate = estimatePipeline(
         spec,
         (input, batchFirst) => {
           const x = given.get(input);
-          if (!x) return { seqLen: o['seqLen'] as number, batch: o['batch'] as number };
+          if (!x) return { seqLen: o.seqLen, batch: o.batch };
           return x.rank === 3 ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0]!, batch: 1 };
         },
-        { keepTrace: true, training: !!o['train'], report: o['format'] === 'json' ? trace : 'none', includeTensors: !!o['includeTensors'] },
+        { keepTrace: true, training: !!o.train, report: o.format === 'json' ? trace : 'none', includeTensors: !!o.includeTensors },
       );
       const n = spec.modules.length;
       checkBudget(
@@ -126,16 +143,16 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       );
       let pipeline: Pipeline;
       try {
-        pipeline = new Pipeline(spec, { seed: o['seed'] as number }).train(!!o['train']);
+        pipeline = new Pipeline(spec, { seed: o.seed }).train(!!o.train);
       } catch (err) {
-        if (err instanceof ConfigError && !o['spec']) throw new ConfigError(`${err.message}; the modules in ${o['weights']} do not chain on their own: give a --spec`);
+        if (err instanceof ConfigError && !o.spec) throw new ConfigError(`${err.message}; the modules in ${o.weights} do not chain on their own: give a --spec`);
         throw err;
       }
       if (weightMap) pipeline.loadStateDict(weightMap);
       const needed = pipeline.inputNames();
       const unused = [...given.keys()].filter((n) => !needed.includes(n));
       if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
-      const random = new Random((o['seed'] as number) ^ 0x5eed);
+      const random = new Random(o.seed ^ 0x5eed);
       const inputs = new Map<string, Tensor>();
       for (const name of needed) {
         const file = given.get(name);
@@ -145,7 +162,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         }
         if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${pipeline.stages.find((s) => s.reads === name)!.name}), got none`);
         const reader = pipeline.stages.find((s) => !s.readsModule && s.reads === name)!.module.config;
-        const [B, T] = [o['batch'] as number, o['seqLen'] as number];
+        const [B, T] = [o.batch, o.seqLen];
         const x = Tensor.zeros(reader.batchFirst ? [B, T, reader.inputSize] : [T, B, reader.inputSize]);
         random.fillNormal(x.data);
         inputs.set(name, x);
@@ -168,7 +185,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
           const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
             version: ctx.version,
             trace,
-            includeTensors: !!o['includeTensors'],
+            includeTensors: !!o.includeTensors,
             geometry: {
               seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
               batch: batched ? run.x.shape[config.batchFirst ? 0 : 1]! : 1,
@@ -184,8 +201,8 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         warnings,
       };
       const sink = ctx.openOutput(cmd);
-      sink.write(o['format'] === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
       sink.commit();
-      checkStrict(!!o['strict'], report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite })));
+      checkStrict(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite })));
     });
 }

@@ -15,7 +15,7 @@ import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
-import { addModelOptions, checkStrict, modelFlags } from '../model-options.js';
+import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
@@ -42,6 +42,15 @@ function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemo
   return estimate.bytes <= maxMemory && (estimate.bytes - without.bytes) / 4 <= HTML_TRACE_VALUES;
 }
 
+interface RunOptions extends ModelOptions {
+  format: 'table' | 'json' | 'ndjson';
+  includeTensors?: boolean | undefined;
+  trace: TraceLevel;
+  expect?: { name: string; shape: number[] }[] | undefined;
+  save?: string | undefined;
+  html?: string | undefined;
+}
+
 export function registerRun(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('run', { isDefault: true })
@@ -54,19 +63,19 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--save <file>', 'write out, h_n (and c_n) to .npz, .safetensors or .json (.npy: out only)')
     .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
     .action(() => {
-      const o = cmd.opts();
+      const o = cmd.opts<RunOptions>();
       const { flags, explicit } = modelFlags(cmd);
-      const save = o['save'] as string | undefined;
+      const save = o.save;
       if (save) writerFor(save);
       const saveTo = save ? ctx.claim('--save', save) : {};
-      const format = o['format'] as 'table' | 'json' | 'ndjson';
-      const trace = o['trace'] as TraceLevel;
+      const format = o.format;
+      const trace = o.trace;
       // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
-      const includeTensors = !!o['includeTensors'];
+      const includeTensors = !!o.includeTensors;
       const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
       const sink = ctx.openOutput(cmd);
       const { module, geometry } = setup;
-      const html = o['html'] as string | undefined;
+      const html = o.html;
       if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
       const htmlTo = html ? ctx.claim('--html', html) : {};
       // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
@@ -84,7 +93,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
       shown.end();
       if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
-      const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o['expect'], notes: setup.notes, warnings: setup.warnings };
+      const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
       const report = buildRunReport(module, result, { ...reportOptions, trace });
       if (html) {
         const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
@@ -100,7 +109,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
         throw new CheckFailedError(`--expect: ${diff.join('; ')}`);
       }
-      checkStrict(!!o['strict'], [{ nonFinite: report.non_finite }]);
+      checkStrict(!!o.strict, [{ nonFinite: report.non_finite }]);
     });
 }
 
