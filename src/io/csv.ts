@@ -73,5 +73,6 @@ export function decodeCsv(bytes: Uint8Array, file: string): StoredTensor {
 export const csvFormat: TensorFormat = {
   name: 'csv',
   extensions: ['.csv'],
+  holds: 'one',
   readTensor: decodeCsv,
 };

@@ -35,8 +35,12 @@ export interface TensorFormat {
   name: string;
   /** Lower-case file extensions, with the dot. */
   extensions: readonly string[];
+  /** One tensor (an input such as x) or named tensors (a state_dict, a run's outputs). */
+  holds: 'one' | 'many';
   /** True when the first bytes say the file is of this format. */
   sniff?(head: Uint8Array): boolean;
+  /** For a format that is a zip archive: true when the member names are its layout (`.npy` members, a `data.pkl`). */
+  zipLayout?(names: readonly string[]): boolean;
   /** Reads a single tensor (an input such as x or h_0). */
   readTensor?(bytes: Uint8Array, file: string, options?: DecodeOptions): StoredTensor;
   /** Reads named tensors (a state_dict). */

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { DEFAULT_MAX_BYTES, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { formats } from './formats.js';
 import { jsonFormat } from './json.js';
-import { isZip, zipKind } from './zip.js';
+import { isZip, zipMemberNames } from './zip.js';
 
 export type { DecodeOptions, StoredTensor, TensorFile, TensorFormat } from './format.js';
 export { openAtomic, type AtomicFile, type AtomicWriteOptions } from './atomic-write.js';
@@ -38,11 +38,11 @@ function formatByMagic(head: Uint8Array): TensorFormat | undefined {
   return formats.find((f) => f.sniff?.(head));
 }
 
-/** The format the bytes themselves show; for a zip, what its members show (.npz or .pt). */
+/** The format the bytes themselves show; for a zip, the format whose member layout its names fit (.npz, .pt). */
 function formatByContent(bytes: Uint8Array): TensorFormat | undefined {
   if (isZip(bytes)) {
-    const kind = zipKind(bytes);
-    return kind === undefined ? undefined : formats.find((f) => f.name === kind);
+    const names = zipMemberNames(bytes);
+    return names === null ? undefined : formats.find((f) => f.zipLayout?.(names));
   }
   return formatByMagic(bytes.subarray(0, 16));
 }
@@ -190,6 +190,12 @@ export function writerFor(file: string): TensorFormat {
     throw new FormatError(`${file}: expected an output extension of ${known.join(', ')}, got "${extname(file) || 'none'}"`);
   }
   return format;
+}
+
+/** The extensions of the formats that write, those holding `holds` tensors: `.npz, .safetensors or .json`. */
+export function writableExtensions(holds: TensorFormat['holds']): string {
+  const exts = formats.filter((f) => f.writeTensors && f.holds === holds).map((f) => f.extensions[0]!);
+  return exts.length > 1 ? `${exts.slice(0, -1).join(', ')} or ${exts[exts.length - 1]}` : (exts[0] ?? 'none');
 }
 
 /** Writes bytes atomically: a temporary file beside the target, checked writes, fsync, then a rename. */

@@ -79,6 +79,7 @@ const STATE_DICT_DEPTH: JsonDepth = { max: MAX_RANK + 1, what: 'a state_dict {na
 export const jsonFormat: TensorFormat = {
   name: 'json',
   extensions: ['.json'],
+  holds: 'many',
   sniff(head) {
     const c = head.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     return c === 0x5b /* [ */ || c === 0x7b /* { */;

@@ -180,6 +180,7 @@ export function encodeNpy(tensor: Tensor): Uint8Array {
 export const npyFormat: TensorFormat = {
   name: 'npy',
   extensions: ['.npy'],
+  holds: 'one',
   sniff: isNpy,
   readTensor: decodeNpy,
   writeTensors(tensors, file) {

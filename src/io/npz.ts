@@ -42,6 +42,9 @@ export function encodeNpz(tensors: ReadonlyMap<string, Tensor>, options: NpzWrit
 export const npzFormat: TensorFormat = {
   name: 'npz',
   extensions: ['.npz'],
+  holds: 'many',
+  // numpy.savez writes only NAME.npy members.
+  zipLayout: (names) => names.every((n) => n.endsWith('.npy') || n.endsWith('/')),
   sniff: isZip,
   readTensors: decodeNpz,
   readTensor: (bytes, file, options) => onlyTensor(decodeNpz(bytes, file, options), file),

@@ -184,6 +184,8 @@ export function decodePtTensor(bytes: Uint8Array, file: string, options: DecodeO
 export const ptFormat: TensorFormat = {
   name: 'pt',
   extensions: ['.pt', '.pth', '.bin'],
+  holds: 'many',
+  zipLayout: (names) => names.some((n) => /^[^/]+\/data\.pkl$/.test(n) || n === 'data.pkl'),
   sniff: (head) => isZip(head) || isLegacyPt(head),
   readTensors: decodePt,
   readTensor: decodePtTensor,

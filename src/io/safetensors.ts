@@ -194,6 +194,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
 export const safetensorsFormat: TensorFormat = {
   name: 'safetensors',
   extensions: ['.safetensors'],
+  holds: 'many',
   sniff: isSafetensors,
   readTensors: decodeSafetensors,
   readTensor: (bytes, file, options) => onlyTensor(decodeSafetensors(bytes, file, options), file),

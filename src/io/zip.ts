@@ -334,19 +334,12 @@ export function listZip(bytes: Uint8Array, file: string, kind: string): string[]
   return worded(file, kind, () => centralDirectory(bytes, DEFAULT_MAX_MEMBERS).entries.map((e) => e.name));
 }
 
-/**
- * What a zip holds: a PyTorch archive has a `<name>/data.pkl` member, an .npz has `.npy` members.
- * Undefined when it is neither or is not a readable zip; the format's own reader then says why.
- */
-export function zipKind(bytes: Uint8Array): 'pt' | 'npz' | undefined {
-  if (!isZip(bytes)) return undefined;
-  let names: string[];
+/** Member names of a zip, or null when it is not a readable one (the format's own reader then says why). */
+export function zipMemberNames(bytes: Uint8Array): string[] | null {
+  if (!isZip(bytes)) return null;
   try {
-    names = listZip(bytes, 'zip', 'zip');
+    return listZip(bytes, 'zip', 'zip');
   } catch {
-    return undefined;
+    return null;
   }
-  if (names.some((n) => /^[^/]+\/data\.pkl$/.test(n) || n === 'data.pkl')) return 'pt';
-  if (names.length === 0 || names.some((n) => n.endsWith('.npy'))) return 'npz';
-  return undefined;
 }

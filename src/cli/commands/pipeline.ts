@@ -5,14 +5,12 @@
 import { Option, type Command } from 'commander';
 import { ConfigError, UsageError } from '../../errors.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../../io/json.js';
-import { extname } from 'node:path';
-import { readBytes, readTensorsFile, writerFor, writeTensorsFile } from '../../io/index.js';
-import { inferModules } from '../../modules/infer-config.js';
+import { readBytes, readTensorsFile, writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
 import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import { fingerprint } from '../../report/fingerprint.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
-import { MAX_PIPELINE_MODULES, type PipelineReport, type PipelineSpec } from '../../schema/pipeline.js';
+import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
@@ -21,6 +19,7 @@ import { allowNonfiniteOption, checkStrict, DEFAULT_MAX_MEMORY } from '../model-
 import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
+import { specFromWeights } from '../../setup/pipeline.js';
 import { checkFinite, readInput } from '../../setup/run.js';
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
@@ -31,31 +30,6 @@ export async function readSpec(file: string): Promise<PipelineSpec> {
   return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label, depth), label);
 }
 
-/**
- * A spec from the modules a checkpoint holds, in file order, named by their key prefixes, and the
- * state_dict renamed to those names. Keys of no recurrent module (a Linear head) are not part of it.
- */
-function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor> } {
-  const { modules } = inferModules(tensors);
-  if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
-  if (modules.length > MAX_PIPELINE_MODULES) throw new UsageError(`--weights ${file}: expected at most ${MAX_PIPELINE_MODULES} recurrent modules for a pipeline, got ${modules.length}`);
-  const named = modules.map((m, i) => ({ m, name: m.prefix.replace(/\.$/, '') || `module${i}` }));
-  const weights = new Map<string, Tensor>();
-  for (const { m, name } of named) for (const key of m.keys) weights.set(`${name}.${key.slice(m.prefix.length)}`, tensors.get(key)!);
-  const spec: PipelineSpec = {
-    modules: named.map(({ m, name }) => ({
-      name,
-      type: m.type,
-      input_size: m.inputSize,
-      hidden_size: m.hiddenSize,
-      num_layers: m.numLayers,
-      bias: m.bias,
-      bidirectional: m.bidirectional,
-      proj_size: m.projSize,
-    })),
-  };
-  return { spec, weights };
-}
 
 interface PipelineOptions {
   spec?: string | undefined;
@@ -88,7 +62,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--include-tensors', 'JSON: add each module\'s out, h_n (and c_n)')
     .addOption(new Option('--trace <level>', 'JSON: none|summary|full per-layer trace').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
-    .option('--save <file>', "write every module's out, h_n (and c_n) as NAME.out, ... to .npz, .safetensors or .json")
+    .option('--save <file>', `write every module's out, h_n (and c_n) as NAME.out, ... to ${writableExtensions('many')}`)
     .addOption(
       new Option('--max-memory <size>', 'refuse a pipeline (and files) estimated to need more memory than this')
         .argParser(byteSize)
@@ -100,8 +74,8 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
       const o = cmd.opts<PipelineOptions>();
       const save = o.save;
       if (save) {
-        writerFor(save);
-        if (extname(save).toLowerCase() === '.npy') throw new UsageError(`--save ${save}: expected .npz, .safetensors or .json for a pipeline's several tensors, got .npy (one tensor)`);
+        const format = writerFor(save);
+        if (format.holds === 'one') throw new UsageError(`--save ${save}: expected ${writableExtensions('many')} for a pipeline's several tensors, got ${format.extensions[0]} (one tensor)`);
       }
       const saveTo = save ? ctx.claim('--save', save) : {};
       const budget = o.maxMemory;

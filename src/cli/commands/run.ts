@@ -2,9 +2,8 @@
  * `rnn-inspect [run]`: build the module, run it, and show what went in and what came out.
  */
 import { Option, type Command } from 'commander';
-import { extname } from 'node:path';
 import { CheckFailedError, UsageError } from '../../errors.js';
-import { writeFileAtomic, writerFor, writeTensorsFile } from '../../io/index.js';
+import { writableExtensions, writeFileAtomic, writerFor, writeTensorsFile } from '../../io/index.js';
 import { htmlReportBytes, renderHtmlReport } from '../../html/report.js';
 import { estimateForward, formatBytes } from '../../modules/memory.js';
 import type { ForwardResult } from '../../modules/layer/result.js';
@@ -21,10 +20,10 @@ import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
 import { setupRun } from '../../setup/run.js';
 
-/** The tensors `--save` writes: out, h_n and c_n by name; a .npy file holds out alone. */
+/** The tensors `--save` writes: out, h_n and c_n by name; a format that holds one tensor (.npy) gets out alone. */
 export function outputTensors(file: string, result: ForwardResult, prefix = ''): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>([[prefix + 'out', result.out]]);
-  if (extname(file).toLowerCase() === '.npy') return tensors;
+  if (writerFor(file).holds === 'one') return tensors;
   tensors.set(prefix + 'h_n', result.hN);
   if (result.cN) tensors.set(prefix + 'c_n', result.cN);
   return tensors;
@@ -60,7 +59,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--include-tensors', 'JSON: add out, h_n (and c_n) as nested lists')
     .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
-    .option('--save <file>', 'write out, h_n (and c_n) to .npz, .safetensors or .json (.npy: out only)')
+    .option('--save <file>', `write out, h_n (and c_n) to ${writableExtensions('many')} (${writableExtensions('one')}: out only)`)
     .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
     .action(() => {
       const o = cmd.opts<RunOptions>();
