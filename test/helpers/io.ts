@@ -108,3 +108,15 @@ export function f32Bytes(values: readonly number[]): Uint8Array {
 }
 
 export { bytesOf, readJson, tempDir, tempFile } from './files.js';
+
+/** Runs `read`, which must throw a FormatError whose message matches `pattern`; returns the error. */
+export function refused(read: () => unknown, pattern: RegExp): FormatError {
+  let caught: unknown;
+  assert.throws(read, (err) => {
+    caught = err;
+    return true;
+  });
+  assert.ok(caught instanceof FormatError, `expected a FormatError, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`);
+  assert.match(caught.message, pattern);
+  return caught;
+}

@@ -5,17 +5,15 @@
  * or laid out by hand where the compressed data itself is crafted (the bomb).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { zipSync } from 'fflate';
-import { FormatError } from '../../src/errors.js';
 import { decodeNpz, encodeNpy, encodeNpz, readTensorsFile } from '../../src/io/index.js';
 import { crc32, crc32Portable, readZip } from '../../src/io/zip.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertUserError } from '../e2e/cli.js';
+import { tempFile } from '../helpers/files.js';
+import { refused } from '../helpers/io.js';
 import { item } from '../helpers/checked.js';
 
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.length);
@@ -171,24 +169,7 @@ function rawZip(members: RawMember[], { zip64 = false } = {}): Uint8Array {
   return out;
 }
 
-function refused(read: () => unknown, pattern: RegExp): FormatError {
-  let caught: unknown;
-  assert.throws(read, (err) => {
-    caught = err;
-    return true;
-  });
-  assert.ok(caught instanceof FormatError, `expected a FormatError, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`);
-  assert.match(caught.message, pattern);
-  return caught;
-}
 
-function tempFile(t: TestContext, name: string, bytes: Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-zip-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, name);
-  writeFileSync(file, bytes);
-  return file;
-}
 
 const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
 const stored = (): Uint8Array => zipSync({ 'x.npy': encodeNpy(x) }, { level: 0 });
