@@ -64,7 +64,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         report.ok = report.ok && report.reference.every((r) => r.ok);
       }
       const sink = ctx.openOutput(cmd);
-      sink.write(o.format === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd), ctx.width(cmd)));
       sink.commit();
       const failed: { name: string; tolerance: number; max_abs_diff: number; where: number[]; not_comparable?: number | undefined }[] = [
         ...report.results.filter((r) => !r.ok),

@@ -180,7 +180,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         report = doctor(module, { x, h0, c0, lengths: o.lengths, enforceSorted: !!o.enforceSorted }, { version: ctx.version, notes });
       }
       const sink = ctx.openOutput(cmd);
-      sink.write(o.format === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd), ctx.width(cmd)));
       sink.commit();
       if (!report.ok) {
         const n = report.problems.length;

@@ -14,6 +14,7 @@ import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
 import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
 import { setupRun } from '../../setup/run.js';
+import { wrapText } from '../render/width.js';
 
 /** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
 function integer(value: string): number {
@@ -56,10 +57,11 @@ export function registerExplain(program: Command, ctx: CliContext): void {
       if (o.format === 'json') sink.write(jsonText(facts));
       else {
         const c = ctx.chalk(cmd);
-        sink.write(narrate(facts, catalogues[o.lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
+        const fit = (text: string): string => wrapText(text, ctx.width(cmd), 2);
+        sink.write(fit(narrate(facts, catalogues[o.lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) })));
         const nan = facts.checks.filter((k) => k.not_comparable);
-        for (const k of nan) sink.write(c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`) + '\n');
-        for (const w of warnings) sink.write(c.yellow(`warning: ${w}`) + '\n');
+        for (const k of nan) sink.write(fit(c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`)) + '\n');
+        for (const w of warnings) sink.write(fit(c.yellow(`warning: ${w}`)) + '\n');
       }
       sink.commit();
       checkStrict(!!o.strict, [{ nonFinite }]);

@@ -73,7 +73,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .action((file: string) => {
       const report = buildInspectReport(file, ctx.version);
       const sink = ctx.openOutput(cmd);
-      sink.write(cmd.opts<{ format: 'table' | 'json' }>().format === 'json' ? jsonText(report) : renderInspectTable(report, ctx.chalk(cmd)));
+      sink.write(cmd.opts<{ format: 'table' | 'json' }>().format === 'json' ? jsonText(report) : renderInspectTable(report, ctx.chalk(cmd), ctx.width(cmd)));
       sink.commit();
     });
 }

@@ -175,7 +175,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         warnings,
       };
       const sink = ctx.openOutput(cmd);
-      sink.write(o.format === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
+      sink.write(o.format === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd), ctx.width(cmd)));
       sink.commit();
       checkStrict(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite })));
     });

@@ -17,6 +17,7 @@ import { jsonText } from '../output.js';
 import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
+import { colorDepth, GRID_STATS, gridView, type GridStat } from '../render/grid.js';
 import { renderRunTable } from '../render/run-table.js';
 import { setupRun } from '../../setup/run.js';
 
@@ -48,6 +49,8 @@ interface RunOptions extends ModelOptions {
   expect?: { name: string; shape: number[] }[] | undefined;
   save?: string | undefined;
   html?: string | undefined;
+  view: 'table' | 'grid';
+  stat: GridStat;
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -60,6 +63,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
     .option('--save <file>', `write out, h_n (and c_n) to ${writableExtensions('many')} (${writableExtensions('one')}: out only)`)
+    .addOption(new Option('--view <view>', 'table|grid (grid: the layers × time heatmap alone; table shows it too on a colour terminal)').argParser(oneOf(['table', 'grid'] as const)).default('table'))
+    .addOption(new Option('--stat <stat>', `what colours the grid's cells: ${GRID_STATS.join('|')} of h_t`).argParser(oneOf(GRID_STATS)).default('norm'))
     .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
     .action(() => {
       const o = cmd.opts<RunOptions>();
@@ -79,7 +84,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const htmlTo = html ? ctx.claim('--html', html) : {};
       // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
       const htmlValues = !!html && (trace === 'full' || fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
-      const keepTrace = trace === 'full' || htmlValues;
+      const view = gridView(o.view, format, ctx.terminal(cmd) && ctx.chalk(cmd).level > 0, trace);
+      // Per-sequence grids (--lengths) and c_t's grid read the values, when keeping them costs little.
+      const gridValues = view.grid !== 'none' && (!!geometry.lengths || module.kind.hasCellState) && fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory);
+      const keepTrace = trace === 'full' || htmlValues || gridValues;
       const onStep =
         format === 'ndjson' && trace !== 'none'
           ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
@@ -93,7 +101,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       shown.end();
       if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
       const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
-      const report = buildRunReport(module, result, { ...reportOptions, trace });
+      const report = buildRunReport(module, result, { ...reportOptions, trace: gridValues && format === 'table' ? 'full' : trace });
       if (html) {
         const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
         writeFileAtomic(html, page, htmlTo);
@@ -101,7 +109,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       }
       if (format === 'json') sink.write(jsonText(report));
       else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
-      else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
+      else sink.write(renderRunTable(report, ctx.chalk(cmd), { traceFull: trace === 'full', width: ctx.width(cmd), grid: view.grid, stat: o.stat, ...colorDepth(ctx.chalk(cmd)) }));
       sink.commit();
       const failed = (report.expectations ?? []).filter((e) => !e.ok);
       if (failed.length) {

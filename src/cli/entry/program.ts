@@ -13,6 +13,13 @@ import type { CliContext } from '../context.js';
 import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from '../output.js';
 import { INLINE_MAX_MACS, runsInline } from './inline.js';
 import { makeChalk } from '../render/style.js';
+import { DEFAULT_WIDTH, outputWidth } from '../render/width.js';
+import { columns } from '../parse.js';
+
+/** Whether the command's output goes to a terminal: standard output is one, and no -o FILE. */
+function toTerminal(cmd: Command): boolean {
+  return cmd.optsWithGlobals()['output'] === undefined && process.stdout.isTTY === true;
+}
 
 const EXAMPLES = `
 The default command is run; its options: rnn-inspect run --help
@@ -88,6 +95,8 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
   const ctx: CliContext = {
     version: version(),
     chalk: (cmd) => makeChalk(cmd.optsWithGlobals()['color'] !== false),
+    width: (cmd) => outputWidth(cmd.optsWithGlobals()['width'] as number | undefined, toTerminal(cmd) ? process.stdout.columns : undefined),
+    terminal: (cmd) => toTerminal(cmd),
     openOutput: (cmd) => {
       const file = cmd.optsWithGlobals()['output'] as string | undefined;
       sink = file !== undefined ? outputs.fileSink(outputFlag, file) : stdoutSink();
@@ -100,6 +109,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
     .version(ctx.version, '-V, --version')
     .option('-o, --output <file>', 'write the output to a file (written whole, or not at all)')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .option('--width <n>', `fit tables and text to n columns (default: the terminal's width, else COLUMNS, else ${DEFAULT_WIDTH}); not json or ndjson`, columns)
     .option('--debug', 'show stack traces')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
@@ -137,7 +147,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
   }
 }
 
-const GLOBAL_WITH_VALUE = new Set(['-o', '--output']);
+const GLOBAL_WITH_VALUE = new Set(['-o', '--output', '--width']);
 
 /**
  * The command argv names: its first word after the global options. A word that is neither a
@@ -149,7 +159,7 @@ function commandWord(argv: string[]): string | null {
     const a = args[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) i++;
     else if (!a.startsWith('-') || a === '-') return a;
-    else if (!/^(--output=|-o.|--no-color$|--debug$)/.test(a)) return null;
+    else if (!/^(--output=|--width=|-o.|--no-color$|--debug$)/.test(a)) return null;
   }
   return null;
 }
