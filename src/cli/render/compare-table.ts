@@ -7,7 +7,7 @@ import { renderTable } from './table.js';
 import { wrapText } from './width.js';
 
 export function renderCompareTable(r: CompareReport, c: ChalkInstance, width: number): string {
-  const t = { head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], rows: [] as string[][], compact: true };
+  const t = { head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], rows: [] as string[][], compact: true, keep: [false, true] };
   const verdictOf = (x: { ok: boolean; max_abs_diff: number; tolerance: number; not_comparable?: number | undefined }): string =>
     x.ok ? c.green('OK') : x.max_abs_diff > x.tolerance ? c.red('DIFFERS') : c.red(`NOT COMPARABLE (${x.not_comparable} NaN on both sides)`);
   for (const x of r.results) {

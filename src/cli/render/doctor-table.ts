@@ -26,7 +26,7 @@ function problemSection(p: DoctorProblem, c: ChalkInstance, width: number): stri
 }
 
 function shapesTable(m: DoctorModule, c: ChalkInstance, width: number): string {
-  const t = { head: ['tensor', 'expected', 'given', 'dimensions', 'meaning'], rows: [] as string[][], maxWidths: [undefined, undefined, undefined, undefined, 46] };
+  const t = { head: ['tensor', 'expected', 'given', 'dimensions', 'meaning'], rows: [] as string[][], maxWidths: [undefined, undefined, undefined, undefined, 46], keep: [true, true, true] };
   for (const d of m.tensors) {
     const given = d.given ? (d.ok ? c.green(`${formatShape(d.given)} ✓`) : c.red(`${formatShape(d.given)} ✗`)) : d.ok === false ? c.red('missing ✗') : c.dim('—');
     t.rows.push([c.cyan(d.name), formatShape(d.shape), given, d.dims.map((x) => `${x.name}=${x.size}`).join(', '), d.meaning]);

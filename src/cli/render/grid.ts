@@ -220,7 +220,7 @@ function legend(lo: number, hi: number, levels: number, o: GridOptions, what: st
     parts.push(o.color ? `${background(lv, o.trueColor ?? false)}${foreground(lv)} ${from} ${RESET}` : `${SHADES[lv]} ${from}`);
   }
   const head = `  scale (${o.color ? 'viridis' : 'shades'}, ${what}): `;
-  const line = `${head}${parts.join(o.color ? '' : '  ')}${o.color ? '' : '  '} to ${num(hi)}`;
+  const line = `${head}${parts.join(o.color ? '' : '  ')}${o.color ? ' ' : '  '}to ${num(hi)}`;
   if (displayWidth(line) <= o.width) return line;
   // Too wide for one line: the scale on the next.
   return [head.trimEnd(), `  ${parts.join(o.color ? '' : ' ')} to ${num(hi)}`].join('\n');

@@ -15,7 +15,7 @@ export function renderInspectTable(r: InspectReport, c: ChalkInstance, width: nu
     }
     out.push(renderTable(c, t, width), '');
   }
-  const t = { head: ['tensor', 'dtype', 'shape', 'module'], rows: [] as string[][], compact: true };
+  const t = { head: ['tensor', 'dtype', 'shape', 'module'], rows: [] as string[][], compact: true, keep: [false, true, true] };
   for (const x of r.tensors) {
     const owner = r.modules.find((m) => m.keys.includes(x.name));
     t.rows.push([x.name, x.dtype, formatShape(x.shape), owner ? owner.prefix.replace(/\.$/, '') || owner.module : c.dim('—')]);

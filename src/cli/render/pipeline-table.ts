@@ -25,7 +25,7 @@ export function renderPipelineTable(r: PipelineReport, c: ChalkInstance, width: 
   const head = ['module', 'type', 'reads', 'input', 'out', 'h_n', 'c_n', 'h_0 from', 'parameters', 'weights'];
   const sections = [
     wrapText(c.bold(`Pipeline: ${r.order.join(' → ')}`) + c.dim('  (each module keeps its own weights and its own hidden state)'), width, 2),
-    renderTable(c, { head, rows }, width),
+    renderTable(c, { head, rows, keep: [true, false, false, true, true, true, true] }, width),
     wrapText(c.dim(`total parameters: ${r.parameter_count}; "weights" is a hash of each module's parameters`), width, 2),
   ];
   for (const m of r.modules) {

@@ -43,7 +43,7 @@ function layerName(l: LayerReport | { layer: number; direction: string }, D: num
 }
 
 export function shapesSection(r: RunReport, c: ChalkInstance, width: number): string {
-  const t = { head: ['tensor', 'shape', 'dimensions', 'meaning'], rows: [] as string[][], maxWidths: [undefined, undefined, undefined, 54] };
+  const t = { head: ['tensor', 'shape', 'dimensions', 'meaning'], rows: [] as string[][], maxWidths: [undefined, undefined, undefined, 54], keep: [true, true] };
   for (const name of ['x', 'h_0', 'c_0', 'out', 'h_n', 'c_n'] as const) {
     const shape = r.shapes[name];
     if (!shape) continue;
@@ -124,7 +124,7 @@ function flowSection(r: RunReport, c: ChalkInstance, width: number): string {
 function parametersSection(r: RunReport, c: ChalkInstance, width: number): string {
   const rows = r.parameters.map((p) => [p.name, formatShape(p.shape), String(p.count)]);
   rows.push([c.bold('total'), '', c.bold(String(r.parameter_count))]);
-  return renderTable(c, { head: ['parameter', 'shape', 'count'], rows, compact: true }, width);
+  return renderTable(c, { head: ['parameter', 'shape', 'count'], rows, compact: true, keep: [true, true, true] }, width);
 }
 
 function traceSection(r: RunReport, c: ChalkInstance, full: boolean, width: number): string {

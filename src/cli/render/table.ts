@@ -21,6 +21,8 @@ export interface TableSpec {
   compact?: boolean;
   /** Per column, the most columns its text takes even when there is room (longer text wraps). */
   maxWidths?: (number | undefined)[];
+  /** Per column, whether to keep its cells whole (shapes) while the table fits without breaking them. */
+  keep?: (boolean | undefined)[];
   /** Per column, the indent of a wrapped line's continuation (e.g. under "b0: [" of a list of values). */
   hangs?: (number | undefined)[];
 }
@@ -90,7 +92,8 @@ export function columnWidths(spec: TableSpec, width: number): number[] {
   const room = width - (3 * n + 1);
   const total = (cap: number, floor: number[] | null): number => natural.reduce((s, w, i) => s + Math.max(floor ? floor[i]! : 1, Math.min(w, cap)), 0);
   if (natural.reduce((s, w) => s + w, 0) <= room) return natural;
-  // The largest cap on every column that fits: first keeping whole words, then not.
+  // The largest cap on every column that fits: first keeping the kept columns whole and the rest's
+  // words, then only whole words, then not even those.
   const floor = words.map((w, i) => Math.min(w, natural[i]!));
   const search = (floorOf: number[] | null): number | null => {
     let lo = 1;
@@ -103,10 +106,27 @@ export function columnWidths(spec: TableSpec, width: number): number[] {
     }
     return lo;
   };
+  const kept = floor.map((w, i) => (spec.keep?.[i] ? natural[i]! : w));
+  const withKept = search(kept);
+  if (withKept !== null) return fill(natural.map((w, i) => Math.max(kept[i]!, Math.min(w, withKept))), natural, room);
   const withWords = search(floor);
-  if (withWords !== null) return natural.map((w, i) => Math.max(floor[i]!, Math.min(w, withWords)));
+  if (withWords !== null) return fill(natural.map((w, i) => Math.max(floor[i]!, Math.min(w, withWords))), natural, room);
   const cap = search(null) ?? 1;
-  return natural.map((w) => Math.max(1, Math.min(w, cap)));
+  return fill(natural.map((w) => Math.max(1, Math.min(w, cap))), natural, room);
+}
+
+/** The columns left over by a cap, given one each to the narrowed columns, widest first. */
+function fill(widths: number[], natural: number[], room: number): number[] {
+  let left = room - widths.reduce((s, w) => s + w, 0);
+  const narrowed = widths.map((_, i) => i).filter((i) => widths[i]! < natural[i]!).sort((a, b) => natural[b]! - natural[a]!);
+  for (let k = 0; left > 0 && narrowed.length; k = (k + 1) % narrowed.length) {
+    const i = narrowed[k]!;
+    if (widths[i]! < natural[i]!) {
+      widths[i]!++;
+      left--;
+    } else if (narrowed.every((j) => widths[j]! >= natural[j]!)) break;
+  }
+  return widths;
 }
 
 /** A cell's text wrapped to `w` columns, as lines. */
@@ -136,8 +156,37 @@ function wrapRows(spec: TableSpec, widths: number[]): { head: string[][]; rows: 
 
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
+/** Whether every column fits `width` without breaking a word. */
+function fitsWords(spec: TableSpec, width: number): boolean {
+  const n = spec.head.length;
+  const words = spec.head.map((h) => longestWord(h));
+  for (const row of spec.rows) row.forEach((cell, i) => (words[i] = Math.max(words[i]!, typeof cell === 'string' ? longestWord(cell) : 0)));
+  return words.reduce((s, w) => s + w, 0) + 3 * n + 1 <= width;
+}
+
+/** Rows at most this many are turned into columns when the table is too wide for its words. */
+const TRANSPOSE_MAX_ROWS = 4;
+
+/**
+ * A wide table of a few rows (a pipeline's modules, a checkpoint's modules) that cannot fit without
+ * breaking its words turns on its side: one row per column of the original, the head down the left.
+ */
+function reflow(spec: TableSpec, width: number): TableSpec {
+  if (fitsWords(spec, width) || !spec.rows.length || spec.rows.length > TRANSPOSE_MAX_ROWS) return spec;
+  if (spec.rows.some((r) => r.length !== spec.head.length || r.some((cell) => typeof cell !== 'string'))) return spec;
+  const rows = spec.rows as string[][];
+  const turned: TableSpec = {
+    head: [spec.head[0]!, ...rows.map((r) => stripAnsi(r[0]!))],
+    rows: spec.head.slice(1).map((h, i) => [h, ...rows.map((r) => r[i + 1]!)]),
+    keep: [false, ...rows.map(() => true)],
+    ...(spec.compact ? { compact: true } : {}),
+  };
+  return fitsWords(turned, width) ? turned : spec;
+}
+
 /** The table fitted to `width` and drawn by cli-table3. */
-export function renderTable(c: ChalkInstance, spec: TableSpec, width: number): string {
+export function renderTable(c: ChalkInstance, given: TableSpec, width: number): string {
+  const spec = reflow(given, width);
   const widths = columnWidths({ ...spec, head: spec.head.map((h) => c.bold(h)) }, width);
   const { head, rows } = wrapRows({ ...spec, head: spec.head.map((h) => c.bold(h)) }, widths);
   const t = new Table({
