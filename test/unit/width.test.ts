@@ -56,6 +56,18 @@ describe('wrapLine', () => {
     }
   });
 
+  test('any text: every line within the width, no character lost, plain or coloured', () => {
+    const text = fc.array(fc.constantFrom('a', 'bb', 'ccccccccccccccc', '-0.1234,', 'b0:', '[1,', '', ' ', '编辑', '，'), { maxLength: 20 }).map((w) => w.join(' '));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 11, max: 40 }), fc.constantFrom('', '  ', '     '), fc.boolean(), (t, width, indent, red) => {
+        const lines = wrapLine(red ? colour.red(t) : t, width, { indent });
+        for (const line of lines) assert.ok(displayWidth(line) <= width, `${JSON.stringify(line)} within ${width}`);
+        assert.equal(lines.map(stripAnsi).join('').replace(/ /g, ''), t.replace(/ /g, ''));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('a line that fits is returned as it is, spaces and all', () => {
     assert.deepEqual(wrapLine('  a  b ', 10), ['  a  b ']);
   });

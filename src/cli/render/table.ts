@@ -35,6 +35,7 @@ const CLOSERS = new Set(['0', '', '22', '23', '24', '27', '28', '29', '39', '49'
  * the line before, so no colour runs into the border.
  */
 export function balanceStyles(lines: string[]): string[] {
+  if (!lines.some((l) => l.includes('\x1b'))) return lines;
   let open: string[] = [];
   return lines.map((line) => {
     const prefix = open.join('');
@@ -65,13 +66,36 @@ function closerOf(escape: string): string {
 
 /** The longest unbreakable run of a cell (what it needs not to break a word). */
 function longestWord(s: string): number {
+  if (PLAIN_LINES.test(s)) {
+    let best = 0;
+    let run = 0;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch === 0x20 || ch === 0x0a) run = 0;
+      else if (++run > best) best = run;
+    }
+    return best;
+  }
   let best = 0;
   for (const line of stripAnsi(s).split('\n')) for (const w of line.split(' ')) best = Math.max(best, displayWidth(w));
   return best;
 }
 
+/** Printable ASCII and line breaks: a column a character. */
+const PLAIN_LINES = /^[\x20-\x7e\n]*$/;
+
 const spanOf = (cell: Cell): number => (typeof cell === 'string' ? 1 : cell.colSpan);
 const textOf = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.content);
+
+function widestPlainLine(s: string): number {
+  let best = 0;
+  let from = 0;
+  for (let at = s.indexOf('\n'); at >= 0; at = s.indexOf('\n', from)) {
+    best = Math.max(best, at - from);
+    from = at + 1;
+  }
+  return Math.max(best, s.length - from);
+}
 
 /** Columns of text each column gets (padding and borders excluded) for the table to fit `width`. */
 export function columnWidths(spec: TableSpec, width: number): number[] {
@@ -82,7 +106,7 @@ export function columnWidths(spec: TableSpec, width: number): number[] {
     if (row.length === 1 && spanOf(row[0]!) > 1) continue;
     row.forEach((cell, i) => {
       if (typeof cell !== 'string') return;
-      natural[i] = Math.max(natural[i]!, displayWidth(cell));
+      natural[i] = Math.max(natural[i]!, PLAIN_LINES.test(cell) ? widestPlainLine(cell) : displayWidth(cell));
       words[i] = Math.max(words[i]!, longestWord(cell));
     });
   }
@@ -203,7 +227,8 @@ export function renderTable(c: ChalkInstance, given: TableSpec, width: number): 
  * The table fitted to `width`, drawn line by line with cli-table3's characters; a row of one
  * cell spanning every column is framed by lines that join the columns above and below it.
  */
-export function drawTable(c: ChalkInstance, spec: TableSpec, width: number): string {
+export function drawTable(c: ChalkInstance, given: TableSpec, width: number): string {
+  const spec = reflow(given, width);
   const bold = spec.head.map((h) => c.bold(h));
   const widths = columnWidths({ ...spec, head: bold }, width);
   const { head, rows } = wrapRows({ ...spec, head: bold }, widths);

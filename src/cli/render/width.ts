@@ -236,6 +236,7 @@ export function wrapLine(text: string, width: number, options: WrapOptions = {})
   if (displayWidth(text) <= width) return [text];
   const lead = /^ */.exec(stripAnsi(text))![0];
   const indent = options.indent ?? lead;
+  if (PLAIN.test(text) && PLAIN.test(indent)) return wrapPlain(text, width, indent);
   const indentW = displayWidth(indent);
   const lines: string[] = [];
   let line = '';
@@ -278,6 +279,53 @@ export function wrapLine(text: string, width: number, options: WrapOptions = {})
     }
   }
   if (line || lines.length === 0) endLine();
+  return lines;
+}
+
+/** wrapLine for printable ASCII (one column a character, as the trace's values are). */
+function wrapPlain(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  const room = (): number => (lines.length ? Math.max(1, width - indent.length) : width);
+  const lead = /^ */.exec(text)![0];
+  let line = lead;
+  let words = 0;
+  const push = (): void => {
+    lines.push((lines.length ? indent : '') + line.replace(/ +$/, ''));
+    line = '';
+    words = 0;
+  };
+  // words and the spaces between them, alternately
+  const tokens = text.slice(lead.length).split(/( +)/);
+  for (let i = 0; i < tokens.length; i += 2) {
+    let word = tokens[i]!;
+    if (!word) continue;
+    if (words > 0) {
+      const sep = tokens[i - 1] ?? '';
+      if (line.length + sep.length + word.length <= room()) {
+        line += sep + word;
+        words++;
+        continue;
+      }
+      push();
+    }
+    // the first line's leading spaces alone, when the word fits a line of its own after them
+    if (words === 0 && line.length > 0 && line.length + word.length > room() && word.length <= Math.max(1, width - indent.length)) push();
+    while (line.length + word.length > room()) {
+      const cut = room() - line.length;
+      if (cut <= 0) {
+        push();
+        continue;
+      }
+      line += word.slice(0, cut);
+      word = word.slice(cut);
+      push();
+    }
+    if (word) {
+      line += word;
+      words++;
+    }
+  }
+  if (words > 0 || !lines.length) push();
   return lines;
 }
 
