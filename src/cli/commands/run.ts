@@ -12,13 +12,13 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
+import type { RunReport } from '../../schema/run.js';
+import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
-import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
+import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
-import { progress, progressWanted } from '../progress.js';
-import { colorDepth, GRID_STATS, gridView, type GridStat } from '../render/grid.js';
-import { renderRunTable } from '../render/run-table.js';
+import { GRID_STATS, gridView, type GridStat } from '../render/grid.js';
+import { renderRunTable, runTableOptions } from '../render/run-table.js';
 import { setupRun } from '../../setup/run.js';
 
 /** The tensors `--save` writes: out, h_n and c_n by name; a format that holds one tensor (.npy) gets out alone. */
@@ -42,7 +42,7 @@ function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemo
   return estimate.bytes <= maxMemory && (estimate.bytes - without.bytes) / 4 <= HTML_TRACE_VALUES;
 }
 
-interface RunOptions extends ModelOptions {
+export interface RunOptions extends ModelOptions {
   format: 'table' | 'json' | 'ndjson';
   includeTensors?: boolean | undefined;
   trace: TraceLevel;
@@ -51,6 +51,52 @@ interface RunOptions extends ModelOptions {
   html?: string | undefined;
   view: 'table' | 'grid';
   stat: GridStat;
+}
+
+/** The run: the module built from the options, its forward pass, --save and --html written; the report. */
+export function runCommand(o: RunOptions & Given, env: CommandEnv): Outcome<RunReport> {
+  const { flags, explicit } = modelFlags(o);
+  const { save, html, format, trace } = o;
+  if (save) writerFor(save);
+  const saveTo = save ? env.claim('--save', save) : {};
+  const includeTensors = !!o.includeTensors;
+  // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
+  const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
+  const { module, geometry } = setup;
+  if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
+  const htmlTo = html ? env.claim('--html', html) : {};
+  // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
+  const htmlValues = !!html && (trace === 'full' || fitsFullTrace(module, geometry.seqLen, geometry.batch, flags.maxMemory));
+  // Per-sequence grids (--lengths) and c_t's grid read the values, when keeping them costs little.
+  const grid = gridView(o.view, format, env.layout.colourTerminal, trace).grid;
+  const gridValues = grid !== 'none' && (!!geometry.lengths || module.kind.hasCellState) && fitsFullTrace(module, geometry.seqLen, geometry.batch, flags.maxMemory);
+  const keepTrace = trace === 'full' || htmlValues || gridValues;
+  const onStep =
+    format === 'ndjson' && trace !== 'none'
+      ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
+          env.stream({ event: 'step', layer, direction, ...stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full') });
+        }
+      : undefined;
+  const onProgress = env.progress.observer('forward');
+  const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
+  env.progress.end();
+  if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
+  const reportOptions = { version: env.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
+  const report = buildRunReport(module, result, { ...reportOptions, trace: gridValues ? 'full' : trace });
+  if (html) {
+    const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
+    writeFileAtomic(html, page, htmlTo);
+    env.tell(`wrote ${html} (${formatBytes(htmlReportBytes(page))})`);
+  }
+  return { document: report, failure: expectFailure(report) ?? strictFailure(!!o.strict, [{ nonFinite: report.non_finite }]) };
+}
+
+/** --expect: every shape that is not the expected one, in one line. */
+function expectFailure(report: RunReport): CheckFailedError | null {
+  const failed = (report.expectations ?? []).filter((e) => !e.ok);
+  if (!failed.length) return null;
+  const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
+  return new CheckFailedError(`--expect: ${diff.join('; ')}`);
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -66,57 +112,5 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(new Option('--view <view>', 'table|grid (grid: the layers × time heatmap alone; table shows it too on a colour terminal)').argParser(oneOf(['table', 'grid'] as const)).default('table'))
     .addOption(new Option('--stat <stat>', `what colours the grid's cells: ${GRID_STATS.join('|')} of h_t`).argParser(oneOf(GRID_STATS)).default('norm'))
     .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
-    .action(() => {
-      const o = cmd.opts<RunOptions>();
-      const { flags, explicit } = modelFlags(cmd);
-      const save = o.save;
-      if (save) writerFor(save);
-      const saveTo = save ? ctx.claim('--save', save) : {};
-      const format = o.format;
-      const trace = o.trace;
-      // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
-      const includeTensors = !!o.includeTensors;
-      const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
-      const sink = ctx.openOutput(cmd);
-      const { module, geometry } = setup;
-      const html = o.html;
-      if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
-      const htmlTo = html ? ctx.claim('--html', html) : {};
-      // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
-      const htmlValues = !!html && (trace === 'full' || fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
-      const view = gridView(o.view, format, ctx.terminal(cmd) && ctx.chalk(cmd).level > 0, trace);
-      // Per-sequence grids (--lengths) and c_t's grid read the values, when keeping them costs little.
-      const gridValues = view.grid !== 'none' && (!!geometry.lengths || module.kind.hasCellState) && fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory);
-      const keepTrace = trace === 'full' || htmlValues || gridValues;
-      const onStep =
-        format === 'ndjson' && trace !== 'none'
-          ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
-              const stats = stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full');
-              sink.write(jsonText({ event: 'step', layer, direction, ...stats }, 0));
-            }
-          : undefined;
-      const shown = progress(progressWanted(format));
-      const onProgress = shown.observer('forward');
-      const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
-      shown.end();
-      if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
-      const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
-      const report = buildRunReport(module, result, { ...reportOptions, trace: gridValues && format === 'table' ? 'full' : trace });
-      if (html) {
-        const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
-        writeFileAtomic(html, page, htmlTo);
-        if (process.stderr.isTTY) process.stderr.write(`wrote ${html} (${formatBytes(htmlReportBytes(page))})\n`);
-      }
-      if (format === 'json') sink.write(jsonText(report));
-      else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
-      else sink.write(renderRunTable(report, ctx.chalk(cmd), { traceFull: trace === 'full', width: ctx.width(cmd), grid: view.grid, stat: o.stat, ...colorDepth(ctx.chalk(cmd)) }));
-      sink.commit();
-      const failed = (report.expectations ?? []).filter((e) => !e.ok);
-      if (failed.length) {
-        const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
-        throw new CheckFailedError(`--expect: ${diff.join('; ')}`);
-      }
-      checkStrict(!!o.strict, [{ nonFinite: report.non_finite }]);
-    });
+    .action(action(ctx, { execute: runCommand, render: (report: RunReport, o: RunOptions, style, layout) => renderRunTable(report, style, runTableOptions(o, layout, style)) }));
 }
-

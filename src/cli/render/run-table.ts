@@ -7,7 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import type { LayerReport, RunReport } from '../../schema/run.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { Cell } from './table.js';
-import { GRID_MIN_WIDTH, renderGrid, type GridStat } from './grid.js';
+import { colorDepth, GRID_MIN_WIDTH, gridView, renderGrid, type GridStat } from './grid.js';
 import { num } from './style.js';
 import { drawTable, renderTable } from './table.js';
 import { displayWidth, wrapText } from './width.js';
@@ -24,6 +24,16 @@ export interface RunTableOptions {
   /** Colour for the grid (viridis); else shade characters. */
   color: boolean;
   trueColor?: boolean;
+}
+
+/** The table options for a run's flags and the output's layout: its width, and where the grid goes. */
+export function runTableOptions(
+  o: { trace: string; format: string; view: 'table' | 'grid'; stat: GridStat },
+  layout: { width: number; colourTerminal: boolean },
+  c: ChalkInstance,
+): RunTableOptions {
+  const grid = gridView(o.view, o.format, layout.colourTerminal, o.trace).grid;
+  return { traceFull: o.trace === 'full', width: layout.width, grid, stat: o.stat, ...colorDepth(c) };
 }
 
 /** `t=0..3` or `t=5` for a run of steps. */
