@@ -12,6 +12,7 @@ import { BIN, plain, runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 
 const SEED_FILES = fileURLToPath(new URL('../fixtures/files/seed/', import.meta.url));
+const AGAINST = fileURLToPath(new URL('../fixtures/against/', import.meta.url));
 const SEED = ['--layers', '4', '--hidden', '20', '--batch-first'];
 
 /** Every command with a human output, and the runs the issue measured on the old layout. */
@@ -28,6 +29,7 @@ function commands(dir: string): [string, string[]][] {
     ['explain (zh), LSTM bidirectional', ['explain', '--type', 'lstm', '--layers', '2', '--bidirectional', '--lang', 'zh']],
     ['compare', ['compare', '--layers', '3', '--bidirectional']],
     ['compare --reference', ['compare', '--type', 'gru', '--layers', '2', '--reference']],
+    ['compare --against: a loop\'s mistake found', ['compare', '--weights', join(AGAINST, 'reverse-not-reversed', 'weights.pt'), '--input', join(AGAINST, 'reverse-not-reversed', 'x.npy'), '--against', join(AGAINST, 'reverse-not-reversed', 'wrong.npz')]],
     ['doctor: a problem', ['doctor', '--layers', '2', '--hidden', '256', '--batch-first', '--x-shape', '4,35,128', '--h0-shape', '2,64,256']],
     ['doctor: shapes that fit', ['doctor', '--type', 'lstm', '--layers', '2', '--bidirectional', '--x-shape', '10,3,100']],
     ['pipeline: a spec', ['pipeline', '--spec', spec]],

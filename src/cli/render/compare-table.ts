@@ -7,7 +7,7 @@ import { renderTable } from './table.js';
 import { wrapText } from './width.js';
 
 export function renderCompareTable(r: CompareReport, c: ChalkInstance, width: number): string {
-  const t = { head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], rows: [] as string[][], compact: true, keep: [false, true] };
+  const t = { head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], rows: [] as string[][], compact: true, keep: [false, true, false, true] };
   const verdictOf = (x: { ok: boolean; max_abs_diff: number; tolerance: number; not_comparable?: number | undefined }): string =>
     x.ok ? c.green('OK') : x.max_abs_diff > x.tolerance ? c.red('DIFFERS') : c.red(`NOT COMPARABLE (${x.not_comparable} NaN on both sides)`);
   for (const x of r.results) {
@@ -28,7 +28,7 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance, width: nu
   const against: string[] = [];
   if (r.against) {
     const a = r.against;
-    const at = { head: ['tensor', 'shape (yours)', 'max |module - yours|', 'where', 'first t', 'by layer and direction', ''], rows: [] as string[][], compact: true, keep: [false, true] };
+    const at = { head: ['tensor', 'shape (yours)', 'max |module - yours|', 'where', 'first t', 'by layer and direction', ''], rows: [] as string[][], compact: true, keep: [false, true, false, true] };
     for (const x of a.tensors) {
       const slices = x.slices.filter((s) => !s.ok).map((s) => `layer ${s.layer} ${s.direction}${s.first_t !== null ? ` from t=${s.first_t}` : ''}`);
       at.rows.push([

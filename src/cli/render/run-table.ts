@@ -178,7 +178,10 @@ export function renderRunTable(r: RunReport, c: ChalkInstance, o: RunTableOption
   const cfg = r.config;
   const width = o.width;
   const mode = cfg.training ? `training mode (dropout ${cfg.dropout} active)` : 'eval mode';
-  const title = wrapText(`${c.bold(r.module)}  ${c.dim(`${cfg.type === 'rnn' ? `nonlinearity=${cfg.nonlinearity}, ` : ''}${mode}, seed ${cfg.seed}`)}`, width, 2);
+  const about = `${cfg.type === 'rnn' ? `nonlinearity=${cfg.nonlinearity}, ` : ''}${mode}, seed ${cfg.seed}`;
+  // The module, then what it ran with: on one line when they fit, else the second under the first.
+  const oneLine = `${c.bold(r.module)}  ${c.dim(about)}`;
+  const title = displayWidth(oneLine) <= width ? oneLine : `${wrapText(c.bold(r.module), width, 2)}\n${wrapText(c.dim(`  ${about}`), width, 2)}`;
   const grid = o.grid === 'none' || (o.grid === 'auto' && width < GRID_MIN_WIDTH) ? '' : renderGrid(r, c, { stat: o.stat, color: o.color, width, ...(o.trueColor ? { trueColor: true } : {}) });
   if (o.grid === 'only') {
     const body = grid || c.dim('no grid: the run has no trace (--trace none)');
