@@ -1,11 +1,13 @@
 /**
  * Tables that fit a width: each column as wide as its widest line when the table fits, else the
- * widest columns narrowed (never below their longest word while that is possible) and their cells
- * wrapped. cli-table3 draws them; a long table (the trace: seq_len × batch lines) goes through
+ * widest columns narrowed (kept columns, such as shapes, whole, and no column below its longest
+ * word while that is possible) and their cells wrapped; a wide table of a few rows turned on its
+ * side. cli-table3 draws them; a long table (the trace: seq_len × batch lines) goes through
  * drawTable, which draws the same characters without measuring every line again: cli-table3
  * measures each line of each cell with string-width several times (a fresh ANSI regular expression
- * and the emoji expression per call), which made the 3-layer, 1000-step full trace take about 21 s
- * to print; it also draws a row spanning every column of a compact table with broken borders.
+ * and the emoji expression per call), which made the 3-layer, 1000-step full trace take 40.9 s to
+ * print against 0.45 s for its JSON (bench/trace-table.js measures it now); it also draws a row
+ * spanning every column of a compact table with broken borders.
  */
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
