@@ -113,7 +113,8 @@ describe('every command fits 80 columns', () => {
 /** The CLI in a real terminal of `cols` columns (util-linux `script` gives it a pseudo-terminal). */
 function inTerminal(cols: number, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qec', `stty cols ${cols}; ${quoted}`, '/dev/null'], {
+  // stderr aside: an error is one line whatever the width (the rule for errors).
+  const r = spawnSync('script', ['-qec', `stty cols ${cols}; ${quoted} 2>/dev/null`, '/dev/null'], {
     encoding: 'utf8',
     env: { ...process.env, COLUMNS: '', NO_COLOR: '', FORCE_COLOR: '', TERM: 'xterm-256color', ...env },
   });
