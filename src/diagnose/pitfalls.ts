@@ -26,21 +26,29 @@ interface Context {
   Hr: number;
 }
 
+/** out at each sequence's last valid step, in PyTorch. */
+function lastValid(config: RecurrentConfig, geometry: PitfallGeometry): string {
+  const rows = `torch.arange(${geometry.batch})`;
+  return config.batchFirst ? `out[${rows}, lengths - 1]` : `out[lengths - 1, ${rows}]`;
+}
+
 /** One entry per pitfall: when it applies, and what to write instead. */
 const PITFALLS: Record<Code, (c: Context) => { message: string; expression: string } | null> = {
   'padded-last-step': ({ config, geometry, lengths, D, Hr }) => {
     if (!lengths || lengths.every((n) => n === geometry.seqLen)) return null;
     const short = lengths.filter((n) => n < geometry.seqLen).length;
     const last = config.batchFirst ? 'out[:, -1]' : 'out[-1]';
-    const right = config.batchFirst ? 'out[torch.arange(B), lengths - 1]' : 'out[lengths - 1, torch.arange(B)]';
+    const right = lastValid(config, geometry);
     return {
       message: `${last} is padding (zeros) for the ${short} sequence(s) shorter than seq_len=${geometry.seqLen}: each sequence's last valid step is at lengths - 1`,
       expression: D === 1 ? `${right}, or h_n[-1] (h_n is taken at each sequence's last valid step)` : `${right}[:, :${Hr}] for the forward half (the reverse half's final is at t=0); or h_n, which holds both directions' finals (see bidirectional-final)`,
     };
   },
-  'bidirectional-final': ({ config, D, Hr }) => {
+  'bidirectional-final': ({ config, geometry, lengths, D, Hr }) => {
     if (D !== 2) return null;
-    const [end, start] = config.batchFirst ? [`out[:, -1, :${Hr}]`, `out[:, 0, ${Hr}:]`] : [`out[-1, :, :${Hr}]`, `out[0, :, ${Hr}:]`];
+    // With lengths, the forward direction ends at each sequence's own last valid step.
+    const end = lengths ? `${lastValid(config, geometry)}[:, :${Hr}]` : config.batchFirst ? `out[:, -1, :${Hr}]` : `out[-1, :, :${Hr}]`;
+    const start = config.batchFirst ? `out[:, 0, ${Hr}:]` : `out[0, :, ${Hr}:]`;
     return {
       message: `h_n[-1] is the top layer's reverse direction alone (it read the sequence from the end back to t=0); the final features are both directions, H=${Hr} each`,
       expression: `torch.cat([h_n[-2], h_n[-1]], dim=1), or from out: torch.cat([${end}, ${start}], dim=1) (not out's last step: its reverse half is the first token's)`,

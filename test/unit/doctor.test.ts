@@ -272,9 +272,11 @@ describe('silent pitfalls: what runs without an error and reads the wrong number
     assert.deepEqual(codes(r), ['padded-last-step', 'bidirectional-final', 'h_n-view', 'state-pair']);
     const p = (code: string) => r.pitfalls!.find((x) => x.code === code)!;
     assert.match(p('padded-last-step').message, /2 sequence\(s\) shorter than seq_len=10/);
-    assert.match(p('padded-last-step').expression, /out\[lengths - 1, torch\.arange\(B\)\]/);
+    assert.match(p('padded-last-step').expression, /out\[lengths - 1, torch\.arange\(3\)\]/);
     assert.match(p('bidirectional-final').expression, /torch\.cat\(\[h_n\[-2\], h_n\[-1\]\], dim=1\)/);
-    assert.match(p('bidirectional-final').expression, /out\[-1, :, :20\], out\[0, :, 20:\]/);
+    assert.match(p('bidirectional-final').expression, /out\[lengths - 1, torch\.arange\(3\)\]\[:, :20\], out\[0, :, 20:\]/);
+    const whole = doctor({ type: 'lstm', inputSize: 100, hiddenSize: 20, numLayers: 2, bidirectional: true, batchFirst: true }, { x: [3, 10, 100] });
+    assert.match(whole.pitfalls!.find((x) => x.code === 'bidirectional-final')!.expression, /out\[:, -1, :20\], out\[:, 0, 20:\]/);
     assert.match(p('h_n-view').expression, /h_n\.view\(2, 2, 3, 20\)/);
   });
 
