@@ -48,8 +48,10 @@ export function renderDoctorTable(r: DoctorReport, c: ChalkInstance, width: numb
     for (const p of r.problems) sections.push('', problemSection(p, c, width));
   }
   if (r.pitfalls?.length) {
-    sections.push('', c.bold('Silent pitfalls') + c.dim('  (PyTorch raises no error for these; the code runs and reads the wrong numbers)'));
-    for (const p of r.pitfalls) sections.push(`${c.yellow('!')} ${c.cyan(p.code)}: ${p.message}`, `  ${c.bold('right:'.padEnd(9))}${c.green(p.expression)}`);
+    sections.push('', wrapText(c.bold('Silent pitfalls') + c.dim('  (PyTorch raises no error for these; the code runs and reads the wrong numbers)'), width, 2));
+    for (const p of r.pitfalls) {
+      sections.push(wrapText(`${c.yellow('!')} ${c.cyan(p.code)}: ${p.message}`, width, 2), wrapLine(`  ${c.bold('right:'.padEnd(9))}${c.green(p.expression)}`, width, { indent: ' '.repeat(11) }).join('\n'));
+    }
   }
   for (const m of r.modules) {
     const reads = m.reads ? c.dim(`  reads ${m.reads}${m.h_0_from ? `, h_0 from ${m.h_0_from}.h_n` : ''}`) : '';
