@@ -1,0 +1,127 @@
+/**
+ * `rnn-inspect grad`: the gradient of a scalar loss, back through time and depth: ‖dL/dh_t‖ per
+ * layer, direction and step, how fast it decays, ‖dL/dx_t‖, each parameter gradient's norm and
+ * σ_max(W_hh), and with --connectivity ‖∂out_t/∂x_s‖.
+ */
+import { Option, type Command } from 'commander';
+import { BudgetError, CheckFailedError, UsageError } from '../../errors.js';
+import type { AtomicWriteOptions } from '../../io/atomic-write.js';
+import { writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
+import { checkBudget } from '../../modules/memory.js';
+import { lossesWithTarget, lossKinds, type LossKind } from '../../modules/run/loss.js';
+import { buildGradReport, connectivityMacs, estimateGrad, forwardMacs, gradTensors } from '../../report/grad-report.js';
+import type { GradReport } from '../../schema/grad.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readInput, setupRun, type Explicit } from '../../setup/run.js';
+import type { CliContext } from '../context.js';
+import { jsonText } from '../output.js';
+import { addModelOptions, modelFlags, type ModelOptions } from '../model-options.js';
+import { oneOf, positiveNumber } from '../parse.js';
+import { renderGradTable } from '../render/grad-table.js';
+
+/**
+ * --connectivity runs one backward pass per step; by default it is refused beyond this many
+ * multiply-adds (forward pass + seq_len backward passes). Measured on this project's machine, the
+ * backward pass runs at about 1e9 multiply-adds a second on one thread, so the default is about a minute at most.
+ */
+export const MAX_CONNECTIVITY_MACS = 5e10;
+
+export interface GradOptions extends ModelOptions {
+  loss: LossKind;
+  target?: string | undefined;
+  format: 'table' | 'json';
+  includeTensors?: boolean | undefined;
+  save?: string | undefined;
+  connectivity?: boolean | undefined;
+  maxConnectivityMacs: number;
+}
+
+export interface GradEnv {
+  version: string;
+  explicit: Explicit;
+  claim(flag: string, file: string): AtomicWriteOptions;
+}
+
+/** The tensors --save writes: grad.x, grad.h_0, grad.c_0 (when given), grad.<parameter>; a one-tensor format (.npy) gets grad.x alone. */
+function savedTensors(file: string, tensors: Record<string, Tensor>): Map<string, Tensor> {
+  const all = new Map(Object.entries(tensors).map(([k, t]) => [`grad.${k}`, t]));
+  return writerFor(file).holds === 'one' ? new Map([['grad.x', tensors['x']!]]) : all;
+}
+
+/** The command as a function of its options: checks, runs the backward pass, writes --save, and returns the document. */
+export function gradCommand(o: GradOptions, env: GradEnv): GradReport {
+  const wantsTarget = lossesWithTarget.includes(o.loss);
+  if (o.target !== undefined && !wantsTarget) throw new UsageError(`--target: expected only with --loss ${lossesWithTarget.join('|')}, got --loss ${o.loss}`);
+  if (o.target === undefined && wantsTarget) throw new UsageError(`--loss ${o.loss}: expected --target FILE of out's shape, got none`);
+  if (o.save) writerFor(o.save);
+  const saveTo = o.save ? env.claim('--save', o.save) : {};
+  const setup = setupRun(o, env.explicit, { keepTrace: true });
+  const { module, geometry } = setup;
+  if (module.training && module.config.dropout > 0) {
+    throw new UsageError(
+      `--train: expected eval mode (PyTorch draws dropout masks at random, so no gradient with dropout acting can be reproduced), got --train with --dropout ${module.config.dropout}; leave out --train or --dropout`,
+    );
+  }
+  const { seqLen, batch } = geometry;
+  const need = estimateGrad(module, seqLen, batch, { includeTensors: !!o.includeTensors, connectivity: !!o.connectivity });
+  checkBudget(need.bytes, o.maxMemory, 'a backward pass', `seq_len ${seqLen} × batch ${batch} × ${module.config.numLayers} layer(s), hidden ${module.config.hiddenSize}: forward trace, saves and step gradients`, need.largestArray);
+  if (o.connectivity) {
+    const macs = connectivityMacs(module, seqLen, batch);
+    if (macs > o.maxConnectivityMacs) {
+      throw new BudgetError(
+        `--connectivity: expected at most ${o.maxConnectivityMacs.toExponential(1)} multiply-adds (--max-connectivity-macs), got an estimate of ${macs.toExponential(1)} (a forward pass and ${seqLen} backward passes of ${(2 * forwardMacs(module, seqLen, batch)).toExponential(1)} each); raise --max-connectivity-macs or shorten the run`,
+      );
+    }
+  }
+  const target = o.target === undefined ? undefined : readInput(o.target, 'target', o.maxMemory);
+  const state = { ...setup.forward, ...(target ? { target } : {}) };
+  const result = module.backward(setup.x, { ...state, loss: o.loss });
+  const connectivity = o.connectivity ? module.connectivity(setup.x, setup.forward) : undefined;
+  if (o.save) writeTensorsFile(o.save, savedTensors(o.save, gradTensors(result, (t) => t)), saveTo);
+  return buildGradReport(module, result, {
+    version: env.version,
+    geometry,
+    includeTensors: !!o.includeTensors,
+    connectivity,
+    targetShape: target?.shape,
+    notes: setup.notes,
+    warnings: setup.warnings,
+  });
+}
+
+/** --strict: exit 1 when the loss or a gradient norm is Infinity or NaN (after the output is written). */
+function checkGradStrict(report: GradReport): void {
+  const bad = (v: number): boolean => !Number.isFinite(v);
+  if (bad(report.loss.value)) throw new CheckFailedError(`--strict: expected a finite loss, got ${report.loss.value}`);
+  for (const l of report.layers) {
+    const s = l.steps.find((x) => bad(x.dh_norm) || (x.dc_norm !== undefined && bad(x.dc_norm)));
+    if (s) throw new CheckFailedError(`--strict: expected finite gradients, got ‖dL/dh‖ ${s.dh_norm} in layer ${l.layer} (${l.direction}) at t=${s.t}`);
+  }
+}
+
+export function registerGrad(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('grad')
+    .description('backpropagate a scalar loss through time and depth: ‖dL/dh_t‖ per layer and step, its decay, ‖dL/dx_t‖, parameter gradients');
+  addModelOptions(cmd)
+    .addOption(new Option('--loss <loss>', `the scalar loss: ${lossKinds.join('|')}`).argParser(oneOf(lossKinds)).default('last'))
+    .option('--target <file>', `the target of out's shape (--loss ${lossesWithTarget.join('|')} only)`)
+    .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
+    .option('--include-tensors', 'JSON: add every gradient (x, h_0, c_0, each parameter) as nested lists')
+    .option('--save <file>', `write grad.x, grad.h_0, grad.c_0 and grad.<parameter> to ${writableExtensions('many')} (${writableExtensions('one')}: grad.x only)`)
+    .option('--connectivity', '‖∂out_t/∂x_s‖ for every t and s: one backward pass per step')
+    .addOption(
+      new Option('--max-connectivity-macs <n>', 'refuse --connectivity estimated to take more multiply-adds than this')
+        .argParser(positiveNumber)
+        .default(MAX_CONNECTIVITY_MACS, MAX_CONNECTIVITY_MACS.toExponential(0)),
+    )
+    .action(() => {
+      const o = cmd.opts<GradOptions>();
+      const { explicit } = modelFlags(cmd);
+      const sink = ctx.openOutput(cmd);
+      const report = gradCommand(o, { version: ctx.version, explicit, claim: (flag, file) => ctx.claim(flag, file) });
+      sink.write(o.format === 'json' ? jsonText(report) : renderGradTable(report, ctx.chalk(cmd)));
+      sink.commit();
+      if (o.strict) checkGradStrict(report);
+    });
+}
