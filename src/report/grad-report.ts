@@ -180,6 +180,14 @@ export function buildGradReport(module: Recurrent, result: BackwardResult, optio
     const sigma = sigmaOf.get(wHh) ?? NaN;
     return { layer: s.layer, direction: s.direction, ...d, w_hh: wHh, sigma_max: sigma, sentence: decaySentence(s.layer, s.direction, d, validSteps, wHh, sigma) };
   });
+  const xNorms = xStepNorms(result.grads.x, g, config.batchFirst);
+  const xd = decayOf(xNorms, 'forward', validSteps);
+  const xReach =
+    xd.peak === 0
+      ? 'the loss does not depend on x at all'
+      : xd.horizon >= validSteps
+        ? `‖dL/dx_t‖ stays above 1% of its peak over all ${validSteps} steps: the loss still depends on the first input`
+        : `‖dL/dx_t‖ stays above 1% of its peak over the last ${xd.horizon} of ${validSteps} steps: inputs further back barely move the loss`;
   const report: GradReport = {
     command: 'grad',
     version: options.version ?? packageVersion(),
@@ -189,7 +197,8 @@ export function buildGradReport(module: Recurrent, result: BackwardResult, optio
     shapes,
     lengths: g.lengths ? [...g.lengths] : null,
     layers,
-    x_grad_norms: xStepNorms(result.grads.x, g, config.batchFirst),
+    x_grad_norms: xNorms,
+    x_decay: { ratio: xd.ratio, horizon: xd.horizon, sentence: `x: ${xReach}${xd.ratio === null || xd.peak === 0 ? '' : ` (‖dL/dx_0‖ / ‖dL/dx_${xd.last_step}‖ = ${num(xd.ratio)})`}.` },
     parameter_grad_norms: parameterGradNorms,
     sigma_max: sigmaMax,
     power_iteration: POWER_ITERATION_TEXT,

@@ -74,6 +74,14 @@ export const gradReportSchema = z
     lengths: z.array(z.number().int().positive()).nullable(),
     layers: z.array(gradLayerSchema).describe("in h_n's order: index layer * num_directions + direction"),
     x_grad_norms: z.array(norm).describe('‖dL/dx_t‖ per step t (over the batch and input features), time order'),
+    x_decay: z
+      .object({
+        ratio: maybeFinite(z.number().nonnegative()).nullable().describe('‖dL/dx‖ at t=0 / at the last valid step; null when that is 0'),
+        horizon: z.number().int().nonnegative().describe('steps from the last valid step back to the furthest with ‖dL/dx_t‖ >= 1% of the largest, both counted'),
+        sentence: z.string(),
+      })
+      .strict()
+      .describe("the same measures on x's gradient: how far back the loss still depends on the input (read from the last step back, whatever the directions)"),
     parameter_grad_norms: z.record(z.string(), norm).describe('the L2 (Frobenius) norm of each parameter gradient, by state_dict name, in its order'),
     sigma_max: z.array(sigmaMaxSchema).describe('each W_hh: its largest singular value'),
     power_iteration: z.string().describe('how sigma_max was computed'),

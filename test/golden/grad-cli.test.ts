@@ -70,8 +70,8 @@ function xNorms(dx: Nested, batchFirst: boolean): number[] {
 describe('grad --format json --include-tensors equals PyTorch autograd', () => {
   test('the CLI runs every fixture case', () => assert.equal(cases.length, index.cases.length));
   for (const c of cases) {
-    test(c.name, () => {
-      const dir = tempDir();
+    test(c.name, (t) => {
+      const dir = tempDir(t);
       const raw = runJson<unknown>([...gradArgs(c, dir), '--format', 'json', '--include-tensors']);
       const doc: GradReport = gradReportSchema.parse(raw);
       assertGradClose(c.name, 'loss', doc.loss.value, c.loss.value, { hint: HINT });

@@ -93,7 +93,7 @@ export function renderGradTable(r: GradReport, c: ChalkInstance): string {
   lines.push('', c.bold('‖dL/dx_t‖ per step') + c.dim('  (how much the loss depends on each input step)'));
   const t3 = table(c, ['', ...head], { compact: true });
   t3.push(timeRow('dx', r.x_grad_norms, shown));
-  lines.push(t3.toString());
+  lines.push(t3.toString(), `  ${r.x_decay.sentence}`);
 
   lines.push('', c.bold('Parameter gradients'));
   const sigma = new Map(r.sigma_max.map((s) => [s.name, s]));
