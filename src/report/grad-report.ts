@@ -87,8 +87,10 @@ function l2(data: Float32Array): number {
 }
 
 /** ‖dL/dx_t‖ per step, from x's gradient in x's own layout. */
-function xStepNorms(dx: Tensor, g: RunGeometry, batchFirst: boolean): number[] {
-  const { seqLen: T, batch: B } = g;
+export function xStepNorms(dx: Tensor, g: Pick<RunGeometry, 'batched'>, batchFirst: boolean): number[] {
+  // The sizes from the tensor itself: (seq_len, input) unbatched, else (batch, seq_len, input) or (seq_len, batch, input).
+  const T = !g.batched || !batchFirst ? dx.shape[0]! : dx.shape[1]!;
+  const B = !g.batched ? 1 : batchFirst ? dx.shape[0]! : dx.shape[1]!;
   const I = dx.shape[dx.rank - 1]!;
   const sq = new Float64Array(T);
   for (let t = 0; t < T; t++) {

@@ -10,6 +10,8 @@ import { readTensorsFile } from '../../src/io/index.js';
 import { formatBytes } from '../../src/modules/memory.js';
 import { estimateGrad } from '../../src/report/grad-report.js';
 import { gradReportSchema, type GradReport } from '../../src/schema/grad.js';
+import { explainReportSchema } from '../../src/schema/explain.js';
+import { num } from '../../src/report/number.js';
 import { assertUserError, plain, runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 
@@ -118,6 +120,30 @@ describe('grad bad input: exit 2, one line', () => {
     assertUserError(['grad', '--loss', 'mse', '--save', file], /--loss mse/);
     assert.equal(existsSync(file), false);
   });
+});
+
+describe("explain's closing backward account", () => {
+  for (const extra of [[], ['--type', 'lstm', '--bidirectional', '--lengths', '10,4,7']]) {
+    test(`states grad's numbers for loss last ${extra.join(' ')}`, () => {
+      const args = ['--layers', '2', '--hidden', '5', '--input-size', '4', '--seq-len', '10', ...extra];
+      const doc = grad(args);
+      const facts = explainReportSchema.parse(runJson(['explain', ...args, '--format', 'json']));
+      const b = facts.backward!;
+      assert.equal(b.loss.value, doc.loss.value);
+      assert.equal(b.layers.length, doc.decay.length);
+      b.layers.forEach((row, i) => {
+        const d = doc.decay[i]!;
+        assert.deepEqual([row.layer, row.direction, row.first_step, row.last_step, row.ratio, row.horizon], [d.layer, d.direction, d.first_step, d.last_step, d.ratio, d.horizon]);
+        assert.equal(row.at_last, doc.layers[i]!.steps[d.last_step]!.dh_norm);
+      });
+      assert.equal(b.x.horizon, doc.x_decay.horizon);
+      for (const lang of ['en', 'zh']) {
+        const text = plain(runCli(['explain', ...args, '--lang', lang]).stdout);
+        assert.ok(text.includes(num(doc.loss.value)), `${lang}: the loss value`);
+        assert.ok(text.includes(num(doc.x_grad_norms[b.x.last_step]!)), `${lang}: ‖dL/dx‖ at the last step`);
+      }
+    });
+  }
 });
 
 test('rnn-inspect schema grad prints the document\'s JSON Schema', () => {
