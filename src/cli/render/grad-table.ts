@@ -82,9 +82,9 @@ export function renderGradTable(r: GradReport, c: ChalkInstance): string {
   }
 
   lines.push('', c.bold('Decay back through time') + c.dim('  (ratio = ‖dL/dh‖ at the first step read / at the last; horizon = steps back to the furthest ≥ 1% of the peak)'));
-  const t2 = table(c, ['layer', 'direction', 'first → last step', 'ratio', 'horizon', 'σ_max(W_hh)'], { compact: true });
+  const t2 = table(c, ['layer', 'direction', 'travels back', 'ratio', 'horizon', 'σ_max(W_hh)'], { compact: true });
   for (const d of [...r.decay].sort((a, b) => b.layer - a.layer)) {
-    t2.push([String(d.layer), d.direction, `t=${d.first_step} ← t=${d.last_step}`, d.ratio === null ? '—' : num(d.ratio), String(d.horizon), num(d.sigma_max)]);
+    t2.push([String(d.layer), d.direction, `t=${d.last_step} → t=${d.first_step}`, d.ratio === null ? '—' : num(d.ratio), String(d.horizon), num(d.sigma_max)]);
   }
   lines.push(t2.toString());
   for (const d of [...r.decay].sort((a, b) => b.layer - a.layer)) lines.push(`  ${d.sentence}`);
