@@ -35,6 +35,8 @@ function commands(dir: string): [string, string[]][] {
     ['pipeline: a spec', ['pipeline', '--spec', spec]],
     ['pipeline: a checkpoint', ['pipeline', '--weights', join(SEED_FILES, 'weights.pt')]],
     ['inspect', ['inspect', join(SEED_FILES, 'weights.pt')]],
+    ['grad: LSTM bidirectional, 50 steps', ['grad', '--type', 'lstm', '--layers', '2', '--bidirectional', '--seq-len', '50']],
+    ['grad --connectivity', ['grad', '--layers', '2', '--seq-len', '30', '--connectivity']],
   ];
 }
 

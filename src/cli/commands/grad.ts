@@ -112,5 +112,5 @@ export function registerGrad(program: Command, ctx: CliContext): void {
         .argParser(positiveNumber)
         .default(MAX_CONNECTIVITY_MACS, MAX_CONNECTIVITY_MACS.toExponential(0)),
     )
-    .action(action(ctx, { execute: gradCommand, render: (report: GradReport, _o, style) => renderGradTable(report, style) }));
+    .action(action(ctx, { execute: gradCommand, render: (report: GradReport, _o, style, layout) => renderGradTable(report, style, layout.width) }));
 }
