@@ -2,12 +2,12 @@
  * `rnn-inspect [run]`: build the module, run it, and show what went in and what came out.
  */
 import { Option, type Command } from 'commander';
-import { CheckFailedError, UsageError } from '../../errors.js';
-import { writableExtensions, writeFileAtomic, writerFor, writeTensorsFile } from '../../io/index.js';
-import { htmlReportBytes, renderHtmlReport } from '../../html/report.js';
-import { estimateForward, formatBytes } from '../../modules/memory.js';
+import { CheckFailedError } from '../../errors.js';
+import { writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
+import { htmlKeepsValues } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
 import type { ForwardResult } from '../../modules/layer/result.js';
-import type { Recurrent } from '../../modules/recurrent.js';
+import { bothObservers, gateCollector } from '../../report/gate-stats.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
@@ -15,6 +15,7 @@ import { formatShape } from '../../tensor/tensor.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
 import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 import { collect, expectation, oneOf } from '../parse.js';
 import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
@@ -27,18 +28,6 @@ export function outputTensors(file: string, result: ForwardResult, prefix = ''):
   tensors.set(prefix + 'h_n', result.hN);
   if (result.cN) tensors.set(prefix + 'c_n', result.cN);
   return tensors;
-}
-
-/**
- * --html keeps every hidden state for the page when they fit --max-memory and this many numbers
- * (16 MiB as float32; the page keeps 50,000 of them at most, so a larger trace buys little).
- */
-const HTML_TRACE_VALUES = 2 ** 22;
-
-function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemory: number): boolean {
-  const estimate = estimateForward(module.kind, module.config, seqLen, batch, { keepTrace: true, report: 'summary' });
-  const without = estimateForward(module.kind, module.config, seqLen, batch, { keepTrace: false, report: 'summary' });
-  return estimate.bytes <= maxMemory && (estimate.bytes - without.bytes) / 4 <= HTML_TRACE_VALUES;
 }
 
 interface RunOptions extends ModelOptions {
@@ -54,13 +43,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('run', { isDefault: true })
     .description('run a stacked RNN, LSTM or GRU and show its shapes, parameters and per-layer trace');
-  addModelOptions(cmd)
+  addHtmlOption(addModelOptions(cmd), "the run's grid, with h_t's values when the run is small enough")
     .addOption(new Option('--format <format>', 'table|json|ndjson').argParser(oneOf(['table', 'json', 'ndjson'] as const)).default('table'))
     .option('--include-tensors', 'JSON: add out, h_n (and c_n) as nested lists')
     .addOption(new Option('--trace <level>', 'none|summary|full (full adds the values)').argParser(oneOf(['none', 'summary', 'full'] as const)).default('summary'))
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
     .option('--save <file>', `write out, h_n (and c_n) to ${writableExtensions('many')} (${writableExtensions('one')}: out only)`)
-    .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
     .action(() => {
       const o = cmd.opts<RunOptions>();
       const { flags, explicit } = modelFlags(cmd);
@@ -74,31 +62,27 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
       const sink = ctx.openOutput(cmd);
       const { module, geometry } = setup;
-      const html = o.html;
-      if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
-      const htmlTo = html ? ctx.claim('--html', html) : {};
-      // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
-      const htmlValues = !!html && (trace === 'full' || fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
+      const html = claimHtml(ctx, o.html);
+      // The page shows values (and gates) whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
+      const htmlValues = !!html && (trace === 'full' || htmlKeepsValues(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
       const keepTrace = trace === 'full' || htmlValues;
-      const onStep =
+      const gates = htmlValues ? gateCollector(module, geometry.seqLen, geometry.lengths) : null;
+      const printStep =
         format === 'ndjson' && trace !== 'none'
           ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
               const stats = stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full');
               sink.write(jsonText({ event: 'step', layer, direction, ...stats }, 0));
             }
           : undefined;
+      const onStep = bothObservers(printStep, gates?.onStep);
       const shown = progress(progressWanted(format));
       const onProgress = shown.observer('forward');
-      const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
+      const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep, gates: !!gates } : {}), ...(onProgress ? { onProgress } : {}) });
       shown.end();
       if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
       const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
       const report = buildRunReport(module, result, { ...reportOptions, trace });
-      if (html) {
-        const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
-        writeFileAtomic(html, page, htmlTo);
-        if (process.stderr.isTTY) process.stderr.write(`wrote ${html} (${formatBytes(htmlReportBytes(page))})\n`);
-      }
+      if (html) writeHtml(html, renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }), { gates: [gates?.stats() ?? null] }));
       if (format === 'json') sink.write(jsonText(report));
       else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
       else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
