@@ -117,6 +117,8 @@ export interface GridOptions {
   /** h_0 came from another module's h_n (a pipeline's hand-off), and this module's h_n goes on to another. */
   h0From?: string | null;
   hnTo?: readonly string[];
+  /** A step to mark (explain's): its cells, of one layer or of all, carry data-focus, with a band behind the column. */
+  focus?: { t: number; layer: number | null } | null;
 }
 
 /** The grid SVG; cells are coloured by `initial` and carry every statistic's colour for the page's switch. */
@@ -127,6 +129,13 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
   const si = STATISTICS.indexOf(initial);
   const { L, D, T, B, directions, lengths } = model;
   const parts: string[] = [];
+  const focus = options.focus ?? null;
+  if (focus && focus.t < T) {
+    const top = focus.layer === null ? 8 : g.bandY(focus.layer) - 6;
+    const bottom = focus.layer === null ? g.xRowY + X_H : g.bandY(focus.layer) + g.bandH + 6;
+    parts.push(`<rect class="focusband"${attrs({ x: g.cellX(focus.t) - 5, y: top - 3, width: CELL_W + 10, height: bottom - top + 6, rx: 6 })} aria-hidden="true"/>`);
+  }
+  const focused = (l: number, t: number): boolean => !!focus && focus.t === t && (focus.layer === null || focus.layer === l);
   const dirWord = (d: number): string => (D === 1 ? '' : ` ${directions[d]}`);
   const rowIndex = (l: number, d: number): number => (L - 1 - l) * D + d;
   for (let l = 0; l < L; l++) {
@@ -165,7 +174,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
         const step = entry?.steps[t];
         const f = fills(step, scales);
         const stats = step ? `norm ${fmt(step.norm)}, mean ${fmt(step.mean)}, min ${fmt(step.min)}, max ${fmt(step.max)}, ${step.valid} of ${B} sequences` : 'no statistics (--trace none)';
-        const cls = !step ? 'cell nostat' : step.valid === 0 ? 'cell absent' : 'cell';
+        const cls = (!step ? 'cell nostat' : step.valid === 0 ? 'cell absent' : 'cell') + (focused(l, t) ? ' focus' : '');
         parts.push(
           `<rect class="${cls}"${attrs({
             x,
@@ -178,6 +187,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
             'data-layer': l,
             'data-direction': directions[d]!,
             'data-t': t,
+            ...(focused(l, t) ? { 'data-focus': 'true' } : {}),
             tabindex: l === L - 1 && d === 0 && t === 0 ? 0 : -1,
             role: 'button',
             'data-group': 'grid',

@@ -184,14 +184,9 @@ function buildPanel(p: number, s: PanelSpec): Panel {
   if (trimmed.note) notes.push(`To keep the page small, ${trimmed.note}.`);
   const controls = `<div class="controls"><fieldset><legend>colour by</legend>${radios}</fieldset>${legends}</div><div class="keys">${keys.join('')}</div>`;
   const narrow = gridMinWidth(model) > 380 ? `<p class="note narrow">The grid scrolls sideways for the later steps.</p>` : '';
-  let svg = renderGrid(doc, model, scales, s.initial, s.grid);
-  if (s.focus) {
-    // The explanation's step: its cells (of the followed layer, or all) carry data-focus.
-    const { t, layer } = s.focus;
-    svg = svg.replace(/<rect class="cell([^"]*)"([^>]*?) data-layer="(\d+)"([^>]*?) data-t="(\d+)"/g, (all, cls: string, a: string, l: string, b: string, tt: string) =>
-      Number(tt) === t && (layer === null || Number(l) === layer) ? `<rect class="cell${cls} focus" data-focus="true"${a} data-layer="${l}"${b} data-t="${tt}"` : all,
-    );
-  }
+  const svg = renderGrid(doc, model, scales, s.initial, { ...s.grid, focus: s.focus });
+  const zero = what !== 'h_t' && doc.layers.length > 0 && doc.layers.every((l) => l.steps.every((st) => st.min === 0 && st.max === 0));
+  if (zero) notes.push(`Every ${what} is exactly 0 in every cell: the two paths agree bit for bit, so the grid has one colour.`);
   const head = controls + notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('') + narrow;
   const gridbox = `<div class="gridbox scroll">${svg}</div>`;
   // The value scales and the heatmaps come from the document before trimming: they cover every step.
@@ -372,23 +367,26 @@ function comparePage(doc: CompareReport, o: HtmlReportOptions): string {
 function pipelinePage(doc: PipelineReport, o: HtmlReportOptions): string {
   const given = o.grids;
   const docs: readonly RunReport[] = given ?? doc.modules.map(({ name: _n, reads: _r, h_0_from: _h, fingerprint: _f, ...rest }) => ({ command: 'run', version: doc.version, ...rest }));
-  const index = new Map(doc.modules.map((m, i) => [m.name, i]));
-  const budget = Math.floor((o.maxValues ?? MAX_REPORT_VALUES) / Math.max(1, doc.modules.length));
-  const panels = doc.modules.map((m, i) =>
+  // The grids in the order the modules ran; `at[i]` is the document's index of the i-th grid's module.
+  const at = doc.order.map((n) => doc.modules.findIndex((m) => m.name === n)).filter((i) => i >= 0);
+  const mods = at.map((i) => doc.modules[i]!);
+  const panelOf = new Map(mods.map((m, i) => [m.name, i]));
+  const budget = Math.floor((o.maxValues ?? MAX_REPORT_VALUES) / Math.max(1, mods.length));
+  const panels = mods.map((m, i) =>
     buildPanel(
       i,
-      spec(docs[i]!, o, {
+      spec(docs[at[i]!]!, o, {
         script: given ? `rnn-inspect-grid-${i}` : 'rnn-inspect-data',
-        module: given ? null : i,
+        module: given ? null : at[i]!,
         maxValues: budget,
-        gates: o.gates?.[i] ?? null,
-        grid: { name: m.name, h0From: m.h_0_from, hnTo: doc.modules.filter((x) => x.h_0_from === m.name).map((x) => x.name) },
-        h0From: m.h_0_from === null ? null : (index.get(m.h_0_from) ?? null),
-        hnTo: doc.modules.flatMap((x, j) => (x.h_0_from === m.name ? [j] : [])),
+        gates: o.gates?.[at[i]!] ?? null,
+        grid: { name: m.name, h0From: m.h_0_from, hnTo: mods.filter((x) => x.h_0_from === m.name).map((x) => x.name) },
+        h0From: m.h_0_from === null ? null : (panelOf.get(m.h_0_from) ?? null),
+        hnTo: mods.flatMap((x, j) => (x.h_0_from === m.name ? [j] : [])),
       }),
     ),
   );
-  const table = doc.modules
+  const table = mods
     .map(
       (m) =>
         `<tr><td><code>${escapeHtml(m.name)}</code></td><td><code>${escapeHtml(m.module)}</code></td><td>${escapeHtml(m.reads)}</td><td><code>(${m.shapes.out.join(', ')})</code></td><td><code>(${m.shapes.h_n.join(', ')})</code></td><td>${escapeHtml(m.h_0_from ? `${m.h_0_from}'s h_n` : 'zeros')}</td><td>${m.parameter_count}</td><td><code>${escapeHtml(m.fingerprint)}</code></td></tr>`,
@@ -401,26 +399,28 @@ function pipelinePage(doc: PipelineReport, o: HtmlReportOptions): string {
   );
   // Between consecutive grids: what the next one reads, and whether its memory is handed over.
   const link = (i: number): string => {
-    const prev = doc.modules[i - 1]!;
-    const next = doc.modules[i]!;
+    const prev = mods[i - 1]!;
+    const next = mods[i]!;
     const lines: [string, string][] = [];
     lines.push(next.reads === prev.name ? ['flow', `out → x`] : ['none', `reads ${next.reads}`]);
     if (next.h_0_from === prev.name) lines.push(['handoff', 'h_n → h_0']);
     else if (next.h_0_from) lines.push(['handoff', `h_0 ← ${next.h_0_from}'s h_n`]);
-    else lines.push(['none', 'h_0 = zeros: its own memory']);
-    const label = `from ${prev.name} to ${next.name}: ${lines.map((l) => l[1]).join('; ')}`;
+    else lines.push(['none', 'h_0 = zeros|its own memory']);
+    const label = `from ${prev.name} to ${next.name}: ${lines.map((l) => l[1].replace('|', ': ')).join('; ')}`;
     const arrows = lines
       .map(([cls, text], k) => {
-        const y = 30 + k * 46;
+        const y = 36 + k * 50;
         const line = cls === 'none' ? `<line class="link none" x1="6" y1="${y}" x2="98" y2="${y}"/>` : `<line class="link ${cls}" x1="6" y1="${y}" x2="96" y2="${y}" marker-end="url(#rnn-ah)"/>`;
-        return `${line}<text x="52" y="${y - 8}">${escapeHtml(text)}</text>`;
+        const words = text.split('|');
+        const tspans = words.map((w, n) => `<tspan x="52" dy="${n ? 12 : 0}">${escapeHtml(w)}</tspan>`).join('');
+        return `${line}<text x="52" y="${y - 8 - 12 * (words.length - 1)}">${tspans}</text>`;
       })
       .join('');
-    return `<div class="link" data-link="${i - 1}-${i}"${next.h_0_from === prev.name ? ' data-handoff="true"' : ''}><svg role="img" aria-label="${escapeHtml(label)}" width="104" height="110" viewBox="0 0 104 110">${arrows}</svg></div>`;
+    return `<div class="link" data-link="${i - 1}-${i}"${next.h_0_from === prev.name ? ' data-handoff="true"' : ''}><svg role="img" aria-label="${escapeHtml(label)}" width="104" height="120" viewBox="0 0 104 120">${arrows}</svg></div>`;
   };
   const row = panels
     .map((p, i) => {
-      const m = doc.modules[i]!;
+      const m = mods[i]!;
       const head = `<h3><code>${escapeHtml(m.name)}</code> <span class="sub">${escapeHtml(m.module)}; reads ${escapeHtml(m.reads)}; h_0 ${escapeHtml(m.h_0_from ? `from ${m.h_0_from}'s h_n` : 'zeros')}</span></h3>`;
       return `${i ? link(i) : ''}<div class="panel" data-panel="${i}" data-module="${escapeHtml(m.name)}">${head}${p.controls}${p.gridbox}</div>`;
     })
@@ -431,7 +431,7 @@ function pipelinePage(doc: PipelineReport, o: HtmlReportOptions): string {
   const flow = section('rnn-flow', 'Flow: module by module', `${intro}<div class="pipeline scroll">${row}</div>${DETAIL}`);
   const perModule = panels
     .map((p, i) => {
-      const m = doc.modules[i]!;
+      const m = mods[i]!;
       const inner =
         `<h4>Shapes</h4>${shapesTable(m)}` +
         (p.heat ? `<h4>Units × time</h4>${p.heat}` : '') +
@@ -440,9 +440,9 @@ function pipelinePage(doc: PipelineReport, o: HtmlReportOptions): string {
       return `<details class="module" data-module-details="${escapeHtml(m.name)}"${i === 0 ? ' open' : ''}><summary><code>${escapeHtml(m.name)}</code>: ${escapeHtml(m.module)}</summary>${inner}</details>`;
     })
     .join('');
-  const body = modules + flow + section('rnn-each', 'Each module', perModule) + listSection('Warnings', 'rnn-warnings', [...doc.warnings, ...doc.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))]);
+  const body = modules + flow + section('rnn-each', 'Each module', perModule) + listSection('Warnings', 'rnn-warnings', [...doc.warnings, ...mods.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))]);
   // Embedded: the document as printed, each module's values trimmed to its share of the budget.
-  const data = given ? doc : { ...doc, modules: doc.modules.map((m, i) => ({ ...m, layers: panels[i]!.data.layers })) };
+  const data = given ? doc : { ...doc, modules: doc.modules.map((m, j) => ({ ...m, layers: panels[at.indexOf(j)]?.data.layers ?? m.layers })) };
   const grids = given ? panels.map((p, i) => ({ id: `rnn-inspect-grid-${i}`, doc: p.data })) : [];
   const summary = `pipeline ${doc.order.join(' → ')}, ${doc.parameter_count} parameters; rnn-inspect ${doc.version}`;
   return page({ lang: 'en', title: `rnn-inspect pipeline: ${doc.order.join(' → ')}`, heading: doc.order.join(' → '), summary, body, data, grids, panels });

@@ -43,7 +43,8 @@ table.shapes td.meaning { max-width: 560px; }
 .key.source { border: 2px solid var(--src); }
 .key.focus { border: 2px dotted var(--focus); }
 .key.handoff { background: var(--focus); }
-svg .cell.focus { stroke: var(--focus); stroke-width: 2.5; stroke-dasharray: 2 2; }
+svg .cell.focus { stroke: var(--focus); stroke-width: 2.5; }
+svg .focusband { fill: var(--focus); opacity: 0.14; }
 svg .chip.handoff rect { stroke: var(--focus); stroke-width: 2; }
 .story { max-width: 78ch; }
 .story p { margin: 2px 0 6px; }
@@ -52,7 +53,9 @@ svg .chip.handoff rect { stroke: var(--focus); stroke-width: 2; }
 .verdict.ok { color: var(--ok); font-weight: 600; }
 .verdict.bad, tr.bad td { color: var(--bad); font-weight: 600; }
 .pipeline { display: flex; align-items: flex-start; gap: 0; padding-bottom: 6px; }
-.pipeline .panel { flex: 1 1 0; min-width: min(560px, 100%); }
+.pipeline .panel { flex: 0 0 auto; }
+.pipeline .gridbox { overflow: visible; }
+.pipeline .panel .controls, .pipeline .panel .keys { max-width: 640px; }
 .pipeline .panel h3 { overflow-wrap: anywhere; }
 .pipeline .panel h3 .sub { font-weight: 400; font-size: 0.85rem; }
 .pipeline .link { flex: 0 0 104px; align-self: center; }

@@ -36,21 +36,21 @@ export interface GateStats {
  * An observer that gathers gate statistics while the module runs (pass `onStep` with
  * `gates: true`), or null for a kind with a single gate (RNN), which has nothing to show.
  */
-export function gateCollector(module: Recurrent, seqLen: number, lengths: readonly number[] | null): { onStep: StepObserver; stats(): GateStats } | null {
+export function gateCollector(module: Recurrent, lengths: readonly number[] | null): { onStep: StepObserver; stats(): GateStats } | null {
   const { kind, config } = module;
   if (kind.gates.length < 2) return null;
   const H = config.hiddenSize;
   const D = numDirections(config);
   const gates = kind.gates.map((g) => ({ name: g.name, activation: g.activation, bounds: g.activation === 'nonlinearity' ? null : SATURATION[g.activation] }));
-  const layers = Array.from({ length: config.numLayers * D }, (_, i) => ({
-    layer: Math.floor(i / D),
-    direction: (i % D === 0 ? 'forward' : 'reverse') as 'forward' | 'reverse',
-    steps: Array.from({ length: seqLen }, (_, t): GateStep => ({ t, mean: gates.map(() => null), low: gates.map(() => null), high: gates.map(() => null) })),
-  }));
+  const empty = (t: number): GateStep => ({ t, mean: gates.map(() => null), low: gates.map(() => null), high: gates.map(() => null) });
+  // Steps by entry (layer * D + direction), filled as the pass reaches them; seq_len is the last t seen + 1.
+  const steps: GateStep[][] = Array.from({ length: config.numLayers * D }, () => []);
+  let seqLen = 0;
   const onStep: StepObserver = (l, direction, t, _h, _c, values) => {
-    if (!values) return;
-    const step = layers[l * D + (direction === 'forward' ? 0 : 1)]?.steps[t];
-    if (!step) return;
+    const entry = steps[l * D + (direction === 'forward' ? 0 : 1)];
+    if (!values || !entry) return;
+    seqLen = Math.max(seqLen, t + 1);
+    const step = (entry[t] = empty(t));
     const G = gates.length * H;
     const B = values.length / G;
     gates.forEach((g, k) => {
@@ -74,7 +74,15 @@ export function gateCollector(module: Recurrent, seqLen: number, lengths: readon
       step.high[k] = g.bounds ? high / n : null;
     });
   };
-  return { onStep, stats: () => ({ gates, layers }) };
+  const stats = (): GateStats => ({
+    gates,
+    layers: steps.map((entry, i) => ({
+      layer: Math.floor(i / D),
+      direction: i % D === 0 ? 'forward' : 'reverse',
+      steps: Array.from({ length: seqLen }, (_, t) => entry[t] ?? empty(t)),
+    })),
+  });
+  return { onStep, stats };
 }
 
 /** Two observers as one: both see every step. */

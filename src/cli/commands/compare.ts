@@ -5,7 +5,11 @@
 import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
-import { configJson } from '../../report/run-report.js';
+import { buildRunReport, configJson } from '../../report/run-report.js';
+import { differenceResult } from '../../report/difference.js';
+import { htmlKeepsValues } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../output.js';
 import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
@@ -19,19 +23,21 @@ interface CompareOptions extends ModelOptions {
   format: 'table' | 'json';
   reference?: boolean | undefined;
   tolerance?: number | undefined;
+  html?: string | undefined;
 }
 
 export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('compare')
     .description('check a hand-written cell loop (manual) against the whole-sequence module (automatic) on the same weights and input');
-  addModelOptions(cmd)
+  addHtmlOption(addModelOptions(cmd), 'the grid coloured by the automatic-minus-manual difference of every cell')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
     .action(async () => {
       const o = cmd.opts<CompareOptions>();
       const { flags, explicit } = modelFlags(cmd);
+      const html = claimHtml(ctx, o.html);
       // Both passes keep their full trace and results for the comparison.
       const setup = setupRun(flags, explicit, { keepTrace: true, passes: 2 });
       const { module } = setup;
@@ -62,6 +68,12 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         );
         report.reference = compareWithReference(auto, ref);
         report.ok = report.ok && report.reference.every((r) => r.ok);
+      }
+      if (html) {
+        const { geometry } = setup;
+        const trace = htmlKeepsValues(module, geometry.seqLen, geometry.batch, flags.maxMemory) ? 'full' : 'summary';
+        const difference = buildRunReport(module, differenceResult(auto, manual), { version: ctx.version, trace, includeTensors: false, geometry });
+        writeHtml(html, renderHtmlReport(report, { grids: [difference] }));
       }
       const sink = ctx.openOutput(cmd);
       sink.write(o.format === 'json' ? jsonText(report) : renderCompareTable(report, ctx.chalk(cmd)));

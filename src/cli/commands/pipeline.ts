@@ -20,6 +20,10 @@ import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { specFromWeights } from '../../setup/pipeline.js';
+import { fitsPageTrace } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { gateCollector } from '../../report/gate-stats.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 import { checkFinite, readInput } from '../../setup/run.js';
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
@@ -46,6 +50,7 @@ interface PipelineOptions {
   maxMemory: number;
   allowNonfinite?: boolean | undefined;
   strict?: boolean | undefined;
+  html?: string | undefined;
 }
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
@@ -69,9 +74,11 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
     .addOption(allowNonfiniteOption())
-    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
+    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)');
+  addHtmlOption(cmd, 'one grid per module side by side, the h_n -> h_0 hand-offs drawn')
     .action(async () => {
       const o = cmd.opts<PipelineOptions>();
+      const html = claimHtml(ctx, o.html);
       const save = o.save;
       if (save) {
         const format = writerFor(save);
@@ -142,13 +149,14 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         inputs.set(name, x);
       }
 
-      const runs = pipeline.forward(inputs);
+      const gates = new Map(html ? pipeline.stages.map((s) => [s.name, gateCollector(s.module, null)]) : []);
+      const runs = pipeline.forward(inputs, (stage) => gates.get(stage.name)?.onStep);
       if (save) {
         const all = new Map<string, Tensor>();
         for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
         writeTensorsFile(save, all, saveTo);
       }
-      const report: PipelineReport = {
+      const build = (trace: TraceLevel): PipelineReport => ({
         command: 'pipeline',
         version: ctx.version,
         order: pipeline.order,
@@ -173,7 +181,13 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         }),
         parameter_count: pipeline.parameterCount(),
         warnings,
-      };
+      });
+      const report = build(trace);
+      if (html) {
+        const results = [...runs.values()].map((r) => r.result);
+        const page = build(fitsPageTrace(results) ? 'full' : 'summary');
+        writeHtml(html, renderHtmlReport(page, { gates: pipeline.stages.map((s) => gates.get(s.name)?.stats() ?? null) }));
+      }
       const sink = ctx.openOutput(cmd);
       sink.write(o.format === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
       sink.commit();

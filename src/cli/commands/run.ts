@@ -66,7 +66,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       // The page shows values (and gates) whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
       const htmlValues = !!html && (trace === 'full' || htmlKeepsValues(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
       const keepTrace = trace === 'full' || htmlValues;
-      const gates = htmlValues ? gateCollector(module, geometry.seqLen, geometry.lengths) : null;
+      const gates = htmlValues ? gateCollector(module, geometry.lengths) : null;
       const printStep =
         format === 'ndjson' && trace !== 'none'
           ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
