@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -87,4 +87,57 @@ test('--html to a missing directory or an empty name: one error line, exit 2, no
   const empty = cli([...SEED, '--html', '']);
   assert.equal(empty.code, 2);
   assert.equal(empty.stderr, 'error: --html: expected a file name, got an empty one\n');
+});
+
+/** The page's embedded script `id` (its own document by default). */
+function script(file: string, id = 'rnn-inspect-data'): unknown {
+  const m = new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`, 's').exec(readFileSync(file, 'utf8'));
+  assert.ok(m, `the page embeds #${id}`);
+  return JSON.parse(m[1]!);
+}
+
+test('explain, compare and pipeline --html: the page embeds the document --format json prints; the output is unchanged', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const spec = join(dir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ modules: [{ name: 'enc', type: 'gru', input_size: 100, hidden_size: 5 }, { name: 'dec', type: 'gru', input_size: 5, hidden_size: 5, h_0_from: 'enc' }] }));
+  const cases: [string, string[], string[]][] = [
+    ['explain', ['explain', '--type', 'lstm', '--layers', '2', '--step', '3'], []],
+    ['explain-zh', ['explain', '--layers', '2', '--lang', 'zh'], []],
+    ['compare', ['compare', '--type', 'gru', '--bidirectional', '--lengths', '10,4,7'], []],
+    ['pipeline', ['pipeline', '--spec', spec], ['--trace', 'full']],
+  ];
+  for (const [name, args, full] of cases) {
+    const file = join(dir, `${name}.html`);
+    const text = cli(args);
+    const withHtml = cli([...args, '--html', file]);
+    assert.equal(withHtml.code, 0, withHtml.stderr);
+    assert.equal(withHtml.stdout, text.stdout, `${name}: the text output does not change`);
+    assert.equal(withHtml.stderr, '');
+    const json = cli([...args, '--format', 'json', ...full]);
+    assert.deepEqual(script(file), JSON.parse(json.stdout), `${name}: the embedded document`);
+  }
+  const grid = script(join(dir, 'compare.html'), 'rnn-inspect-grid-0') as RunReport;
+  assert.equal(grid.layers.length, 2, 'compare: one difference grid per layer and direction');
+  assert.ok(grid.layers.every((l) => l.steps.every((s) => s.h)));
+  assert.equal(readdirSync(dir).filter((f) => !f.endsWith('.html') && f !== 'spec.json').length, 0, 'no temporary file left behind');
+});
+
+test('explain, compare and pipeline --html to a missing directory: one error line, exit 2, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const spec = join(dir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ modules: [{ name: 'a', type: 'rnn', input_size: 100, hidden_size: 5 }] }));
+  const file = join(dir, 'no', 'r.html');
+  for (const args of [['explain'], ['compare'], ['pipeline', '--spec', spec]]) {
+    const r = cli([...args, '--html', file]);
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^error: .*r\.html: expected an existing directory[^\n]*\n$/);
+    const empty = cli([...args, '--html', '']);
+    assert.equal(empty.stderr, 'error: --html: expected a file name, got an empty one\n');
+  }
+  const same = join(dir, 'same.html');
+  const clash = cli(['compare', '--html', same, '-o', same]);
+  assert.equal(clash.code, 2);
+  assert.equal(clash.stderr.split('\n').filter(Boolean).length, 1, clash.stderr);
+  assert.equal(existsSync(same), false);
 });
