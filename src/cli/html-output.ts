@@ -1,14 +1,14 @@
 /**
  * `--html FILE` on the commands that write a page (run, explain, compare, pipeline): the option,
  * the claim of the file before any work (a bad path fails before the run), and the write, atomic
- * like every output, with its size on stderr when stderr is a terminal.
+ * like every output, with its size told to the terminal.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../io/atomic-write.js';
 import { htmlReportBytes } from '../html/report.js';
 import { formatBytes } from '../modules/memory.js';
-import type { CliContext } from './context.js';
+import type { CommandEnv } from './command.js';
 
 export interface HtmlTarget {
   file: string;
@@ -20,13 +20,13 @@ export function addHtmlOption(cmd: Command, what: string): Command {
 }
 
 /** The claimed --html file, or null without the option. */
-export function claimHtml(ctx: CliContext, file: string | undefined): HtmlTarget | null {
+export function claimHtml(env: Pick<CommandEnv, 'claim'>, file: string | undefined): HtmlTarget | null {
   if (file === undefined) return null;
   if (file === '') throw new UsageError('--html: expected a file name, got an empty one');
-  return { file, options: ctx.claim('--html', file) };
+  return { file, options: env.claim('--html', file) };
 }
 
-export function writeHtml(target: HtmlTarget, page: string): void {
+export function writeHtml(env: Pick<CommandEnv, 'tell'>, target: HtmlTarget, page: string): void {
   writeFileAtomic(target.file, page, target.options);
-  if (process.stderr.isTTY) process.stderr.write(`wrote ${target.file} (${formatBytes(htmlReportBytes(page))})\n`);
+  env.tell(`wrote ${target.file} (${formatBytes(htmlReportBytes(page))})`);
 }
