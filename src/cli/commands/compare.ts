@@ -18,11 +18,15 @@ import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '.
 import { oneOf, positiveNumber } from '../parse.js';
 import { renderCompareTable } from '../render/compare-table.js';
 import { setupRun } from '../../setup/run.js';
+import { readTensorsFile } from '../../io/index.js';
+import { compareAgainst } from '../../report/against.js';
+import { formatShape } from '../../tensor/tensor.js';
 
 export interface CompareOptions extends ModelOptions {
   format: 'table' | 'json';
   reference?: boolean | undefined;
   tolerance?: number | undefined;
+  against?: string | undefined;
   html?: string | undefined;
 }
 
@@ -60,6 +64,11 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
     report.reference = compareWithReference(auto, ref);
     report.ok = report.ok && report.reference.every((r) => r.ok);
   }
+  if (o.against !== undefined) {
+    const theirs = readTensorsFile(o.against, { maxBytes: flags.maxMemory });
+    report.against = compareAgainst({ module, x: setup.x, forward: setup.forward, file: o.against, theirs: new Map([...theirs.tensors].map(([k, v]) => [k, v.tensor])), tolerance: o.tolerance });
+    report.ok = report.ok && report.against.ok;
+  }
   if (html) {
     // The page's grid: the automatic-minus-manual difference of every cell (values when they fit).
     const { geometry } = setup;
@@ -67,7 +76,7 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
     const difference = buildRunReport(module, differenceResult(auto, manual), { version: env.version, trace, includeTensors: false, geometry });
     writeHtml(env, html, renderHtmlReport(report, { grids: [difference] }));
   }
-  return { document: report, failure: compareFailure(report) ?? strictFailure(!!o.strict, [
+  return { document: report, failure: compareFailure(report) ?? againstFailure(report) ?? strictFailure(!!o.strict, [
     { where: 'automatic pass', nonFinite: report.non_finite?.automatic },
     { where: 'manual pass', nonFinite: report.non_finite?.manual },
   ]) };
@@ -91,6 +100,14 @@ function compareFailure(report: CompareReport): CheckFailedError | null {
   return null;
 }
 
+/** --against: the user's tensors differ from the module's run (the first difference and the cause, when found). */
+function againstFailure(report: CompareReport): CheckFailedError | null {
+  const a = report.against;
+  if (!a || a.ok) return null;
+  const bad = a.tensors.filter((t) => !t.ok).map((t) => (t.max_abs_diff === null ? `${t.name} (shape ${formatShape(t.their_shape)}, expected ${formatShape(t.shape)})` : `${t.name} (max |diff| ${t.max_abs_diff}${t.first_t !== null ? `, first at t=${t.first_t}` : ''})`));
+  return new CheckFailedError(`compare --against ${a.file}: expected the module's out and h_n, got different ${bad.join(', ')}${a.cause ? `; likely cause: ${a.cause.message}` : ''}`);
+}
+
 export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('compare')
@@ -98,6 +115,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
   addHtmlOption(addModelOptions(cmd), 'the grid coloured by the automatic-minus-manual difference of every cell')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
+    .option('--against <file>', "the out, h_n (and c_n) your own code saved (.npz, .safetensors, .json): compared with the module's run on the same weights and input, with the likely cause when they differ")
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
     .action(action(ctx, { execute: compareCommand, render: (report: CompareReport, _o, style) => renderCompareTable(report, style) }));
 }
