@@ -38,6 +38,8 @@ export type { HtmlDocument, HtmlReportOptions } from './html/report.js';
 export { gateCollector } from './report/gate-stats.js';
 export type { GateStats, GateStep } from './report/gate-stats.js';
 export { differenceResult } from './report/difference.js';
+export { buildRunReport } from './report/run-report.js';
+export type { ReportOptions } from './report/run-report.js';
 export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport } from './schema/index.js';
 // The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
 // engine does not load mathjs (about half a second).
