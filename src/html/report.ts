@@ -352,15 +352,30 @@ function comparePage(doc: CompareReport, o: HtmlReportOptions): string {
     'Automatic vs manual',
     `<p class="verdict ${doc.ok ? 'ok' : 'bad'}">${escapeHtml(verdict)}</p><div class="scroll"><table class="results"><thead><tr><th>tensor</th><th>shape</th><th>max |diff|</th><th>where</th><th>automatic</th><th>manual</th><th>tolerance</th><th>ok</th></tr></thead><tbody>${rows}</tbody></table></div>`,
   );
+  const a = doc.against;
+  const against = a
+    ? section(
+        'rnn-against',
+        `Against ${a.file}`,
+        `<p class="verdict ${a.ok ? 'ok' : 'bad'}">${escapeHtml(a.ok ? `✓ The file's tensors are the module's (${a.tolerance_rule}).` : `✗ The file's tensors differ from the module's run (${a.tolerance_rule}).`)}</p>` +
+          (a.cause ? `<p><strong>Likely cause:</strong> ${escapeHtml(a.cause.message)}</p><p><strong>Fix:</strong> ${escapeHtml(a.cause.fix)}</p>` : '') +
+          `<div class="scroll"><table class="results"><thead><tr><th>tensor</th><th>module</th><th>file</th><th>max |diff|</th><th>first t</th><th>ok</th></tr></thead><tbody>` +
+          a.tensors
+            .map((t) => `<tr data-against="${t.name}" class="${t.ok ? 'ok' : 'bad'}"><td>${t.name}</td><td><code>(${t.shape.join(', ')})</code></td><td><code>(${t.their_shape.join(', ')})</code></td><td>${fmt(t.max_abs_diff)}</td><td>${t.first_t ?? '—'}</td><td>${t.ok ? '✓' : '✗'}</td></tr>`)
+            .join('') +
+          `</tbody></table></div>` +
+          (a.ignored.length ? `<p class="note">${escapeHtml(`Not compared: ${a.ignored.join(', ')}.`)}</p>` : ''),
+      )
+    : '';
   const diff = o.grids?.[0];
   const summary = `compare, ${doc.config.type.toUpperCase()}, ${doc.config.num_layers} layer(s), batch ${doc.config.batch}, ${doc.config.seq_len} step(s); rnn-inspect ${doc.version}`;
   const config = configSection(doc.config, []);
   const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings);
-  if (!diff) return page({ lang: 'en', title: `rnn-inspect compare: ${doc.module}`, heading: doc.module, summary, body: results + config + warnings, data: doc, grids: [], panels: [] });
+  if (!diff) return page({ lang: 'en', title: `rnn-inspect compare: ${doc.module}`, heading: doc.module, summary, body: results + against + config + warnings, data: doc, grids: [], panels: [] });
   const what = 'automatic − manual h_t';
   const panel = buildPanel(0, spec(diff, o, { grid: { what }, initial: o.statistic ?? 'absmax' }));
   const intro = `<p class="sub">Each cell is the difference automatic h_t − manual h_t of one layer, direction and step, coloured by a statistic of that difference (absmax: its largest |difference|). A uniform grid at 0 means the two paths agree exactly; select a cell for its differences unit by unit.</p>`;
-  const body = results + runSections(panel, diff, 'Difference per cell: layers × time', intro) + config + warnings;
+  const body = results + against + runSections(panel, diff, 'Difference per cell: layers × time', intro) + config + warnings;
   return page({ lang: 'en', title: `rnn-inspect compare: ${doc.module}`, heading: doc.module, summary, body, data: doc, grids: [{ id: 'rnn-inspect-grid-0', doc: panel.data }], panels: [panel] });
 }
 

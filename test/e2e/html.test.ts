@@ -14,6 +14,7 @@ import { resolveConfig } from '../../src/modules/layer/config.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
 import { estimateForward } from '../../src/modules/memory.js';
 import type { RunReport } from '../../src/schema/run.js';
+import { escapeHtml } from '../../src/html/escape.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
 
@@ -140,4 +141,18 @@ test('explain, compare and pipeline --html to a missing directory: one error lin
   assert.equal(clash.code, 2);
   assert.equal(clash.stderr.split('\n').filter(Boolean).length, 1, clash.stderr);
   assert.equal(existsSync(same), false);
+});
+
+test('compare --against with --html: the page is written before the exit 1 and names the likely cause', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const file = join(dir, 'against.html');
+  const fixture = fileURLToPath(new URL('../fixtures/against/layers-read-x/', import.meta.url));
+  const args = ['compare', '--weights', join(fixture, 'weights.pt'), '--input', join(fixture, 'x.npy'), '--against', join(fixture, 'wrong.npz')];
+  const r = cli([...args, '--html', file]);
+  assert.equal(r.code, 1, r.stderr);
+  const doc = script(file) as { against: { cause: { message: string } | null; tensors: { name: string; ok: boolean }[] } };
+  assert.deepEqual(doc, JSON.parse(cli([...args, '--format', 'json']).stdout));
+  const html = readFileSync(file, 'utf8');
+  for (const t of doc.against.tensors) assert.match(html, new RegExp(`<tr data-against="${t.name}" class="${t.ok ? 'ok' : 'bad'}">`));
+  assert.ok(doc.against.cause && html.includes(escapeHtml(doc.against.cause.message)), 'the likely cause is on the page');
 });
