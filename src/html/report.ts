@@ -132,7 +132,7 @@ function gateSection(g: GateStats, D: number, p: number): string {
           const m = s.mean[k] ?? null;
           const fill = m === null ? 'url(#rnn-hatch)' : viridis((m - lo) / (hi - lo));
           const sat = gate.bounds && m !== null ? `, ${pct(s.low[k] ?? null)} below ${gate.bounds[0]}, ${pct(s.high[k] ?? null)} above ${gate.bounds[1]}` : '';
-          cells.push(`<rect x="${left + t * cw}" y="${y}" width="${cw - 1}" height="${ch}" fill="${fill}" data-gate="${escapeHtml(gate.name)}" data-t="${t}"><title>${escapeHtml(`${gate.name} at t=${t}: mean ${fmt(m)}${sat}`)}</title></rect>`);
+          cells.push(`<rect x="${left + t * cw}" y="${y}" width="${cw - 1}" height="${ch}" fill="${fill}" data-gate="${escapeHtml(gate.name)}" data-gate-t="${t}"><title>${escapeHtml(`${gate.name} at t=${t}: mean ${fmt(m)}${sat}`)}</title></rect>`);
         });
       });
       const every = Math.max(1, Math.ceil(T / 12));

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../../src/modules/layer/config.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
-import { estimateForward } from '../../src/modules/memory.js';
+import { estimateForward, formatBytes } from '../../src/modules/memory.js';
 import type { RunReport } from '../../src/schema/run.js';
 import { escapeHtml } from '../../src/html/escape.js';
 
@@ -155,4 +155,18 @@ test('compare --against with --html: the page is written before the exit 1 and n
   const html = readFileSync(file, 'utf8');
   for (const t of doc.against.tensors) assert.match(html, new RegExp(`<tr data-against="${t.name}" class="${t.ok ? 'ok' : 'bad'}">`));
   assert.ok(doc.against.cause && html.includes(escapeHtml(doc.against.cause.message)), 'the likely cause is on the page');
+});
+
+test('with stderr a terminal, each command says the page it wrote and its size', (t) => {
+  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no script(1) here to give the run a terminal');
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ modules: [{ name: 'a', type: 'lstm', input_size: 100, hidden_size: 4 }] }));
+  for (const args of [[], ['explain'], ['compare'], ['pipeline', '--spec', 'spec.json']]) {
+    const name = `${args[0] ?? 'run'}.html`;
+    // stdout goes to a file (-o), so the terminal shows stderr alone.
+    const inner = `"$RNN_NODE" "$RNN_BIN" ${args.join(' ')} --html ${name} -o out.txt`;
+    const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', RNN_NODE: process.execPath, RNN_BIN: BIN } });
+    const lines = r.stdout.split(/\r?\n|\r/).map((l) => l.replace(/\x1b\[K/g, '')).filter((l) => l.trim() && !/^(forward|automatic|manual): /.test(l));
+    assert.deepEqual(lines, [`wrote ${name} (${formatBytes(statSync(join(dir, name)).size)})`], r.stdout);
+  }
 });

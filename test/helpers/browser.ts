@@ -101,7 +101,7 @@ export async function highlighted(page: Page, scope = ''): Promise<string[]> {
 export const cellSel = (l: number, d: string, t: number, b?: number): string => `[data-layer="${l}"][data-direction="${d}"][data-t="${t}"]${b === undefined ? ':not([data-b])' : `[data-b="${b}"]`}`;
 
 /** The grid cells of the page (or of `scope`), one per layer, direction and step. */
-export const GRID_CELLS = '[data-layer][data-direction][data-t]:not([data-b]):not([data-gate])';
+export const GRID_CELLS = '[data-layer][data-direction][data-t]:not([data-b])';
 
 /** An embedded JSON script's document: the page's own (`rnn-inspect-data`) unless said. */
 export async function embedded<T>(page: Page, id = 'rnn-inspect-data'): Promise<T> {
