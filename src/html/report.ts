@@ -114,8 +114,18 @@ function heatmapSection(doc: RunReport, maps: readonly Heatmap[], sequences: num
   );
 }
 
-/** The report page for a run document; pure: the same document gives the same page. */
-export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}): string {
+/** The report's pieces, for the report page and the playground, which lays them out around its controls. */
+export interface ReportParts {
+  title: string;
+  header: string;
+  /** The sections in page order, by name. */
+  sections: { config: string; shapes: string; flow: string; heatmaps: string; warnings: string; notes: string; expectations: string; parameters: string };
+  /** The document as embedded (#rnn-inspect-data, trimmed to the budget) and the page script's view (#rnn-inspect-view). */
+  data: RunReport;
+  view: Record<string, unknown>;
+}
+
+export function reportParts(doc: RunReport, options: HtmlReportOptions = {}): ReportParts {
   const trimmed = trimToBudget(doc, options.maxValues ?? MAX_REPORT_VALUES);
   const model = gridModel(doc, trimmed);
   const initial = options.statistic ?? 'norm';
@@ -138,25 +148,43 @@ export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}
       ? `Values not kept for this cell: ${trimmed.note ?? ''}.`
       : 'Values not kept: this run kept statistics only (run with --trace full, or --html on a run small enough to keep them).',
   };
-  const title = `rnn-inspect: ${doc.module}`;
   const summary = `${doc.config.type.toUpperCase()}, ${model.L} layer(s)${model.D === 2 ? ', bidirectional' : ''}, batch ${model.B}, ${model.T} step(s), ${doc.config.training ? 'training' : 'eval'} mode, seed ${doc.config.seed}; rnn-inspect ${doc.version}`;
   const expectations = (doc.expectations ?? []).map((e) => `${e.ok ? '✓' : '✗'} ${e.name}: expected (${e.expected.join(', ')}), got ${e.actual ? `(${e.actual.join(', ')})` : 'no such tensor'}`);
+  return {
+    title: `rnn-inspect: ${doc.module}`,
+    header: `<header><h1><code>${escapeHtml(doc.module)}</code></h1><p class="sub">${escapeHtml(summary)}</p></header>`,
+    sections: {
+      config: configSection(doc),
+      shapes: shapesSection(doc),
+      flow: flowSection(doc, model, initial),
+      heatmaps: heatmapSection(doc, maps, sequences, m),
+      warnings: listSection('Warnings', 'rnn-warnings', doc.warnings),
+      notes: listSection('Notes', 'rnn-notes', doc.notes),
+      expectations: listSection('Expectations', 'rnn-expect', expectations),
+      parameters: parametersSection(doc),
+    },
+    data: trimmed.doc,
+    view,
+  };
+}
+
+/** The page's head: the viewport, a policy that allows no network at all, the title and the stylesheet. */
+export function pageHead(title: string, css: string): string {
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';">` +
-    `<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><main>` +
-    `<header><h1><code>${escapeHtml(doc.module)}</code></h1><p class="sub">${escapeHtml(summary)}</p></header>` +
-    configSection(doc) +
-    shapesSection(doc) +
-    flowSection(doc, model, initial) +
-    heatmapSection(doc, maps, sequences, m) +
-    listSection('Warnings', 'rnn-warnings', doc.warnings) +
-    listSection('Notes', 'rnn-notes', doc.notes) +
-    listSection('Expectations', 'rnn-expect', expectations) +
-    parametersSection(doc) +
-    `</main>` +
-    `<script type="application/json" id="rnn-inspect-data">${jsonForScript(trimmed.doc)}</script>` +
-    `<script type="application/json" id="rnn-inspect-view">${jsonForScript(view)}</script>` +
+    `<title>${escapeHtml(title)}</title><style>${css}</style></head>`
+  );
+}
+
+/** The report page for a run document; pure: the same document gives the same page. */
+export function renderHtmlReport(doc: RunReport, options: HtmlReportOptions = {}): string {
+  const parts = reportParts(doc, options);
+  return (
+    pageHead(parts.title, CSS) +
+    `<body><main>${parts.header}${Object.values(parts.sections).join('')}</main>` +
+    `<script type="application/json" id="rnn-inspect-data">${jsonForScript(parts.data)}</script>` +
+    `<script type="application/json" id="rnn-inspect-view">${jsonForScript(parts.view)}</script>` +
     `<script>${CLIENT_JS}</script></body></html>\n`
   );
 }
