@@ -88,7 +88,7 @@ async function pageRun(page: Page, argv: readonly string[]): Promise<PageRun> {
 }
 
 /** Changes the page's controls and waits for the recomputation they cause. */
-async function change(page: Page, edit: () => Promise<void>): Promise<void> {
+async function change(page: Page, edit: () => Promise<unknown>): Promise<void> {
   const before = Number(await page.getAttribute('html', 'data-runs'));
   await edit();
   await page.waitForFunction((n) => Number(document.documentElement.getAttribute('data-runs')) > n, before);
