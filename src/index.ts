@@ -27,6 +27,7 @@ export type { InferredModule, InferredModules } from './modules/infer-config.js'
 export { readTensorFile, readTensorsFile, writeTensorsFile, formats } from './io/index.js';
 export type { StoredTensor, TensorFile, TensorFormat } from './io/index.js';
 export { inspectShapes } from './report/index.js';
+export { inspectFile } from './report/inspect-file.js';
 export type { InspectOptions } from './report/index.js';
 export { doctor } from './diagnose/index.js';
 export type { DoctorShapes, PartialModule } from './diagnose/index.js';

@@ -9,6 +9,7 @@ import { kindNames } from '../modules/kinds/index.js';
 import type { NonFinite } from '../schema/run.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
 import type { Explicit, ModelFlags } from '../setup/run.js';
+import type { Given } from './command.js';
 
 export const DEFAULT_MAX_MEMORY = '2G';
 
@@ -89,8 +90,8 @@ export interface ModelOptions extends ModelFlags {
   strict?: boolean | undefined;
 }
 
-export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explicit } {
-  const o = cmd.opts<ModelOptions>();
+/** The model flags out of a command's options, and which of them the user typed. */
+export function modelFlags(o: ModelOptions & Given): { flags: ModelFlags; explicit: Explicit } {
   const flags: ModelFlags = {
     type: o.type,
     batch: o.batch,
@@ -118,19 +119,19 @@ export function modelFlags(cmd: Command): { flags: ModelFlags; explicit: Explici
     allowNonfinite: o.allowNonfinite,
     threads: o.threads,
   };
-  const explicit: Explicit = (k) => cmd.getOptionValueSource(k) === 'cli';
+  const explicit: Explicit = (k) => o.given(k);
   return { flags, explicit };
 }
 
 /**
  * With --strict, the first non-finite value of the run (`where` names whose it is: a module of a
- * pipeline, the automatic or manual pass) is exit 1. Called after the output is written.
+ * pipeline, the automatic or manual pass) is exit 1, raised after the output is written.
  */
-export function checkStrict(strict: boolean, found: readonly { where?: string; nonFinite: NonFinite | null | undefined }[]): void {
-  if (!strict) return;
+export function strictFailure(strict: boolean, found: readonly { where?: string; nonFinite: NonFinite | null | undefined }[]): CheckFailedError | null {
+  if (!strict) return null;
   const first = found.find((f) => f.nonFinite);
-  if (!first?.nonFinite) return;
+  if (!first?.nonFinite) return null;
   const nf = first.nonFinite;
   const owner = first.where ? `${first.where}: ` : '';
-  throw new CheckFailedError(`--strict: expected finite values, got ${nf.value} in ${owner}h of layer ${nf.layer} (${nf.direction}) at t=${nf.t}, batch element ${nf.batch}`);
+  return new CheckFailedError(`--strict: expected finite values, got ${nf.value} in ${owner}h of layer ${nf.layer} (${nf.direction}) at t=${nf.t}, batch element ${nf.batch}`);
 }

@@ -13,6 +13,7 @@ import { dropoutMask } from '../kernels/dropout.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { execute, type ExecuteOptions, type ProgressObserver, type StepObserver } from './run/index.js';
+import type { LoopMistake } from './run/manual.js';
 import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './layer/config.js';
 import { prepareInput, type ForwardState, type PreparedInput } from './layer/prepare.js';
 import { gruKind } from './kinds/gru.js';
@@ -133,6 +134,14 @@ export class Recurrent {
   }
 
   /**
+   * The manual path making one known mistake of hand-written loops on purpose (every layer fed
+   * x[t], or the reverse direction stepped forward in time): what such a loop would have given.
+   */
+  forwardMistaken(x: Tensor, mistake: LoopMistake, options: ForwardOptions = {}): ForwardResult {
+    return this.run(x, options, 'manual', mistake);
+  }
+
+  /**
    * The gradient of a scalar loss (`last`, `sum`, `hn` or `mse`; src/modules/run/loss.ts) with
    * respect to x, h_0 and c_0 (when given), every parameter and every layer's h_t (and c_t), as
    * PyTorch's autograd computes it: a forward pass on the automatic path (one thread), then
@@ -143,7 +152,7 @@ export class Recurrent {
     return backwardPass(this.kind, this.config, this.params, x, options, (input) => this.dropoutMasks(input, options));
   }
 
-  private run(x: Tensor, options: ForwardOptions, path: ExecuteOptions['path']): ForwardResult {
+  private run(x: Tensor, options: ForwardOptions, path: ExecuteOptions['path'], mistake?: LoopMistake): ForwardResult {
     const input = this.prepare(x, options);
     const raw = execute(this.kind, this.config, this.params, input, this.dropoutMasks(input, options), {
       path,
@@ -153,6 +162,7 @@ export class Recurrent {
       onProgress: options.onProgress,
       threads: options.threads,
       parallelMinFlops: options.parallelMinFlops,
+      mistake,
     });
     return assembleResult(this.config, input, raw);
   }

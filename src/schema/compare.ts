@@ -1,5 +1,6 @@
 /** The `compare` document: automatic vs manual, per tensor and per layer. */
 import { z } from 'zod';
+import { loopMistakes } from '../modules/run/manual.js';
 import { maybeFinite } from './numbers.js';
 import { configSchema, nonFiniteSchema } from './run.js';
 
@@ -37,6 +38,45 @@ export const referenceComparisonSchema = z
   })
   .strict();
 
+const direction = z.enum(['forward', 'reverse']);
+
+export const againstTensorSchema = z
+  .object({
+    name: z.enum(['out', 'h_n', 'c_n']),
+    shape: shape.describe("the module's"),
+    their_shape: shape.describe("the file's"),
+    max_abs_diff: maybeFinite(z.number().nonnegative()).nullable().describe('null when the shapes differ'),
+    where: z.array(z.number().int().nonnegative()).nullable(),
+    ours: maybeFinite().nullable(),
+    theirs: maybeFinite().nullable(),
+    tolerance: z.number().nonnegative(),
+    first_t: z.number().int().nonnegative().nullable().describe('out: the first time step where a value differs beyond tolerance'),
+    slices: z
+      .array(z.object({ layer: z.number().int().nonnegative(), direction, max_abs_diff: maybeFinite(z.number().nonnegative()), first_t: z.number().int().nonnegative().nullable(), ok: z.boolean() }).strict())
+      .describe("out: the top layer's directions (its feature halves); h_n, c_n: one per slice, layer by layer"),
+    ok: z.boolean(),
+  })
+  .strict();
+
+export const againstCauseSchema = z
+  .object({
+    id: z.enum([...loopMistakes, 'padded-steps', 'batch-layout']),
+    message: z.string(),
+    fix: z.string(),
+  })
+  .strict();
+
+export const againstReportSchema = z
+  .object({
+    file: z.string(),
+    ok: z.boolean(),
+    tolerance_rule: z.string(),
+    tensors: z.array(againstTensorSchema),
+    ignored: z.array(z.string()).describe("the file's other tensors"),
+    cause: againstCauseSchema.nullable().describe('the known mistake of hand-written loops that reproduces the file, when one does'),
+  })
+  .strict();
+
 export const compareReportSchema = z
   .object({
     command: z.literal('compare'),
@@ -56,10 +96,14 @@ export const compareReportSchema = z
       .array(referenceComparisonSchema)
       .optional()
       .describe('with --reference: automatic vs an independent float64 forward pass (mathjs), tolerance 1e-5'),
+    against: againstReportSchema.optional().describe("with --against FILE: the module's run vs the tensors the user's code saved"),
     ok: z.boolean(),
   })
   .strict();
 
 export type Comparison = z.infer<typeof comparisonSchema>;
 export type CompareReport = z.infer<typeof compareReportSchema>;
+export type AgainstReport = z.infer<typeof againstReportSchema>;
+export type AgainstTensor = z.infer<typeof againstTensorSchema>;
+export type AgainstCause = z.infer<typeof againstCauseSchema>;
 export type ReferenceComparison = z.infer<typeof referenceComparisonSchema>;

@@ -3,6 +3,8 @@
  * by their key prefixes, as a pipeline spec, and the state_dict renamed to those names.
  */
 import { UsageError } from '../errors.js';
+import { readBytes } from '../io/index.js';
+import { MAX_DOCUMENT_DEPTH, parseJson } from '../io/json.js';
 import { inferModules } from '../modules/infer-config.js';
 import { MAX_PIPELINE_MODULES, type PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -31,4 +33,12 @@ export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tenso
     })),
   };
   return { spec, weights };
+}
+
+/** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
+export async function readSpec(file: string): Promise<PipelineSpec> {
+  const label = file === '-' ? 'standard input' : file;
+  const [{ pipelineSpecSchema }, { parseWith }] = await Promise.all([import('../schema/pipeline.js'), import('../schema/zod-error.js')]);
+  const depth = { max: MAX_DOCUMENT_DEPTH, what: 'a pipeline spec', why: '{"modules": [{...}]} needs 3' };
+  return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label, depth), label);
 }

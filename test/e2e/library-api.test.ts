@@ -59,6 +59,16 @@ test('explain: the facts of a run of a module the script built', () => {
   assert.deepEqual(lib, { type: 'lstm', step: 5, gates: ['i', 'f', 'g', 'o'], checks: ['forward_top', 'reverse_top', 'padded_last'] });
 });
 
+test('inspectFile: the same document as `rnn-inspect inspect FILE --format json`', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'rnn-inspect-weights-')), 'gru.json');
+  const lib = script(`
+    import { GRU, inspectFile, writeTensorsFile } from 'rnn-inspect';
+    writeTensorsFile(${JSON.stringify(file)}, new GRU({ inputSize: 3, hiddenSize: 5, numLayers: 2, seed: 1 }).stateDict());
+    console.log(JSON.stringify(inspectFile(${JSON.stringify(file)})));`) as { modules: { type: string; num_layers: number }[] };
+  assert.deepEqual(lib.modules.map((m) => [m.type, m.num_layers]), [['gru', 2]]);
+  assert.deepEqual(lib, cli(['inspect', file, '--format', 'json']));
+});
+
 test('a tensor logs as PyTorch prints it', () => {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { Tensor } from ${JSON.stringify(join(ROOT, 'dist/index.js'))}; console.log(new Tensor(Float32Array.from([1, 2.5]), [1, 2]));`], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), 'tensor([[1.0000, 2.5000]], shape=(1, 2))');

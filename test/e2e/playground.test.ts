@@ -50,3 +50,11 @@ test('playground will not write over one of its own outputs: FILE and -o the sam
   assertUserError(['-o', file, 'playground', file], /same\.html/);
   assert.equal(existsSync(file), false);
 });
+
+test('playground --format json says what it wrote', (t) => {
+  const file = join(tempDir(t), 'p.html');
+  const r = runCli(['playground', file, '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { command: string; version: string; file: string; bytes: number };
+  assert.deepEqual(doc, { command: 'playground', version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version, file, bytes: statSync(file).size });
+});

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Tensor, tensorFromNested, type ForwardOptions, type Nested, type RecurrentOptions } from '../../src/index.js';
 import { present } from './checked.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const GOLDEN_DIR = join(FIXTURES, 'golden');
 export const GRAD_GOLDEN_DIR = join(FIXTURES, 'golden-grad');
 

@@ -169,7 +169,7 @@ describe('doctor: the causes', () => {
     const m = new RNN({ inputSize: 2, hiddenSize: 3 });
     // Checked against PyTorch 1.13: x is sliced to 10 + 9 + 3 = 22 packed rows; step 10 wants one more.
     const p = only(diagnose(m, { x: [10, 3, 2], lengths: [12, 9, 3] }), { tensor: 'lengths', causeId: 'lengths-too-long', pytorch: 'start (22) + length (1) exceeds dimension size (22).' });
-    assert.equal(p.message, 'lengths[0]: expected an integer in 1..10 (seq_len), got 12');
+    assert.equal(p.message, 'lengths: start (22) + length (1) exceeds dimension size (22). lengths[0]: expected an integer in 1..10 (seq_len), got 12');
     assert.match(p.cause, /the longest is 12, but x has seq_len=10/);
     assert.match(p.fix, /lengths\.clamp\(max=10\)/);
   });
@@ -185,6 +185,11 @@ describe('doctor: the causes', () => {
     const m = new RNN({ inputSize: 2, hiddenSize: 3, batchFirst: true });
     only(diagnose(m, { x: [3, 10, 2], lengths: [10, 9], enforceSorted: true }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)' });
     only(diagnose(m, { x: [3, 10, 2], lengths: [10, 9] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: null });
+    // More lengths than sequences without enforce_sorted: index_select fails at the first row x lacks,
+    // in the sorted order (checked against PyTorch 1.13 with [4, 3, 2, 1], [1, 2, 3, 4] and [1, 1, 9, 9, 1]).
+    only(diagnose(m, { x: [3, 10, 2], lengths: [4, 3, 2, 1] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'INDICES element is out of DATA bounds, id=3 axis_dim=3' });
+    only(diagnose(m, { x: [3, 10, 2], lengths: [1, 1, 9, 9, 1] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'INDICES element is out of DATA bounds, id=3 axis_dim=3' });
+    only(diagnose(m, { x: [2, 10, 2], lengths: [1, 1, 9, 9, 1] }), { tensor: 'lengths', causeId: 'lengths-count', pytorch: 'INDICES element is out of DATA bounds, id=2 axis_dim=2' });
     const p = only(diagnose(m, { x: [10, 2], lengths: [10], enforceSorted: true }), { tensor: 'lengths', causeId: 'lengths-unbatched', pytorch: 'Expected `len(lengths)` to be equal to batch_size, but got 1 (batch_size=10)' });
     assert.match(p.fix, /x\.unsqueeze\(0\)/);
   });

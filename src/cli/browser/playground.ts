@@ -11,7 +11,7 @@ import { kindNames } from '../../modules/kinds/index.js';
 import { jsonForScript } from '../../html/escape.js';
 import { hnSection } from '../../html/hn.js';
 import { reportParts } from '../../html/report.js';
-import { PlaygroundError, run, runCommand } from './engine.js';
+import { PlaygroundError, pageRunCommand, run } from './engine.js';
 
 /** The run options a learner changes here, by attribute name, in the order shown. */
 const CONTROLS = ['type', 'batch', 'seqLen', 'inputSize', 'hiddenSize', 'layers', 'bidirectional', 'batchFirst', 'projSize', 'lengths', 'seed'] as const;
@@ -75,7 +75,7 @@ function field(option: Option, id: string): { wrap: HTMLDivElement; input: HTMLI
 }
 
 function buildControls(form: HTMLFormElement): Control[] {
-  const options = runCommand().options;
+  const options = pageRunCommand().options;
   return CONTROLS.map((name) => {
     const option = options.find((o) => o.attributeName() === name);
     if (!option) throw new Error(`the run command has no option ${name}`);

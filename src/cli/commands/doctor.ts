@@ -18,13 +18,13 @@ import { checkBudget, estimatePipeline } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import type { DoctorReport } from '../../schema/doctor.js';
 import type { Shape } from '../../tensor/tensor.js';
+import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
 import { addModuleOptions, DEFAULT_MAX_MEMORY } from '../model-options.js';
 import { byteSize, collect, intList, namedShape, oneOf } from '../parse.js';
 import { renderDoctorTable } from '../render/doctor-table.js';
 import { chooseModule, type ModuleFlags } from '../../setup/run.js';
-import { readSpec } from './pipeline.js';
+import { readSpec } from '../../setup/pipeline.js';
 
 type NamedShape = { name: string | null; shape: number[] };
 
@@ -52,7 +52,7 @@ function single(list: NamedShape[] | undefined, flag: string, allowed: string | 
 }
 
 /** What doctor's options parse to. */
-interface DoctorOptions extends ModuleFlags {
+export interface DoctorOptions extends ModuleFlags {
   nonlinearity: 'tanh' | 'relu';
   batchFirst?: boolean | undefined;
   xShape?: NamedShape[] | undefined;
@@ -135,6 +135,31 @@ async function specReport(o: DoctorOptions, explicit: (k: string) => boolean, fi
   };
 }
 
+/** The shapes checked against the module (flags, --weights or --spec); exit 1 when they do not fit. */
+export async function doctorCommand(o: DoctorOptions & Given, env: CommandEnv): Promise<Outcome<DoctorReport>> {
+  const explicit = o.given;
+  const xs = o.xShape ?? [];
+  const h0s = o.h0Shape ?? [];
+  const c0s = o.c0Shape ?? [];
+  if (!xs.length) throw new UsageError('doctor: expected --x-shape (the shape of your x, e.g. --x-shape 4,35,128), got none');
+  if (o.enforceSorted && !o.lengths) throw new UsageError('--enforce-sorted: expected --lengths to go with it, got none');
+  let report: DoctorReport;
+  if (o.spec) {
+    const body = await specReport(o, explicit, o.spec, xs, h0s, c0s);
+    report = { command: 'doctor', version: env.version, ok: body.problems.length === 0, ...body };
+  } else {
+    const x = single(xs, '--x-shape', 'x')!;
+    const h0 = single(h0s, '--h0-shape', null);
+    const c0 = single(c0s, '--c0-shape', null);
+    const notes: string[] = [];
+    const module = singleModule(o, explicit, x, h0, c0, notes);
+    report = doctor(module, { x, h0, c0, lengths: o.lengths, enforceSorted: !!o.enforceSorted }, { version: env.version, notes });
+  }
+  const n = report.problems.length;
+  const failure = report.ok ? null : new CheckFailedError(`doctor: the shapes do not fit: ${n} problem${n === 1 ? '' : 's'} (${report.problems.map((p) => p.tensor).join(', ')})`);
+  return { document: report, failure };
+}
+
 export function registerDoctor(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('doctor')
@@ -159,32 +184,5 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
-    .action(async () => {
-      const o = cmd.opts<DoctorOptions>();
-      const explicit = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-      const xs = o.xShape ?? [];
-      const h0s = o.h0Shape ?? [];
-      const c0s = o.c0Shape ?? [];
-      if (!xs.length) throw new UsageError('doctor: expected --x-shape (the shape of your x, e.g. --x-shape 4,35,128), got none');
-      if (o.enforceSorted && !o.lengths) throw new UsageError('--enforce-sorted: expected --lengths to go with it, got none');
-      let report: DoctorReport;
-      if (o.spec) {
-        const body = await specReport(o, explicit, o.spec, xs, h0s, c0s);
-        report = { command: 'doctor', version: ctx.version, ok: body.problems.length === 0, ...body };
-      } else {
-        const x = single(xs, '--x-shape', 'x')!;
-        const h0 = single(h0s, '--h0-shape', null);
-        const c0 = single(c0s, '--c0-shape', null);
-        const notes: string[] = [];
-        const module = singleModule(o, explicit, x, h0, c0, notes);
-        report = doctor(module, { x, h0, c0, lengths: o.lengths, enforceSorted: !!o.enforceSorted }, { version: ctx.version, notes });
-      }
-      const sink = ctx.openOutput(cmd);
-      sink.write(o.format === 'json' ? jsonText(report) : renderDoctorTable(report, ctx.chalk(cmd)));
-      sink.commit();
-      if (!report.ok) {
-        const n = report.problems.length;
-        throw new CheckFailedError(`doctor: the shapes do not fit: ${n} problem${n === 1 ? '' : 's'} (${report.problems.map((p) => p.tensor).join(', ')})`);
-      }
-    });
+    .action(action(ctx, { execute: doctorCommand, render: (report: DoctorReport, _o, style) => renderDoctorTable(report, style) }));
 }

@@ -6,12 +6,13 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { explainRun, resolveFocus } from '../../explain/facts.js';
-import { catalogues, languages, type Lang } from '../../explain/messages/index.js';
-import { narrate } from '../../explain/narrate.js';
+import { languages, type Lang } from '../../explain/messages/index.js';
+import type { ExplainReport } from '../../schema/explain.js';
+import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
+import { renderExplainText } from '../render/explain-text.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
-import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
+import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
 import { setupRun } from '../../setup/run.js';
 
@@ -21,11 +22,29 @@ function integer(value: string): number {
   return Number(value);
 }
 
-interface ExplainCommandOptions extends ModelOptions {
+export interface ExplainCommandOptions extends ModelOptions {
   step?: number | undefined;
   layer?: number | undefined;
   lang: Lang;
   format: 'text' | 'json';
+}
+
+/** The run, followed at one step: the facts the narration is made from. */
+export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv): Outcome<ExplainReport> {
+  const { flags, explicit } = modelFlags(o);
+  // explain reads every layer's h at the chosen step: the full trace is kept.
+  const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
+  const { module, x, forward, geometry } = setup;
+  const input = module.prepare(x, forward);
+  const options = { version: env.version, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
+  // Validate --step and --layer before the run: the sizes are known from the prepared input.
+  resolveFocus(input.seqLen, module.config.numLayers, options);
+  const { facts, result } = explainRun(module, x, forward, geometry, options);
+  const nonFinite = firstNonFinite(result, module.numDirections);
+  const warnings = [...setup.warnings, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
+  if (warnings.length) facts.warnings = warnings;
+  if (nonFinite) facts.non_finite = nonFinite;
+  return { document: facts, failure: strictFailure(!!o.strict, [{ nonFinite }]) };
 }
 
 export function registerExplain(program: Command, ctx: CliContext): void {
@@ -37,31 +56,5 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .option('--layer <l>', 'follow one layer, 0..num_layers-1 (negative counts from the top); default all', integer)
     .addOption(new Option('--lang <lang>', languages.join('|')).argParser(oneOf(languages)).default('en'))
     .addOption(new Option('--format <format>', 'text|json (json: the facts the text is made from)').argParser(oneOf(['text', 'json'] as const)).default('text'))
-    .action(() => {
-      const o = cmd.opts<ExplainCommandOptions>();
-      const { flags, explicit } = modelFlags(cmd);
-      // explain reads every layer's h at the chosen step: the full trace is kept.
-      const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
-      const { module, x, forward, geometry } = setup;
-      const input = module.prepare(x, forward);
-      const options = { version: ctx.version, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
-      // Validate --step and --layer before the run: the sizes are known from the prepared input.
-      resolveFocus(input.seqLen, module.config.numLayers, options);
-      const { facts, result } = explainRun(module, x, forward, geometry, options);
-      const nonFinite = firstNonFinite(result, module.numDirections);
-      const warnings = [...setup.warnings, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
-      if (warnings.length) facts.warnings = warnings;
-      if (nonFinite) facts.non_finite = nonFinite;
-      const sink = ctx.openOutput(cmd);
-      if (o.format === 'json') sink.write(jsonText(facts));
-      else {
-        const c = ctx.chalk(cmd);
-        sink.write(narrate(facts, catalogues[o.lang], { heading: (s) => c.bold(s), good: (s) => c.green(s), bad: (s) => c.yellow(s) }));
-        const nan = facts.checks.filter((k) => k.not_comparable);
-        for (const k of nan) sink.write(c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`) + '\n');
-        for (const w of warnings) sink.write(c.yellow(`warning: ${w}`) + '\n');
-      }
-      sink.commit();
-      checkStrict(!!o.strict, [{ nonFinite }]);
-    });
+    .action(action(ctx, { execute: explainCommand, render: (facts: ExplainReport, o: ExplainCommandOptions, style) => renderExplainText(facts, o.lang, style) }));
 }

@@ -3,77 +3,26 @@
  * recurrent module recognised in it, with the configuration its shapes imply.
  */
 import { Option, type Command } from 'commander';
-import { readTensorsFile } from '../../io/index.js';
-import { moduleRepr, resolveConfig } from '../../modules/layer/config.js';
-import { candidateKinds, inferModules } from '../../modules/infer-config.js';
-import { kindOf, kinds } from '../../modules/kinds/index.js';
-import { countParameters } from '../../modules/memory.js';
+import { inspectFile } from '../../report/inspect-file.js';
 import type { InspectReport } from '../../schema/inspect.js';
+import { action, type CommandEnv, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
 import { oneOf } from '../parse.js';
 import { renderInspectTable } from '../render/inspect-table.js';
 
-export function buildInspectReport(file: string, version: string): InspectReport {
-  const contents = readTensorsFile(file);
-  const { modules, unrecognised, rejected } = inferModules(contents.tensors);
-  const notes: string[] = [];
-  for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type))) {
-    notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
-  }
-  for (const m of modules.filter((m) => candidateKinds(m).length > 1)) {
-    const names = candidateKinds(m).map((t) => kindOf(t).name);
-    notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
-  }
-  if (modules.length === 0) notes.push('no recurrent module recognised (keys named weight_ih_l0, weight_hh_l0, ... as PyTorch writes them)');
-  return {
-    command: 'inspect',
-    version,
-    file,
-    format: contents.format,
-    tensors: [...contents.tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.tensor.shape] })),
-    metadata: contents.metadata ?? null,
-    modules: modules.map((m) => {
-      const kind = kindOf(m.type);
-      const config = resolveConfig(kind, {
-        inputSize: m.inputSize,
-        hiddenSize: m.hiddenSize,
-        numLayers: m.numLayers,
-        bias: m.bias,
-        bidirectional: m.bidirectional,
-        projSize: m.projSize,
-      });
-      return {
-        prefix: m.prefix,
-        type: m.type,
-        module: moduleRepr(kind, config),
-        input_size: m.inputSize,
-        hidden_size: m.hiddenSize,
-        num_layers: m.numLayers,
-        bidirectional: m.bidirectional,
-        bias: m.bias,
-        proj_size: m.projSize,
-        nonlinearity: kind.hasNonlinearity ? 'tanh' : null,
-        parameter_count: countParameters(kind, config),
-        keys: m.keys,
-      };
-    }),
-    rejected,
-    unrecognised,
-    notes,
-  };
+export interface InspectOptions {
+  format: 'table' | 'json';
+}
+
+export function inspectCommand(_o: InspectOptions, env: CommandEnv, [file]: string[]): Outcome<InspectReport> {
+  return { document: inspectFile(file!, { version: env.version }) };
 }
 
 export function registerInspect(program: Command, ctx: CliContext): void {
-  const cmd = program
+  program
     .command('inspect')
     .description('list the tensors in a weights file (.pt, .safetensors, .npz, .json) and the recurrent modules in it')
     .argument('<file>', 'a state_dict file')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
-    .action((file: string) => {
-      const report = buildInspectReport(file, ctx.version);
-      const sink = ctx.openOutput(cmd);
-      sink.write(cmd.opts<{ format: 'table' | 'json' }>().format === 'json' ? jsonText(report) : renderInspectTable(report, ctx.chalk(cmd)));
-      sink.commit();
-    });
+    .action(action(ctx, { execute: inspectCommand, render: (report: InspectReport, _o, style) => renderInspectTable(report, style) }));
 }

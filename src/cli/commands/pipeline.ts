@@ -4,8 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { ConfigError, UsageError } from '../../errors.js';
-import { MAX_DOCUMENT_DEPTH, parseJson } from '../../io/json.js';
-import { readBytes, readTensorsFile, writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
+import { readTensorsFile, writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
 import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory.js';
 import { Pipeline } from '../../modules/pipeline.js';
 import { fingerprint } from '../../report/fingerprint.js';
@@ -13,25 +12,16 @@ import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { action, type CommandEnv, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
-import { allowNonfiniteOption, checkStrict, DEFAULT_MAX_MEMORY } from '../model-options.js';
+import { allowNonfiniteOption, DEFAULT_MAX_MEMORY, strictFailure } from '../model-options.js';
 import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
-import { specFromWeights } from '../../setup/pipeline.js';
+import { readSpec, specFromWeights } from '../../setup/pipeline.js';
 import { checkFinite, readInput } from '../../setup/run.js';
 
-/** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */
-export async function readSpec(file: string): Promise<PipelineSpec> {
-  const label = file === '-' ? 'standard input' : file;
-  const [{ pipelineSpecSchema }, { parseWith }] = await Promise.all([import('../../schema/pipeline.js'), import('../../schema/zod-error.js')]);
-  const depth = { max: MAX_DOCUMENT_DEPTH, what: 'a pipeline spec', why: '{"modules": [{...}]} needs 3' };
-  return parseWith(pipelineSpecSchema, parseJson(readBytes(file), label, depth), label);
-}
-
-
-interface PipelineOptions {
+export interface PipelineOptions {
   spec?: string | undefined;
   weights?: string | undefined;
   input?: string[] | undefined;
@@ -48,8 +38,115 @@ interface PipelineOptions {
   strict?: boolean | undefined;
 }
 
+/** The composed model built from --spec (or the modules in --weights), run on its inputs; the report. */
+export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Promise<Outcome<PipelineReport>> {
+  const save = o.save;
+  if (save) {
+    const format = writerFor(save);
+    if (format.holds === 'one') throw new UsageError(`--save ${save}: expected ${writableExtensions('many')} for a pipeline's several tensors, got ${format.extensions[0]} (one tensor)`);
+  }
+  const saveTo = save ? env.claim('--save', save) : {};
+  const budget = o.maxMemory;
+  const allowed = !!o.allowNonfinite;
+  const warnings: string[] = [];
+  const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
+  let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
+  let spec: PipelineSpec;
+  if (o.spec) spec = await readSpec(o.spec);
+  else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap));
+  else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
+
+  const given = new Map<string, Tensor>();
+  for (const arg of o.input ?? []) {
+    const eq = arg.indexOf('=');
+    const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
+    if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
+    given.set(name, readInput(file, name, budget, allowed, warnings));
+  }
+  // Every module's estimate from the spec, before any module is constructed (each allocates its
+  // parameters at once): steps and batch from its input file, else from the flags.
+  const trace = o.trace;
+  const estimate = estimatePipeline(
+    spec,
+    (input, batchFirst) => {
+      const x = given.get(input);
+      if (!x) return { seqLen: o.seqLen, batch: o.batch };
+      return x.rank === 3 ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0]!, batch: 1 };
+    },
+    { keepTrace: true, training: !!o.train, report: o.format === 'json' ? trace : 'none', includeTensors: !!o.includeTensors },
+  );
+  const n = spec.modules.length;
+  checkBudget(
+    estimate.bytes,
+    budget,
+    'a pipeline',
+    `${n} module${n === 1 ? '' : 's'}, the largest ${estimate.largest.name} with ${formatBytes(estimate.largest.bytes)}; parameters ${formatBytes(estimate.parameterBytes)} of it`,
+    estimate.largestArray,
+  );
+  let pipeline: Pipeline;
+  try {
+    pipeline = new Pipeline(spec, { seed: o.seed }).train(!!o.train);
+  } catch (err) {
+    if (err instanceof ConfigError && !o.spec) throw new ConfigError(`${err.message}; the modules in ${o.weights} do not chain on their own: give a --spec`);
+    throw err;
+  }
+  if (weightMap) pipeline.loadStateDict(weightMap);
+  const needed = pipeline.inputNames();
+  const unused = [...given.keys()].filter((n) => !needed.includes(n));
+  if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
+  const random = new Random(o.seed ^ 0x5eed);
+  const inputs = new Map<string, Tensor>();
+  for (const name of needed) {
+    const file = given.get(name);
+    if (file) {
+      inputs.set(name, file);
+      continue;
+    }
+    if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${pipeline.stages.find((s) => s.reads === name)!.name}), got none`);
+    const reader = pipeline.stages.find((s) => !s.readsModule && s.reads === name)!.module.config;
+    const [B, T] = [o.batch, o.seqLen];
+    const x = Tensor.zeros(reader.batchFirst ? [B, T, reader.inputSize] : [T, B, reader.inputSize]);
+    random.fillNormal(x.data);
+    inputs.set(name, x);
+  }
+
+  const runs = pipeline.forward(inputs);
+  if (save) {
+    const all = new Map<string, Tensor>();
+    for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
+    writeTensorsFile(save, all, saveTo);
+  }
+  const report: PipelineReport = {
+    command: 'pipeline',
+    version: env.version,
+    order: pipeline.order,
+    modules: pipeline.stages.map((stage) => {
+      const run = runs.get(stage.name)!;
+      const { config } = stage.module;
+      const batched = run.x.rank === 3;
+      const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
+        version: env.version,
+        trace,
+        includeTensors: !!o.includeTensors,
+        geometry: {
+          seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
+          batch: batched ? run.x.shape[config.batchFirst ? 0 : 1]! : 1,
+          batched,
+          h0Given: !!run.h0,
+          c0Given: !!run.c0,
+          lengths: null,
+        },
+      });
+      return { name: stage.name, reads: stage.reads, h_0_from: stage.h0From, fingerprint: fingerprint(stage.module.stateDict()), ...rest };
+    }),
+    parameter_count: pipeline.parameterCount(),
+    warnings,
+  };
+  return { document: report, failure: strictFailure(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite }))) };
+}
+
 export function registerPipeline(program: Command, ctx: CliContext): void {
-  const cmd = program
+  program
     .command('pipeline')
     .description('run a composed model (modules in series, encoder-decoder) where each module keeps its own weights and state')
     .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}')
@@ -70,113 +167,5 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     )
     .addOption(allowNonfiniteOption())
     .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
-    .action(async () => {
-      const o = cmd.opts<PipelineOptions>();
-      const save = o.save;
-      if (save) {
-        const format = writerFor(save);
-        if (format.holds === 'one') throw new UsageError(`--save ${save}: expected ${writableExtensions('many')} for a pipeline's several tensors, got ${format.extensions[0]} (one tensor)`);
-      }
-      const saveTo = save ? ctx.claim('--save', save) : {};
-      const budget = o.maxMemory;
-      const allowed = !!o.allowNonfinite;
-      const warnings: string[] = [];
-      const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
-      let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
-      let spec: PipelineSpec;
-      if (o.spec) spec = await readSpec(o.spec);
-      else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap));
-      else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
-
-      const given = new Map<string, Tensor>();
-      for (const arg of o.input ?? []) {
-        const eq = arg.indexOf('=');
-        const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
-        if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
-        given.set(name, readInput(file, name, budget, allowed, warnings));
-      }
-      // Every module's estimate from the spec, before any module is constructed (each allocates its
-      // parameters at once): steps and batch from its input file, else from the flags.
-      const trace = o.trace;
-      const estimate = estimatePipeline(
-        spec,
-        (input, batchFirst) => {
-          const x = given.get(input);
-          if (!x) return { seqLen: o.seqLen, batch: o.batch };
-          return x.rank === 3 ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0]!, batch: 1 };
-        },
-        { keepTrace: true, training: !!o.train, report: o.format === 'json' ? trace : 'none', includeTensors: !!o.includeTensors },
-      );
-      const n = spec.modules.length;
-      checkBudget(
-        estimate.bytes,
-        budget,
-        'a pipeline',
-        `${n} module${n === 1 ? '' : 's'}, the largest ${estimate.largest.name} with ${formatBytes(estimate.largest.bytes)}; parameters ${formatBytes(estimate.parameterBytes)} of it`,
-        estimate.largestArray,
-      );
-      let pipeline: Pipeline;
-      try {
-        pipeline = new Pipeline(spec, { seed: o.seed }).train(!!o.train);
-      } catch (err) {
-        if (err instanceof ConfigError && !o.spec) throw new ConfigError(`${err.message}; the modules in ${o.weights} do not chain on their own: give a --spec`);
-        throw err;
-      }
-      if (weightMap) pipeline.loadStateDict(weightMap);
-      const needed = pipeline.inputNames();
-      const unused = [...given.keys()].filter((n) => !needed.includes(n));
-      if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
-      const random = new Random(o.seed ^ 0x5eed);
-      const inputs = new Map<string, Tensor>();
-      for (const name of needed) {
-        const file = given.get(name);
-        if (file) {
-          inputs.set(name, file);
-          continue;
-        }
-        if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${pipeline.stages.find((s) => s.reads === name)!.name}), got none`);
-        const reader = pipeline.stages.find((s) => !s.readsModule && s.reads === name)!.module.config;
-        const [B, T] = [o.batch, o.seqLen];
-        const x = Tensor.zeros(reader.batchFirst ? [B, T, reader.inputSize] : [T, B, reader.inputSize]);
-        random.fillNormal(x.data);
-        inputs.set(name, x);
-      }
-
-      const runs = pipeline.forward(inputs);
-      if (save) {
-        const all = new Map<string, Tensor>();
-        for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
-        writeTensorsFile(save, all, saveTo);
-      }
-      const report: PipelineReport = {
-        command: 'pipeline',
-        version: ctx.version,
-        order: pipeline.order,
-        modules: pipeline.stages.map((stage) => {
-          const run = runs.get(stage.name)!;
-          const { config } = stage.module;
-          const batched = run.x.rank === 3;
-          const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
-            version: ctx.version,
-            trace,
-            includeTensors: !!o.includeTensors,
-            geometry: {
-              seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
-              batch: batched ? run.x.shape[config.batchFirst ? 0 : 1]! : 1,
-              batched,
-              h0Given: !!run.h0,
-              c0Given: !!run.c0,
-              lengths: null,
-            },
-          });
-          return { name: stage.name, reads: stage.reads, h_0_from: stage.h0From, fingerprint: fingerprint(stage.module.stateDict()), ...rest };
-        }),
-        parameter_count: pipeline.parameterCount(),
-        warnings,
-      };
-      const sink = ctx.openOutput(cmd);
-      sink.write(o.format === 'json' ? jsonText(report) : renderPipelineTable(report, ctx.chalk(cmd)));
-      sink.commit();
-      checkStrict(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite })));
-    });
+    .action(action(ctx, { execute: pipelineCommand, render: (report: PipelineReport, _o, style) => renderPipelineTable(report, style) }));
 }

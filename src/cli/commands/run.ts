@@ -12,11 +12,11 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
 import { stepStats } from '../../report/step-stats.js';
 import { formatShape } from '../../tensor/tensor.js';
+import type { RunReport } from '../../schema/run.js';
+import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
-import { jsonText } from '../output.js';
-import { addModelOptions, checkStrict, modelFlags, type ModelOptions } from '../model-options.js';
+import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { collect, expectation, oneOf } from '../parse.js';
-import { progress, progressWanted } from '../progress.js';
 import { renderRunTable } from '../render/run-table.js';
 import { setupRun } from '../../setup/run.js';
 
@@ -41,13 +41,56 @@ function fitsFullTrace(module: Recurrent, seqLen: number, batch: number, maxMemo
   return estimate.bytes <= maxMemory && (estimate.bytes - without.bytes) / 4 <= HTML_TRACE_VALUES;
 }
 
-interface RunOptions extends ModelOptions {
+export interface RunOptions extends ModelOptions {
   format: 'table' | 'json' | 'ndjson';
   includeTensors?: boolean | undefined;
   trace: TraceLevel;
   expect?: { name: string; shape: number[] }[] | undefined;
   save?: string | undefined;
   html?: string | undefined;
+}
+
+/** The run: the module built from the options, its forward pass, --save and --html written; the report. */
+export function runCommand(o: RunOptions & Given, env: CommandEnv): Outcome<RunReport> {
+  const { flags, explicit } = modelFlags(o);
+  const { save, html, format, trace } = o;
+  if (save) writerFor(save);
+  const saveTo = save ? env.claim('--save', save) : {};
+  const includeTensors = !!o.includeTensors;
+  // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
+  const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
+  const { module, geometry } = setup;
+  if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
+  const htmlTo = html ? env.claim('--html', html) : {};
+  // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
+  const htmlValues = !!html && (trace === 'full' || fitsFullTrace(module, geometry.seqLen, geometry.batch, flags.maxMemory));
+  const keepTrace = trace === 'full' || htmlValues;
+  const onStep =
+    format === 'ndjson' && trace !== 'none'
+      ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
+          env.stream({ event: 'step', layer, direction, ...stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full') });
+        }
+      : undefined;
+  const onProgress = env.progress.observer('forward');
+  const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
+  env.progress.end();
+  if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
+  const reportOptions = { version: env.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
+  const report = buildRunReport(module, result, { ...reportOptions, trace });
+  if (html) {
+    const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
+    writeFileAtomic(html, page, htmlTo);
+    env.tell(`wrote ${html} (${formatBytes(htmlReportBytes(page))})`);
+  }
+  return { document: report, failure: expectFailure(report) ?? strictFailure(!!o.strict, [{ nonFinite: report.non_finite }]) };
+}
+
+/** --expect: every shape that is not the expected one, in one line. */
+function expectFailure(report: RunReport): CheckFailedError | null {
+  const failed = (report.expectations ?? []).filter((e) => !e.ok);
+  if (!failed.length) return null;
+  const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
+  return new CheckFailedError(`--expect: ${diff.join('; ')}`);
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -61,54 +104,5 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--expect <name=shape>', 'exit 1 unless the tensor has this shape, e.g. out=3,10,20 (repeatable)', collect(expectation))
     .option('--save <file>', `write out, h_n (and c_n) to ${writableExtensions('many')} (${writableExtensions('one')}: out only)`)
     .option('--html <file>', "also write a self-contained HTML report of the run, with h_t's values when the run is small enough")
-    .action(() => {
-      const o = cmd.opts<RunOptions>();
-      const { flags, explicit } = modelFlags(cmd);
-      const save = o.save;
-      if (save) writerFor(save);
-      const saveTo = save ? ctx.claim('--save', save) : {};
-      const format = o.format;
-      const trace = o.trace;
-      // Only --trace full shows every hidden state; otherwise the engine keeps running statistics.
-      const includeTensors = !!o.includeTensors;
-      const setup = setupRun(flags, explicit, { keepTrace: trace === 'full', report: format === 'table' && trace === 'full' ? 'full' : trace, includeTensors });
-      const sink = ctx.openOutput(cmd);
-      const { module, geometry } = setup;
-      const html = o.html;
-      if (html === '') throw new UsageError('--html: expected a file name, got an empty one');
-      const htmlTo = html ? ctx.claim('--html', html) : {};
-      // The page shows values whatever --trace says, when keeping them costs little; tables and JSON are unchanged.
-      const htmlValues = !!html && (trace === 'full' || fitsFullTrace(setup.module, geometry.seqLen, geometry.batch, flags.maxMemory));
-      const keepTrace = trace === 'full' || htmlValues;
-      const onStep =
-        format === 'ndjson' && trace !== 'none'
-          ? (layer: number, direction: 'forward' | 'reverse', t: number, h: Float32Array, c: Float32Array | null): void => {
-              const stats = stepStats(t, h, c, geometry.batch, geometry.lengths, trace === 'full');
-              sink.write(jsonText({ event: 'step', layer, direction, ...stats }, 0));
-            }
-          : undefined;
-      const shown = progress(progressWanted(format));
-      const onProgress = shown.observer('forward');
-      const result = module.forward(setup.x, { ...setup.forward, keepTrace, ...(onStep ? { onStep } : {}), ...(onProgress ? { onProgress } : {}) });
-      shown.end();
-      if (save) writeTensorsFile(save, outputTensors(save, result), saveTo);
-      const reportOptions = { version: ctx.version, includeTensors, geometry, expectations: o.expect, notes: setup.notes, warnings: setup.warnings };
-      const report = buildRunReport(module, result, { ...reportOptions, trace });
-      if (html) {
-        const page = renderHtmlReport(buildRunReport(module, result, { ...reportOptions, trace: htmlValues ? 'full' : 'summary' }));
-        writeFileAtomic(html, page, htmlTo);
-        if (process.stderr.isTTY) process.stderr.write(`wrote ${html} (${formatBytes(htmlReportBytes(page))})\n`);
-      }
-      if (format === 'json') sink.write(jsonText(report));
-      else if (format === 'ndjson') sink.write(jsonText({ event: 'summary', ...report }, 0));
-      else sink.write(renderRunTable(report, ctx.chalk(cmd), trace === 'full'));
-      sink.commit();
-      const failed = (report.expectations ?? []).filter((e) => !e.ok);
-      if (failed.length) {
-        const diff = failed.map((e) => `${e.name} expected ${formatShape(e.expected)}, got ${e.actual ? formatShape(e.actual) : 'no such tensor'}`);
-        throw new CheckFailedError(`--expect: ${diff.join('; ')}`);
-      }
-      checkStrict(!!o.strict, [{ nonFinite: report.non_finite }]);
-    });
+    .action(action(ctx, { execute: runCommand, render: (report: RunReport, o: RunOptions, style) => renderRunTable(report, style, o.trace === 'full') }));
 }
-

@@ -46,7 +46,7 @@ Examples:
 
 
 /** The files a command reads, by flag: the run refuses to write over any of them. */
-const INPUT_FLAGS = ['input', 'h0', 'c0', 'weights', 'spec'] as const;
+const INPUT_FLAGS = ['input', 'h0', 'c0', 'weights', 'spec', 'against'] as const;
 
 function stderr(text: string): void {
   try {

@@ -158,20 +158,31 @@ function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batche
 function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
   const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
   if (lengths.length !== batch) {
-    // Without enforce_sorted, fewer lengths silently drop sequences and more fail in index_select.
-    return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
+    if (enforceSorted || lengths.length < batch) {
+      // Without enforce_sorted, fewer lengths silently drop the sequences not listed.
+      return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
+    }
+    // More lengths than sequences: index_select takes x's batch rows in sorted order (longest first,
+    // ties in order) and fails at the first row x does not have.
+    const order = lengths.map((n, i) => [n, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const id = order.find(([, i]) => i >= batch)?.[1] ?? batch;
+    const pytorch = `INDICES element is out of DATA bounds, id=${id} axis_dim=${batch}`;
+    const message = `lengths: ${pytorch} (pack_padded_sequence(enforce_sorted=False) reorders x's batch by the sorted lengths); expected ${batch} lengths, one per batch element, got ${lengths.length}`;
+    return { pack: [problem('lengths-count', message, pytorch)], run: [] };
   }
   const pack: ShapeProblem[] = [];
   const run: ShapeProblem[] = [];
   const b = lengths.findIndex((n) => !Number.isInteger(n) || n < 1 || n > seqLen);
   if (b >= 0) {
-    const message = `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`;
-    if (lengths.some((n) => !Number.isInteger(n) || n < 1)) pack.push(problem('lengths-range', message, PACK_NON_POSITIVE));
+    // PyTorch's words first, then which length and what it should be.
+    const ours = `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`;
+    if (lengths.some((n) => !Number.isInteger(n) || n < 1)) pack.push(problem('lengths-range', `lengths: ${PACK_NON_POSITIVE}; ${ours}`, PACK_NON_POSITIVE));
     else {
       // The packed data has sum(min(length, seq_len)) rows; the kernel's step seq_len asks for more.
       const rows = lengths.reduce((sum, n) => sum + Math.min(n, seqLen), 0);
       const beyond = lengths.filter((n) => n > seqLen).length;
-      run.push(problem('lengths-range', message, `start (${rows}) + length (${beyond}) exceeds dimension size (${rows}).`));
+      const pytorch = `start (${rows}) + length (${beyond}) exceeds dimension size (${rows}).`;
+      run.push(problem('lengths-range', `lengths: ${pytorch} ${ours}`, pytorch));
     }
   }
   if (enforceSorted && lengths.some((n, i) => i > 0 && n > lengths[i - 1]!)) {

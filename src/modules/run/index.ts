@@ -10,7 +10,7 @@ import type { RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
 import type { RawResult } from '../layer/result.js';
 import { runAutomatic, type ProgressObserver, type StepObserver } from './automatic.js';
-import { runManual } from './manual.js';
+import { runManual, type LoopMistake } from './manual.js';
 import { defaultThreads, forwardFlops, parallelMinFlops, runParallel, threadsFor } from './pool.js';
 
 export type { ProgressObserver, StepObserver } from './automatic.js';
@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   /** Threads at most (default: the cores); the automatic path without an observer only. */
   threads?: number | undefined;
   parallelMinFlops?: number | undefined;
+  /** The manual path only: make this known mistake of hand-written loops. */
+  mistake?: LoopMistake | undefined;
 }
 
 /** The executor for these options: the manual loop, the pool, or the automatic path on this thread. */
@@ -39,7 +41,7 @@ export function execute(
   options: ExecuteOptions,
 ): RawResult {
   const { keepTrace, onStep, onProgress } = options;
-  if (options.path === 'manual') return runManual(kind, config, params, input, dropoutMasks, onProgress);
+  if (options.path === 'manual') return runManual(kind, config, params, input, dropoutMasks, onProgress, options.mistake);
   // An observer sees whole-batch steps in order, so it keeps the pass on one thread.
   const requested = onStep ? 1 : (options.threads ?? defaultThreads());
   const flops = forwardFlops(kind, config, input.seqLen, input.batch);

@@ -12,6 +12,10 @@
  * A bidirectional stack cannot run time-major: the reverse direction of layer l at step t needs
  * layer l-1 at every later step. There the loop is layer-major: each layer runs forward over the
  * whole sequence, then backward, and the layer above reads both.
+ *
+ * With a `mistake`, the loop makes one of the known mistakes of hand-written loops on purpose
+ * (every layer fed x[t]; the reverse direction stepped forward in time), so that a user's tensors
+ * can be recognised as that mistake (compare --against).
  */
 import { Tensor } from '../../tensor/tensor.js';
 import type { ProgressObserver } from './automatic.js';
@@ -40,6 +44,10 @@ function emitted(h: Tensor, lengths: Int32Array | null, t: number): Float32Array
   return data;
 }
 
+/** Mistakes of hand-written loops the manual path can make on purpose. */
+export const loopMistakes = ['layers-read-x', 'reverse-not-reversed'] as const;
+export type LoopMistake = (typeof loopMistakes)[number];
+
 export function runManual(
   kind: CellKind,
   config: RecurrentConfig,
@@ -47,6 +55,7 @@ export function runManual(
   input: PreparedInput,
   dropoutMasks: readonly (Float32Array | null)[],
   onProgress?: ProgressObserver,
+  mistake?: LoopMistake,
 ): RawResult {
   const { lengths } = input;
   const { seqLen: T, batch: B, D, L, H, Hr } = input.geometry;
@@ -79,7 +88,7 @@ export function runManual(
     return data.map((v, k) => v * mask[t * B * width + k]!);
   };
 
-  if (D === 1) {
+  if (D === 1 && !mistake) {
     for (let t = 0; t < T; t++) {
       let x = new Tensor(input.x.slice(t * B * config.inputSize, (t + 1) * B * config.inputSize), [B, config.inputSize]);
       for (let l = 0; l < L; l++) {
@@ -93,10 +102,11 @@ export function runManual(
     let width = config.inputSize;
     for (let l = 0; l < L; l++) {
       const layerOut = new Float32Array(T * B * D * Hr);
+      const [source, sourceWidth] = mistake === 'layers-read-x' ? [input.x, config.inputSize] : [layerIn, width];
       for (let d = 0; d < D; d++) {
         for (let s = 0; s < T; s++) {
-          const t = d === 0 ? s : T - 1 - s;
-          const emit = stepCell(l, d, t, new Tensor(layerIn.slice(t * B * width, (t + 1) * B * width), [B, width]));
+          const t = d === 0 || mistake === 'reverse-not-reversed' ? s : T - 1 - s;
+          const emit = stepCell(l, d, t, new Tensor(source.slice(t * B * sourceWidth, (t + 1) * B * sourceWidth), [B, sourceWidth]));
           for (let b = 0; b < B; b++) layerOut.set(emit.subarray(b * Hr, (b + 1) * Hr), ((t * B + b) * D + d) * Hr);
         }
       }
