@@ -57,6 +57,17 @@ export const doctorModuleSchema = z
   })
   .strict();
 
+/** The mistakes PyTorch raises no error for (src/diagnose/pitfalls.ts has one entry per code). */
+export const pitfallCodes = ['padded-last-step', 'bidirectional-final', 'h_n-view', 'states-not-batch-first', 'proj-size-features', 'state-pair'] as const;
+
+export const doctorPitfallSchema = z
+  .object({
+    code: z.enum(pitfallCodes),
+    message: z.string().describe('what reads the wrong numbers without any error'),
+    expression: z.string().describe('the right expression for this configuration'),
+  })
+  .strict();
+
 export const doctorReportSchema = z
   .object({
     command: z.literal('doctor'),
@@ -66,10 +77,12 @@ export const doctorReportSchema = z
     problems: z.array(doctorProblemSchema),
     modules: z.array(doctorModuleSchema),
     notes: z.array(z.string()).describe('what doctor assumed (sizes taken from the shapes) and warnings PyTorch would not raise'),
+    pitfalls: z.array(doctorPitfallSchema).optional().describe('one module: the silent mistakes that apply to it and the right expressions'),
   })
   .strict();
 
 export type DoctorProblem = z.infer<typeof doctorProblemSchema>;
 export type DoctorTensor = z.infer<typeof doctorTensorSchema>;
 export type DoctorModule = z.infer<typeof doctorModuleSchema>;
+export type DoctorPitfall = z.infer<typeof doctorPitfallSchema>;
 export type DoctorReport = z.infer<typeof doctorReportSchema>;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GRU, LSTM, RNN } from '../../src/index.js';
+import { doctor, GRU, LSTM, RNN } from '../../src/index.js';
 import { diagnoseModule, type ModuleDiagnosis } from '../../src/diagnose/doctor.js';
 import type { ShapeInput } from '../../src/modules/layer/prepare.js';
 import type { DoctorProblem } from '../../src/schema/doctor.js';
@@ -257,5 +257,40 @@ describe('doctor: shapes that fit', () => {
     assert.deepEqual(h0.given, [4, 2, 3]);
     assert.equal(h0.ok, true);
     assert.equal(d.module.tensors.find((t) => t.name === 'out')?.given, null);
+  });
+});
+
+describe('silent pitfalls: what runs without an error and reads the wrong numbers', () => {
+  const codes = (r: ReturnType<typeof doctor>): string[] => (r.pitfalls ?? []).map((p) => p.code);
+
+  test('a plain one-layer RNN without lengths has none', () => {
+    assert.deepEqual(codes(doctor({ inputSize: 4, hiddenSize: 3 }, { x: [5, 2, 4] })), []);
+  });
+
+  test('a bidirectional LSTM with lengths: the padded last step, both directions, the view of h_n, the state pair', () => {
+    const r = doctor({ type: 'lstm', inputSize: 100, hiddenSize: 20, numLayers: 2, bidirectional: true }, { x: [10, 3, 100], lengths: [10, 7, 3] });
+    assert.deepEqual(codes(r), ['padded-last-step', 'bidirectional-final', 'h_n-view', 'state-pair']);
+    const p = (code: string) => r.pitfalls!.find((x) => x.code === code)!;
+    assert.match(p('padded-last-step').message, /2 sequence\(s\) shorter than seq_len=10/);
+    assert.match(p('padded-last-step').expression, /out\[lengths - 1, torch\.arange\(3\)\]/);
+    assert.match(p('bidirectional-final').expression, /torch\.cat\(\[h_n\[-2\], h_n\[-1\]\], dim=1\)/);
+    assert.match(p('bidirectional-final').expression, /out\[lengths - 1, torch\.arange\(3\)\]\[:, :20\], out\[0, :, 20:\]/);
+    const whole = doctor({ type: 'lstm', inputSize: 100, hiddenSize: 20, numLayers: 2, bidirectional: true, batchFirst: true }, { x: [3, 10, 100] });
+    assert.match(whole.pitfalls!.find((x) => x.code === 'bidirectional-final')!.expression, /out\[:, -1, :20\], out\[:, 0, 20:\]/);
+    assert.match(p('h_n-view').expression, /h_n\.view\(2, 2, 3, 20\)/);
+  });
+
+  test('batch_first: the states stay time-first, and a batch equal to num_layers is called out', () => {
+    const r = doctor({ inputSize: 8, hiddenSize: 6, numLayers: 4, batchFirst: true }, { x: [4, 9, 8] });
+    const p = r.pitfalls!.find((x) => x.code === 'states-not-batch-first')!;
+    assert.match(p.message, /batch = 4 = num_layers \* num_directions/);
+    assert.match(p.expression, /torch\.zeros\(4, 4, 6\)/);
+    assert.match(doctor({ inputSize: 8, hiddenSize: 6, numLayers: 2, batchFirst: true }, { x: [4, 9, 8] }).pitfalls!.find((x) => x.code === 'states-not-batch-first')!.message, /^batch_first applies to x and out only[^;]*$/);
+    assert.match(doctor({ inputSize: 8, hiddenSize: 6, numLayers: 4, batchFirst: true }, { x: [4, 9, 8], lengths: [9, 9, 9, 9] }).pitfalls!.map((x) => x.code).join(), /^h_n-view,states-not-batch-first$/);
+  });
+
+  test('proj_size: h and c have different features', () => {
+    const r = doctor({ type: 'lstm', inputSize: 8, hiddenSize: 6, projSize: 2 }, { x: [5, 3, 8] });
+    assert.match(r.pitfalls!.find((x) => x.code === 'proj-size-features')!.expression, /h_0 = torch\.zeros\(1, 3, 2\); c_0 = torch\.zeros\(1, 3, 6\)/);
   });
 });

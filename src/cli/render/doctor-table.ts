@@ -44,6 +44,10 @@ export function renderDoctorTable(r: DoctorReport, c: ChalkInstance): string {
     sections.push(c.red(`✗ The shapes do not fit: ${n} problem${n === 1 ? '' : 's'} (PyTorch raises the first it meets).`));
     for (const p of r.problems) sections.push('', problemSection(p, c));
   }
+  if (r.pitfalls?.length) {
+    sections.push('', c.bold('Silent pitfalls') + c.dim('  (PyTorch raises no error for these; the code runs and reads the wrong numbers)'));
+    for (const p of r.pitfalls) sections.push(`${c.yellow('!')} ${c.cyan(p.code)}: ${p.message}`, `  ${c.bold('right:'.padEnd(9))}${c.green(p.expression)}`);
+  }
   for (const m of r.modules) {
     const reads = m.reads ? c.dim(`  reads ${m.reads}${m.h_0_from ? `, h_0 from ${m.h_0_from}.h_n` : ''}`) : '';
     sections.push('', single ? c.bold('Shapes') : `${c.bold(m.name ?? '')}  ${m.module}${reads}`);
