@@ -7,6 +7,9 @@
 //   - PyTorch (torch.nn.RNN/GRU/LSTM, set_num_threads 1 and 2) when /usr/bin/python3 imports torch;
 //   - the seed example's whole command against the Python one-liner doing the same forward pass.
 // Machines here are shared and noisy: compare the ratios, not the absolute times.
+// Then forward+backward (W2 and W3, every kind, one thread, loss `sum`: a gradient into every step
+// of out) against the forward pass alone, alternating in the same loop, and against PyTorch's
+// forward + out.sum().backward() on one thread.
 // FLOPs (matrix multiplies only): layer 0 is 2*T*B*(I*H + H*H), each further layer 2*T*B*(2*H*H),
 // times 3 for GRU and 4 for LSTM. The engine runs with keepTrace: false, as the CLI's summary does.
 // Usage: npm run bench [-- --json] [-- --workloads W1,W2] [-- --no-torch]
@@ -96,12 +99,15 @@ function naiveRate(w) {
   return (perStep * T) / s / 1e9;
 }
 
-function torchTimes(threads) {
+/** The workloads whose backward pass is timed. */
+const BACKWARD = WORKLOADS.filter((w) => w.id === 'W2' || w.id === 'W3');
+
+function torchTimes(threads, backward = false) {
   if (noTorch) return { skipped: '--no-torch' };
   const configs = [];
-  for (const w of WORKLOADS) {
+  for (const w of backward ? BACKWARD : WORKLOADS) {
     for (const type of Object.keys(KINDS)) {
-      configs.push({ name: `${w.id} ${type}`, type, input_size: w.input_size, hidden_size: w.hidden_size, num_layers: w.num_layers, bidirectional: false, batch: w.batch, seq_len: w.seq_len, repeats: w.repeats, warmup: w.repeats > 1 });
+      configs.push({ name: `${w.id} ${type}`, type, input_size: w.input_size, hidden_size: w.hidden_size, num_layers: w.num_layers, bidirectional: false, batch: w.batch, seq_len: w.seq_len, repeats: w.repeats, warmup: w.repeats > 1, backward });
     }
   }
   const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
@@ -155,7 +161,38 @@ ceilings.push(scalarCeiling());
 const ceiling = median(ceilings);
 log(`scalar ceiling: ${ceilings.map((c) => c.toFixed(2)).join(', ')} GFLOP/s, median ${ceiling.toFixed(2)}`);
 
+// Forward+backward against forward alone, one thread, the two alternating (median of the repeats).
+const backwardRows = [];
+for (const w of BACKWARD) {
+  for (const [type, make] of Object.entries(KINDS)) {
+    const m = make({ inputSize: w.input_size, hiddenSize: w.hidden_size, numLayers: w.num_layers, seed: 1 }).eval();
+    const x = randomX([w.seq_len, w.batch, w.input_size]);
+    const forward = () => m.forward(x, { threads: 1, keepTrace: false });
+    const backward = () => m.backward(x, { loss: 'sum' });
+    if (w.repeats > 1) {
+      forward();
+      backward();
+    }
+    const f = [];
+    const fb = [];
+    for (let i = 0; i < w.repeats; i++) {
+      f.push(seconds(forward, 1, 0));
+      fb.push(seconds(backward, 1, 0));
+    }
+    const row = { workload: w.id, type, forward_ms: median(f) * 1e3, forward_backward_ms: median(fb) * 1e3 };
+    row.ratio = row.forward_backward_ms / row.forward_ms;
+    backwardRows.push(row);
+    log(`${w.id} ${type} forward+backward: ${row.forward_backward_ms.toFixed(1)} ms, ${row.ratio.toFixed(2)} × the forward pass (${row.forward_ms.toFixed(1)} ms)`);
+  }
+}
+
 const torch = { 1: torchTimes(1), 2: torchTimes(2) };
+const torchBackward = BACKWARD.length ? torchTimes(1, true) : { skipped: 'no W2 or W3' };
+for (const r of backwardRows) {
+  const pt = torchBackward.results?.find((x) => x.name === `${r.workload} ${r.type}`)?.seconds;
+  r.torch_forward_backward_ms = pt ? pt * 1e3 : null;
+  r.vs_torch = pt ? (pt * 1e3) / r.forward_backward_ms : null;
+}
 for (const r of results) {
   const t = torch[r.threads];
   const pt = t.results?.find((x) => x.name === `${r.workload} ${r.type}`)?.seconds;
@@ -181,6 +218,7 @@ const report = {
   scalar_ceiling_samples: ceilings,
   naive_gflops: naive,
   results,
+  backward: backwardRows,
   seed_example: seed,
 };
 
@@ -193,6 +231,15 @@ if (asJson) {
   console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     console.log(`| ${r.workload} | ${r.type} | ${r.threads} (${r.threads_used}) | ${f(r.ms, r.ms < 10 ? 3 : 1)} | ${f(r.gflops)} | ${f(r.of_ceiling)} | ${f(r.vs_naive)} | ${f(r.torch_ms, r.torch_ms !== null && r.torch_ms < 10 ? 3 : 1)} | ${f(r.vs_torch)} |`);
+  }
+  if (backwardRows.length) {
+    console.log('');
+    console.log('| workload | kind | forward ms (1 thread) | forward+backward ms | ratio | PyTorch forward+backward ms (1 thread) | × PyTorch |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of backwardRows) {
+      console.log(`| ${r.workload} | ${r.type} | ${f(r.forward_ms, 1)} | ${f(r.forward_backward_ms, 1)} | ${f(r.ratio)} | ${f(r.torch_forward_backward_ms, 1)} | ${f(r.vs_torch)} |`);
+    }
+    console.log('ratio: forward+backward over the forward pass alone, measured in the same loop; × PyTorch: how many times faster (higher is better).');
   }
   console.log(`naive triple loop, GFLOP/s: ${Object.entries(naive).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   console.log(

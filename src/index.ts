@@ -4,9 +4,9 @@
  */
 export { RNN, LSTM, GRU, Recurrent } from './modules/recurrent.js';
 export type { ForwardOptions, ForwardResult, ForwardState, LayerTrace, ProgressObserver, StepObserver, Trace, TraceStats } from './modules/recurrent.js';
-export type { BackwardOptions, BackwardResult, StepGradients } from './modules/recurrent.js';
+export type { BackwardOptions, BackwardResult, Connectivity, StepGradients } from './modules/recurrent.js';
 export { estimateBackward } from './modules/memory.js';
-export { lossKinds } from './modules/run/loss.js';
+export { lossKinds, lossDefinitions } from './modules/run/loss.js';
 export type { LossKind } from './modules/run/loss.js';
 export { statsAt, summarize } from './modules/layer/trace-stats.js';
 export { RNNCell, LSTMCell, GRUCell, CellBase } from './modules/cell.js';
@@ -28,11 +28,13 @@ export { readTensorFile, readTensorsFile, writeTensorsFile, formats } from './io
 export type { StoredTensor, TensorFile, TensorFormat } from './io/index.js';
 export { inspectShapes } from './report/index.js';
 export { inspectFile } from './report/inspect-file.js';
+export { buildGradReport, inspectGradients, largestSingularValue, decayOf, estimateGrad } from './report/grad-report.js';
+export type { GradReportOptions, InspectGradientsOptions } from './report/grad-report.js';
 export type { InspectOptions } from './report/index.js';
 export { doctor } from './diagnose/index.js';
 export type { DoctorShapes, PartialModule } from './diagnose/index.js';
 export { explain, narrate, catalogues, languages } from './explain/index.js';
 export type { ExplainOptions, Lang, Messages } from './explain/index.js';
-export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport } from './schema/index.js';
+export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport, GradReport } from './schema/index.js';
 // The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
 // engine does not load mathjs (about half a second).

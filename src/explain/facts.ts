@@ -16,7 +16,8 @@ import { isActive, type ForwardResult } from '../modules/layer/result.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeTensors, type RunGeometry } from '../report/describe.js';
 import { valueDiff } from '../report/non-finite.js';
-import type { ExplainCheck, ExplainLayer, ExplainReport, Fusion } from '../schema/explain.js';
+import { decayOf, xStepNorms } from '../report/grad-report.js';
+import type { ExplainBackward, ExplainCheck, ExplainLayer, ExplainReport, Fusion } from '../schema/explain.js';
 
 export interface ExplainOptions {
   version: string;
@@ -24,6 +25,8 @@ export interface ExplainOptions {
   step?: number;
   /** One layer to focus on (negative counts from the top); default all. */
   layer?: number;
+  /** Also pass the chief's error back (a backward pass, loss last); default true. */
+  backward?: boolean;
 }
 
 /** A Python-style index in 0..n-1 or -n..-1, or a UsageError naming the range and what was given. */
@@ -68,7 +71,30 @@ export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions
     if (t === step && values) gates[l * D + (d === 'forward' ? 0 : 1)] = values.slice();
   };
   const result = module.forward(x, { ...forward, onStep, gates: true });
-  return { facts: explainFacts(module, input, result, g, options, gates), result };
+  const facts = explainFacts(module, input, result, g, options, gates);
+  if (options.backward ?? true) facts.backward = backwardFacts(module, x, forward, g);
+  return { facts, result };
+}
+
+/**
+ * The backward account: the gradient of loss `last` (the chief's conclusions at each sequence's
+ * last step, summed) back through every layer's steps and to x, with the same measures as `grad`'s
+ * decay (src/report/grad-report.ts). In training mode the forward pass's dropout masks apply.
+ */
+export function backwardFacts(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry): ExplainBackward {
+  const r = module.backward(x, { h0: forward.h0, c0: forward.c0, lengths: forward.lengths, enforceSorted: forward.enforceSorted, dropoutSeed: forward.dropoutSeed, loss: 'last' });
+  // The run's own seq_len (the steps the backward pass returned), cut to the longest length.
+  const steps = forward.lengths ? Math.max(...forward.lengths) : r.steps[0]!.dhNorm.length;
+  const measure = (norms: ArrayLike<number>, direction: 'forward' | 'reverse') => {
+    const d = decayOf(norms, direction, steps);
+    return { first_step: d.first_step, last_step: d.last_step, at_first: norms[d.first_step]!, at_last: norms[d.last_step]!, ratio: d.ratio, horizon: d.horizon };
+  };
+  return {
+    loss: { kind: 'last', value: r.loss.value },
+    steps,
+    layers: r.steps.map((s) => ({ layer: s.layer, direction: s.direction, ...measure(s.dhNorm, s.direction) })),
+    x: measure(xStepNorms(r.grads.x, g, module.config.batchFirst), 'forward'),
+  };
 }
 
 /** `gates[layer * D + direction]`: each gate's activation (batch, gates * hidden) at the chosen step. */

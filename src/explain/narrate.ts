@@ -107,6 +107,30 @@ export function narrate(r: ExplainReport, m: Messages, em: Emphasis = plain): st
     }
   }
   section(m.heading.outputs, outs);
+
+  const b = r.backward;
+  if (b) {
+    const back = [m.backward({ value: num(b.loss.value), last: b.steps - 1, ragged })];
+    for (const row of [...b.layers].reverse()) {
+      back.push(
+        '  ' +
+          m.backwardRow({
+            layer: row.layer,
+            role: r.layers[row.layer]!.role,
+            direction: D === 2 ? row.direction : null,
+            first: row.first_step,
+            last: row.last_step,
+            atFirst: num(row.at_first),
+            atLast: num(row.at_last),
+            ratio: row.ratio === null ? null : num(row.ratio),
+            horizon: row.horizon,
+            steps: b.steps,
+          }),
+      );
+    }
+    back.push(m.backwardX({ first: b.x.first_step, last: b.x.last_step, atFirst: num(b.x.at_first), atLast: num(b.x.at_last), horizon: b.x.horizon, steps: b.steps }));
+    section(m.heading.backward, back);
+  }
   return lines.join('\n') + '\n';
 }
 

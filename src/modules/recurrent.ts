@@ -22,13 +22,13 @@ import { lstmKind } from './kinds/lstm.js';
 import { rnnKind } from './kinds/rnn.js';
 import { checkStateDict, initParameters, parameterCount, parameterSpecs, type ParameterSpec } from './layer/parameters.js';
 import { assembleResult, type ForwardResult } from './layer/result.js';
-import { backwardPass, type BackwardOptions, type BackwardResult } from './run/gradients.js';
+import { backwardPass, connectivityPass, type BackwardOptions, type BackwardResult, type Connectivity } from './run/gradients.js';
 
 export type { ForwardState } from './layer/prepare.js';
 export type { ProgressObserver, StepObserver } from './run/index.js';
 export type { TraceStats } from './layer/trace-stats.js';
 export type { ForwardResult, LayerTrace, Trace } from './layer/result.js';
-export type { BackwardOptions, BackwardResult, StepGradients } from './run/gradients.js';
+export type { BackwardOptions, BackwardResult, Connectivity, StepGradients } from './run/gradients.js';
 
 export interface ForwardOptions extends ForwardState {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
@@ -150,6 +150,14 @@ export class Recurrent {
    */
   backward(x: Tensor, options: BackwardOptions & Pick<ForwardOptions, 'dropoutSeed'>): BackwardResult {
     return backwardPass(this.kind, this.config, this.params, x, options, (input) => this.dropoutMasks(input, options));
+  }
+
+  /**
+   * ‖∂out_t/∂x_s‖ for every t and s (src/modules/run/gradients.ts `connectivityPass`): one forward
+   * pass and seq_len backward passes, in eval mode whatever the module's mode (no dropout).
+   */
+  connectivity(x: Tensor, state: ForwardState = {}): Connectivity {
+    return connectivityPass(this.kind, this.config, this.params, x, state);
   }
 
   private run(x: Tensor, options: ForwardOptions, path: ExecuteOptions['path'], mistake?: LoopMistake): ForwardResult {

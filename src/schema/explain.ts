@@ -67,6 +67,25 @@ export const explainCheckSchema = z
   })
   .strict();
 
+const gradNorm = maybeFinite(z.number().nonnegative());
+const decayNumbers = {
+  first_step: z.number().int().nonnegative().describe('the step read first: t=0 forward, the last valid step reverse'),
+  last_step: z.number().int().nonnegative().describe('the step read last, where the error enters this direction'),
+  at_first: gradNorm.describe('‖dL/dh‖ (for x: ‖dL/dx‖) at first_step'),
+  at_last: gradNorm.describe('the same at last_step'),
+  ratio: maybeFinite(z.number().nonnegative()).nullable().describe('at_first / at_last; null when at_last is 0'),
+  horizon: z.number().int().nonnegative().describe('steps from last_step back to the furthest still at 1% of the largest norm, both counted'),
+};
+
+export const explainBackwardSchema = z
+  .object({
+    loss: z.object({ kind: z.literal('last'), value: maybeFinite() }).strict().describe("Σ of out at each sequence's last valid step"),
+    steps: z.number().int().positive().describe('the valid steps: the longest length, or seq_len'),
+    layers: z.array(z.object({ layer: z.number().int().nonnegative(), direction, ...decayNumbers }).strict()).describe("in h_n's order"),
+    x: z.object(decayNumbers).strict().describe("x's gradient, read from the last valid step back to t=0"),
+  })
+  .strict();
+
 export const explainReportSchema = z
   .object({
     command: z.literal('explain'),
@@ -104,6 +123,7 @@ export const explainReportSchema = z
       .describe("‖h_t‖ at every step, per focused layer and direction"),
     h_n_slices: z.array(z.object({ index: z.number().int().nonnegative(), layer: z.number().int().nonnegative(), direction, steps: z.array(z.number().int().nonnegative()) }).strict()),
     checks: z.array(explainCheckSchema),
+    backward: explainBackwardSchema.optional().describe("the chief's error passed back (loss last): how much of it reaches each editor's pages and the input; absent when the backward pass would exceed --max-memory"),
     warnings: z.array(z.string()).optional().describe('only when there are some: where a non-finite value first appeared, inputs accepted with --allow-nonfinite'),
     non_finite: nonFiniteSchema.optional().describe('only when some h held Infinity or NaN'),
   })
@@ -113,3 +133,4 @@ export type ExplainLayer = z.infer<typeof explainLayerSchema>;
 export type Fusion = z.infer<typeof fusionSchema>;
 export type ExplainCheck = z.infer<typeof explainCheckSchema>;
 export type ExplainReport = z.infer<typeof explainReportSchema>;
+export type ExplainBackward = z.infer<typeof explainBackwardSchema>;

@@ -2,6 +2,7 @@
 import { compareReportSchema } from './compare.js';
 import { doctorReportSchema } from './doctor.js';
 import { explainReportSchema } from './explain.js';
+import { gradReportSchema } from './grad.js';
 import { inspectReportSchema } from './inspect.js';
 import { pipelineReportSchema } from './pipeline.js';
 import type { DocumentName } from './names.js';
@@ -17,6 +18,7 @@ export const documents: Record<DocumentName, ZodType> = {
   inspect: inspectReportSchema,
   doctor: doctorReportSchema,
   explain: explainReportSchema,
+  grad: gradReportSchema,
 };
 
 export * from './run.js';
@@ -26,3 +28,4 @@ export * from './inspect.js';
 export * from './names.js';
 export * from './doctor.js';
 export * from './explain.js';
+export * from './grad.js';

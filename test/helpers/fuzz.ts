@@ -319,8 +319,8 @@ const FLOAT_VALUES = ['1e-6', '0', '-1', 'inf', 'nan', '1', '1e400', 'abc'];
 const SHAPE_VALUES = ['3,10,20', '4,35,128', '2,3,20', '1', '', '3,,4', ',3', '3x4', '0,0', '-1,2', 'a=3,4', 'x=3,10,100', '99999999999,99999999999,99999999999', '1,1,1,1,1,1,1,1,1,1,1,1', '=', 'rnn1=2,3,6'];
 const LIST_VALUES = ['3,2,1', '10,9,3', '1,2,3', '10', '', '0', '-1', '3,,1', 'a,b', '99999999999', '1,1,1,1,1,1,1,1'];
 const EXPECT_VALUES = ['out=3,10,20', 'h_n=1,3,20', 'out=1', 'foo=1', '=', 'out=', 'out=1x2', 'c_n=1,3,20', 'out'];
-const WORDS = ['run', 'compare', 'doctor', 'explain', 'inspect', 'pipeline', 'schema', 'help', 'rnu', 'docter', 'x', '--', '-', '-z', '--nope', '--hidden=3', '--layers=0', '--type=lstm', '-o', '%s', '💥', 'é'];
-const SCHEMA_DOCS = ['run', 'pipeline', 'inspect', 'doctor', 'compare', 'explain', 'spec', 'nope', ''];
+const WORDS = ['run', 'compare', 'doctor', 'explain', 'grad', 'inspect', 'pipeline', 'schema', 'help', 'rnu', 'docter', 'x', '--', '-', '-z', '--nope', '--hidden=3', '--layers=0', '--type=lstm', '-o', '%s', '💥', 'é'];
+const SCHEMA_DOCS = ['run', 'pipeline', 'inspect', 'doctor', 'compare', 'explain', 'grad', 'spec', 'nope', ''];
 
 /**
  * A random argv (without `node bin`): a command word, then options drawn from every command's
@@ -343,6 +343,8 @@ export function argvArbitrary(files: ArgvFiles, { stdin = false } = {}): fc.Arbi
     valued('--format', pick(['table', 'json', 'ndjson', 'text', 'yaml'])),
     valued('--trace', pick(['none', 'summary', 'full', 'all'])),
     valued('--lang', pick(['en', 'zh', 'fr'])),
+    valued('--loss', pick(['last', 'sum', 'hn', 'mse', 'nll', ''])),
+    valued('--target', file(files.inputs)),
     valued('--expect', pick(EXPECT_VALUES)),
     fc.tuple(pick(['--x-shape', '--h0-shape', '--c0-shape']), pick(SHAPE_VALUES)),
     valued('--lengths', pick(LIST_VALUES)),
@@ -352,13 +354,13 @@ export function argvArbitrary(files: ArgvFiles, { stdin = false } = {}): fc.Arbi
     valued('--spec', file(files.specs)),
     fc.tuple(pick(['-o', '--output', '--save']), pick(files.outputs)),
     fc.tuple(pick(['-o', '--output', '--save']), pick(files.outputs)).map(([f, v]) => [`${f}=${v}`]),
-    pick(['--batch-first', '--bidirectional', '--no-bias', '--train', '--unbatched', '--enforce-sorted', '--include-tensors', '--reference', '--no-color', '--help', '-h', '-V', '--version']).map((f) => [f]),
+    pick(['--batch-first', '--bidirectional', '--no-bias', '--train', '--unbatched', '--enforce-sorted', '--include-tensors', '--connectivity', '--reference', '--no-color', '--help', '-h', '-V', '--version']).map((f) => [f]),
     pick(WORDS).map((w) => [w]),
     flag('--bidirectional'),
   );
   const command = fc.oneof(
     { weight: 3, arbitrary: fc.constant<string[]>([]) },
-    { weight: 8, arbitrary: pick(['run', 'compare', 'doctor', 'explain', 'pipeline']).map((c) => [c]) },
+    { weight: 8, arbitrary: pick(['run', 'compare', 'doctor', 'explain', 'pipeline', 'grad']).map((c) => [c]) },
     { weight: 2, arbitrary: fc.tuple(fc.constant('inspect'), file([...files.weights, ...files.inputs])).map(([c, f]) => [c, f]) },
     { weight: 1, arbitrary: fc.tuple(fc.constant('schema'), pick(SCHEMA_DOCS)).map(([c, d]) => (d ? [c, d] : [c])) },
     { weight: 1, arbitrary: pick(['help', 'rnu', 'inspec', '--', 'x']).map((c) => [c]) },

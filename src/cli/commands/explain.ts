@@ -11,6 +11,7 @@ import type { ExplainReport } from '../../schema/explain.js';
 import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
 import type { CliContext } from '../context.js';
 import { renderExplainText } from '../render/explain-text.js';
+import { estimateBackward, formatBytes } from '../../modules/memory.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
 import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
@@ -36,12 +37,16 @@ export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv
   const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
   const { module, x, forward, geometry } = setup;
   const input = module.prepare(x, forward);
-  const options = { version: env.version, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
+  // The closing backward account needs a backward pass: left out (with a warning) when it would exceed --max-memory.
+  const backwardBytes = estimateBackward(module.kind, module.config, geometry.seqLen, geometry.batch).bytes;
+  const backward = backwardBytes <= flags.maxMemory;
+  const options = { version: env.version, backward, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
   // Validate --step and --layer before the run: the sizes are known from the prepared input.
   resolveFocus(input.seqLen, module.config.numLayers, options);
   const { facts, result } = explainRun(module, x, forward, geometry, options);
   const nonFinite = firstNonFinite(result, module.numDirections);
-  const warnings = [...setup.warnings, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
+  const skipped = backward ? [] : [`the backward account is left out: its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`];
+  const warnings = [...setup.warnings, ...skipped, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
   if (warnings.length) facts.warnings = warnings;
   if (nonFinite) facts.non_finite = nonFinite;
   return { document: facts, failure: strictFailure(!!o.strict, [{ nonFinite }]) };

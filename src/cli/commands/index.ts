@@ -11,6 +11,7 @@ export type Register = (program: Command, ctx: CliContext) => void;
 export const commands: readonly { name: string; load: () => Promise<Register> }[] = [
   { name: 'run', load: async () => (await import('./run.js')).registerRun },
   { name: 'explain', load: async () => (await import('./explain.js')).registerExplain },
+  { name: 'grad', load: async () => (await import('./grad.js')).registerGrad },
   { name: 'compare', load: async () => (await import('./compare.js')).registerCompare },
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
   { name: 'pipeline', load: async () => (await import('./pipeline.js')).registerPipeline },

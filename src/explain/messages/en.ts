@@ -2,7 +2,7 @@
  * English messages for `explain`: the seed's editorial office (an intern editor at the bottom, the
  * editor-in-chief at the top, each with a notebook and a fixed review standard) told in plain terms.
  */
-import type { Dir, FusionArgs, Messages, Role, TensorAt } from './types.js';
+import type { BackwardRowArgs, Dir, FusionArgs, Messages, Role, TensorAt } from './types.js';
 
 const roleName: Record<Role, string> = {
   only: 'the only editor',
@@ -25,12 +25,22 @@ function fusion(a: FusionArgs): string {
   return `Layer ${a.layer}${dir(a.direction)} (${roleName[a.role]}) fused ${input} with ${prev} into ${made}${next}`;
 }
 
+function backwardRow(a: BackwardRowArgs): string {
+  const who = `Layer ${a.layer}${dir(a.direction)} (${roleName[a.role]})`;
+  if (a.horizon === 0) return `${who}: none of the error reaches him.`;
+  const numbers = `${a.atLast} at t=${a.last}, ${a.atFirst} at t=${a.first}${a.ratio === null ? '' : ` (× ${a.ratio})`}`;
+  const entry = a.ratio === null ? ` Nothing enters at t=${a.last}: he gets his share only through the pages the editor above read.` : '';
+  const felt = a.horizon >= a.steps ? `still felt on every one of the ${a.steps} pages` : `still felt on the last ${a.horizon} of ${a.steps} pages only`;
+  return `${who}: ${numbers}; ${felt}.${entry}`;
+}
+
 export const en: Messages = {
   heading: {
     office: 'The office',
     step: (t, T, requested) => `Step t=${t} (${requested < 0 ? `--step ${requested}: ` : ''}${t === T - 1 ? 'the last' : `step ${t + 1}`} of ${T}), from the bottom up`,
     flow: 'Two directions of flow',
     outputs: 'What comes out',
+    backward: 'The error flows back',
   },
   intro: (a) =>
     `${a.module} is an editorial office with ${a.levels} level${a.levels === 1 ? '' : 's'}. ` +
@@ -115,4 +125,14 @@ export const en: Messages = {
   pitfall: (a) =>
     `The common bug is to take the padded last step as the final state: max |${a.expression}| = ${a.diff}, wrong for batch elements ${a.differing}, ` +
     `which are shorter than ${a.seqLen}. Use h_n, or out at each sequence's lengths[b]-1.`,
+  backward: (a) =>
+    `Backward: the chief's error is the loss L = the sum of out at ${a.ragged ? "each sequence's last valid step" : `t=${a.last}`} = ${a.value} (grad --loss last). ` +
+    'It is passed back down to each editor, and back through each page of his notebook, one step at a time; ' +
+    '‖dL/dh_t‖ measures how much of it reaches page t, and 1% of the largest counts as still felt:',
+  backwardRow,
+  backwardX: (a) =>
+    `What reaches the text itself: ‖dL/dx_t‖ is ${a.atLast} at t=${a.last} and ${a.atFirst} at t=${a.first}; ` +
+    (a.horizon >= a.steps
+      ? 'every word, back to the first, still changes the chief\'s conclusion.'
+      : `words more than ${a.horizon} step${a.horizon === 1 ? '' : 's'} before the end barely change the chief's conclusion.`),
 };

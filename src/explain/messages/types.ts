@@ -44,6 +44,7 @@ export interface Messages {
     step(t: number, seqLen: number, requested: number): string;
     flow: string;
     outputs: string;
+    backward: string;
   };
   intro(a: { module: string; levels: number; batch: number; seqLen: number; batched: boolean }): string;
   notebook(a: { features: number }): string;
@@ -75,4 +76,23 @@ export interface Messages {
   lengths(a: { lengths: string; steps: string }): string;
   check(a: { kind: 'forward_top' | 'reverse_top'; expression: string; diff: string; equal: boolean; bidirectional: boolean }): string;
   pitfall(a: { expression: string; diff: string; differing: string; seqLen: number }): string;
+  /** The backward account (loss last): the error, then each layer's pages, then the input. */
+  backward(a: { value: string; last: number; ragged: boolean }): string;
+  backwardRow(a: BackwardRowArgs): string;
+  backwardX(a: { first: number; last: number; atFirst: string; atLast: string; horizon: number; steps: number }): string;
+}
+
+export interface BackwardRowArgs {
+  layer: number;
+  role: Role;
+  direction: Dir | null;
+  /** The step read first and last (last: where the error enters this direction). */
+  first: number;
+  last: number;
+  atFirst: string;
+  atLast: string;
+  /** atFirst / atLast, or null when no error enters at the last step. */
+  ratio: string | null;
+  horizon: number;
+  steps: number;
 }

@@ -2,7 +2,7 @@
  * 中文消息（`explain --lang zh`）：种子笔记自己的语言和比喻——多级审稿的编辑部，实习编辑在底层，
  * 主编在顶层，每位编辑有自己的笔记本（隐藏状态）和固定的审稿标准（权重）。
  */
-import type { Dir, FusionArgs, Messages, Role, TensorAt } from './types.js';
+import type { BackwardRowArgs, Dir, FusionArgs, Messages, Role, TensorAt } from './types.js';
 
 const roleName: Record<Role, string> = {
   only: '唯一的编辑',
@@ -28,12 +28,22 @@ function fusion(a: FusionArgs): string {
   return `${who}把${input}与${prev}融合，写出 ${made}${next}`;
 }
 
+function backwardRow(a: BackwardRowArgs): string {
+  const who = `第 ${a.layer} 层（${roleName[a.role]}${a.direction ? `，${dirName[a.direction]}` : ''}）`;
+  if (a.horizon === 0) return `${who}：误差一点也传不到他这里。`;
+  const numbers = `t=${a.last} 时 ${a.atLast}，t=${a.first} 时 ${a.atFirst}${a.ratio === null ? '' : `（比值 ${a.ratio}）`}`;
+  const entry = a.ratio === null ? `误差不从 t=${a.last} 进入：他只能通过上一级编辑读过的各页分到误差。` : '';
+  const felt = a.horizon >= a.steps ? `全部 ${a.steps} 页都还感受得到` : `${a.steps} 页中只有最后 ${a.horizon} 页还感受得到`;
+  return `${who}：${numbers}；${felt}。${entry}`;
+}
+
 export const zh: Messages = {
   heading: {
     office: '编辑部',
     step: (t, T, requested) => `时间步 t=${t}（${requested < 0 ? `--step ${requested}：` : ''}共 ${T} 步中的${t === T - 1 ? '最后一步' : `第 ${t + 1} 步`}），自下而上`,
     flow: '信息的两个流向',
     outputs: '输出了什么',
+    backward: '误差的回传',
   },
   intro: (a) =>
     `${a.module} 就像一个有 ${a.levels} 级编辑的编辑部。` +
@@ -118,4 +128,11 @@ export const zh: Messages = {
   pitfall: (a) =>
     `常见错误是把补齐后的最后一步当作最终状态：max |${a.expression}| = ${a.diff}，批次元素 ${a.differing} 的长度不足 ${a.seqLen}，对它们来说这是错的。` +
     '应当使用 h_n，或者取每篇文章在 lengths[b]-1 处的 out。',
+  backward: (a) =>
+    `反向传播：主编的误差就是损失 L = ${a.ragged ? '每篇文章最后一个有效时间步' : `t=${a.last} 时`}的 out 之和 = ${a.value}。` +
+    '这份误差被逐级交还给每位编辑，再一页一页地传回他笔记本的每一页；‖dL/dh_t‖ 衡量传到第 t 页时还剩多少，不低于最大值的 1% 就算还感受得到：',
+  backwardRow,
+  backwardX: (a) =>
+    `传回原文本身：‖dL/dx_t‖ 在 t=${a.last} 时为 ${a.atLast}，在 t=${a.first} 时为 ${a.atFirst}；` +
+    (a.horizon >= a.steps ? '每一个词，直到第一个，都还影响着主编的结论。' : `距结尾超过 ${a.horizon} 步的词几乎不影响主编的结论。`),
 };

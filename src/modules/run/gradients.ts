@@ -14,7 +14,8 @@ import type { RecurrentConfig } from '../layer/config.js';
 import { parameterSpecs } from '../layer/parameters.js';
 import { prepareInput, transpose01, type ForwardState } from '../layer/prepare.js';
 import { assembleResult, type Direction, type ForwardResult } from '../layer/result.js';
-import { runForwardBackward } from './backward.js';
+import { allocateSaves, runBackward, runForwardBackward } from './backward.js';
+import { runAutomatic } from './automatic.js';
 import { checkLoss, lossesWithTarget, type LossKind } from './loss.js';
 
 export interface BackwardOptions extends ForwardState {
@@ -123,4 +124,35 @@ export function backwardPass(
   if (options.h0) result.grads.h0 = new Tensor(grads.dh0, options.h0.shape);
   if (options.c0 && grads.dc0) result.grads.c0 = new Tensor(grads.dc0, options.c0.shape);
   return result;
+}
+
+export interface Connectivity {
+  /** matrix[t][s] = ‖∂(Σ_{b,j} out[t, b, j]) / ∂x_s‖ (L2 over batch and features); seqLen × seqLen, time order. */
+  matrix: number[][];
+  /** Backward passes run: one per step of out. */
+  passes: number;
+}
+
+/**
+ * How much each step of out depends on each step of x: one forward pass, then one backward pass per
+ * step t seeded with dL/d(out_t) = 1 (batch elements past their length have no out_t and add
+ * nothing), each giving ∂(Σ out_t)/∂x; its slice at s is entry [t][s]. A unidirectional module's
+ * entries with s > t are exactly 0. Eval mode only (no dropout masks).
+ */
+export function connectivityPass(kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor, state: ForwardState): Connectivity {
+  const input = prepareInput(kind, config, x, state);
+  const { seqLen: T, batch: B, D, Hr, L } = input.geometry;
+  const save = allocateSaves(kind, config, input);
+  const forward = runAutomatic(kind, config, params, input, [], { keepTrace: true, save });
+  const width = D * Hr;
+  const dOut = new Float32Array(T * B * width);
+  const dhN = new Float32Array(L * D * B * Hr);
+  const matrix: number[][] = [];
+  for (let t = 0; t < T; t++) {
+    dOut.fill(0);
+    for (let b = 0; b < B; b++) if (!input.lengths || t < input.lengths[b]!) dOut.fill(1, (t * B + b) * width, (t * B + b + 1) * width);
+    const grads = runBackward(kind, config, params, input, [], forward, save, dOut, dhN);
+    matrix.push([...stepNorms(grads.dx, T, B, config.inputSize, null)]);
+  }
+  return { matrix, passes: T };
 }

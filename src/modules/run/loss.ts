@@ -15,6 +15,14 @@ export const lossKinds = ['last', 'sum', 'hn', 'mse'] as const;
 
 export type LossKind = (typeof lossKinds)[number];
 
+/** Each loss in words, as the documents and help state it (PyTorch's layout of out). */
+export const lossDefinitions: Record<LossKind, string> = {
+  last: "Σ_b Σ_j out[b, T_b - 1, j]: out at each sequence's last valid step (T_b = its length, else seq_len), both directions' halves",
+  sum: 'Σ out: every element of out (the zeros past each length included)',
+  hn: 'Σ h_n: every element of h_n, every layer and direction (not c_n)',
+  mse: 'mean((out - target)²) over every element of out, padding included',
+};
+
 /** Only these losses compare out with a target. */
 export const lossesWithTarget: readonly LossKind[] = ['mse'];
 
