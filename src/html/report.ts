@@ -238,9 +238,13 @@ function howItFlows(doc: RunReport): string {
 }
 
 /** One run's sections: the flow grid beside the detail, its heatmaps and its gates. */
+function flowSection(panel: Panel, title: string, intro: string): string {
+  return section('rnn-flow', title, `${intro}<div class="panel" data-panel="0">${panel.controls}<div class="flow">${panel.gridbox}${DETAIL}</div></div>`);
+}
+
 function runSections(panel: Panel, doc: RunReport, title = 'Flow: layers × time', intro = howItFlows(doc)): string {
   return (
-    section('rnn-flow', title, `${intro}<div class="panel" data-panel="0">${panel.controls}<div class="flow">${panel.gridbox}${DETAIL}</div></div>`) +
+    flowSection(panel, title, intro) +
     (panel.heat ? section('rnn-units', 'Units × time', panel.heat) : '') +
     (panel.gates ? section('rnn-gates', 'Gates', panel.gates) : '')
   );
@@ -258,12 +262,11 @@ interface Page {
 }
 
 function page(p: Page): string {
-  const view = { lut: lut(), stats: STATISTICS, panels: p.panels.map((x) => x.view) };
+  const view = pageView(p.panels);
   const grids = p.grids.map((g) => `<script type="application/json" id="${g.id}">${jsonForScript(g.doc)}</script>`).join('');
   return (
-    `<!DOCTYPE html>\n<html lang="${escapeHtml(p.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';">` +
-    `<title>${escapeHtml(p.title)}</title><style>${CSS}</style></head><body>${GRID_DEFS}<main>` +
+    pageHead(p.title, CSS, p.lang) +
+    `<body>${GRID_DEFS}<main>` +
     `<header><h1><code>${escapeHtml(p.heading)}</code></h1><p class="sub">${escapeHtml(p.summary)}</p></header>` +
     p.body +
     `</main>` +
@@ -293,22 +296,63 @@ const spec = (doc: RunReport, o: HtmlReportOptions, extra: Partial<PanelSpec> = 
   ...extra,
 });
 
-function runPage(doc: RunReport, o: HtmlReportOptions): string {
+/** A run report's pieces, for the report page and the playground, which lays them out around its controls. */
+export interface ReportParts {
+  title: string;
+  /** The heading and summary, with the SVG definitions the grid's patterns use. */
+  header: string;
+  /** The sections in page order, by name. */
+  sections: { config: string; shapes: string; flow: string; heatmaps: string; gates: string; warnings: string; notes: string; expectations: string; parameters: string };
+  /** The document as embedded (#rnn-inspect-data, trimmed to the budget) and the page script's view (#rnn-inspect-view). */
+  data: RunReport;
+  view: Record<string, unknown>;
+}
+
+export function reportParts(doc: RunReport, o: HtmlReportOptions = {}): ReportParts {
+  return runParts(doc, o).parts;
+}
+
+function runParts(doc: RunReport, o: HtmlReportOptions): { parts: ReportParts; panel: Panel } {
   const panel = buildPanel(0, spec(doc, o, { script: 'rnn-inspect-data' }));
   const expectations = (doc.expectations ?? []).map((e) => `${e.ok ? '✓' : '✗'} ${e.name}: expected (${e.expected.join(', ')}), got ${e.actual ? `(${e.actual.join(', ')})` : 'no such tensor'}`);
-  const body =
-    configSection(doc.config, [
-      ['lengths', doc.lengths ? doc.lengths.join(', ') : 'none'],
-      ['parameters', String(doc.parameter_count)],
-    ]) +
-    section('rnn-shapes', 'Shapes', shapesTable(doc)) +
-    runSections(panel, doc) +
-    listSection('Warnings', 'rnn-warnings', doc.warnings) +
-    listSection('Notes', 'rnn-notes', doc.notes) +
-    listSection('Expectations', 'rnn-expect', expectations) +
-    section('rnn-params', `Parameters (${doc.parameter_count})`, parametersTable(doc));
-  return page({ lang: 'en', title: `rnn-inspect: ${doc.module}`, heading: doc.module, summary: runSummary(doc), body, data: panel.data, grids: [], panels: [panel] });
+  const parts: ReportParts = {
+    title: `rnn-inspect: ${doc.module}`,
+    header: `${GRID_DEFS}<header><h1><code>${escapeHtml(doc.module)}</code></h1><p class="sub">${escapeHtml(runSummary(doc))}</p></header>`,
+    sections: {
+      config: configSection(doc.config, [
+        ['lengths', doc.lengths ? doc.lengths.join(', ') : 'none'],
+        ['parameters', String(doc.parameter_count)],
+      ]),
+      shapes: section('rnn-shapes', 'Shapes', shapesTable(doc)),
+      flow: flowSection(panel, 'Flow: layers × time', howItFlows(doc)),
+      heatmaps: panel.heat ? section('rnn-units', 'Units × time', panel.heat) : '',
+      gates: panel.gates ? section('rnn-gates', 'Gates', panel.gates) : '',
+      warnings: listSection('Warnings', 'rnn-warnings', doc.warnings),
+      notes: listSection('Notes', 'rnn-notes', doc.notes),
+      expectations: listSection('Expectations', 'rnn-expect', expectations),
+      parameters: section('rnn-params', `Parameters (${doc.parameter_count})`, parametersTable(doc)),
+    },
+    data: panel.data,
+    view: pageView([panel]),
+  };
+  return { parts, panel };
 }
+
+function runPage(doc: RunReport, o: HtmlReportOptions): string {
+  const { parts, panel } = runParts(doc, o);
+  return page({ lang: 'en', title: parts.title, heading: doc.module, summary: runSummary(doc), body: Object.values(parts.sections).join(''), data: parts.data, grids: [], panels: [panel] });
+}
+
+/** The page's head: the viewport, a policy that allows no network at all, the title and the stylesheet. */
+export function pageHead(title: string, css: string, lang = 'en'): string {
+  return (
+    `<!DOCTYPE html>\n<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';">` +
+    `<title>${escapeHtml(title)}</title><style>${css}</style></head>`
+  );
+}
+
+const pageView = (panels: readonly Panel[]): Record<string, unknown> => ({ lut: lut(), stats: STATISTICS, panels: panels.map((x) => x.view) });
 
 function explainPage(doc: ExplainReport, o: HtmlReportOptions): string {
   const lang = o.lang ?? 'en';
