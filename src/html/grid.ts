@@ -6,7 +6,7 @@
  * sequence: padded ones drawn absent, each sequence's last valid step outlined.
  */
 import { escapeHtml } from './escape.js';
-import { scale, viridis, type Scale } from './colour.js';
+import { logScale, scale, viridis, type Scale } from './colour.js';
 import { statOf, STATISTICS, type GridModel, type Statistic } from './model.js';
 import type { RunReport, StepStats } from '../schema/run.js';
 
@@ -27,9 +27,11 @@ const X_H = 20;
 export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
 /** The colour scale of each statistic over the cells that ran (valid > 0). */
-export function statScales(model: GridModel): Record<Statistic, Scale> {
+/** Each statistic's colour scale over the grid's cells; with `log`, the non-negative ones (norm, absmax) on a log scale over their positive values. */
+export function statScales(model: GridModel, { log = false }: { log?: boolean } = {}): Record<Statistic, Scale> {
   const out = {} as Record<Statistic, Scale>;
   for (const stat of STATISTICS) {
+    const logged = log && stat !== 'mean';
     let lo = Infinity;
     let hi = -Infinity;
     for (let l = 0; l < model.L; l++) {
@@ -37,12 +39,13 @@ export function statScales(model: GridModel): Record<Statistic, Scale> {
         for (const s of model.entry(l, d)?.steps ?? []) {
           if (s.valid === 0) continue;
           const v = statOf(s, stat);
+          if (logged && !(v > 0)) continue;
           lo = Math.min(lo, v);
           hi = Math.max(hi, v);
         }
       }
     }
-    out[stat] = Number.isFinite(lo) ? scale(lo, hi) : scale(0, 0);
+    out[stat] = !Number.isFinite(lo) ? scale(0, 0) : logged ? logScale(lo, hi) : scale(lo, hi);
   }
   return out;
 }
@@ -265,7 +268,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
 /** The legend of one statistic: its gradient with numbers at both ends and the middle. */
 export function renderLegend(stat: Statistic, s: Scale, title: string, id: string): string {
   const stops = Array.from({ length: 11 }, (_, i) => `<stop offset="${i * 10}%" stop-color="${viridis(i / 10)}"/>`).join('');
-  const mid = (s.lo + s.hi) / 2;
+  const mid = s.mid ?? (s.lo + s.hi) / 2;
   return (
     `<svg class="legend" data-legend="${stat}" role="img" aria-label="${escapeHtml(`${title}: dark ${fmt(s.lo)}, bright ${fmt(s.hi)}`)}" width="260" height="40" viewBox="0 0 260 40">` +
     `<defs><linearGradient id="${id}">${stops}</linearGradient></defs>` +

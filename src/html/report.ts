@@ -10,6 +10,7 @@
  */
 import type { ExplainReport } from '../schema/explain.js';
 import type { CompareReport } from '../schema/compare.js';
+import type { GradReport } from '../schema/grad.js';
 import type { PipelineReport } from '../schema/pipeline.js';
 import type { RunReport } from '../schema/run.js';
 import type { GateStats } from '../report/gate-stats.js';
@@ -26,7 +27,7 @@ import { CSS } from './style.js';
 export { MAX_REPORT_VALUES } from './model.js';
 
 /** The documents a page can be made of: what `run`, `explain`, `compare` and `pipeline` print with --format json. */
-export type HtmlDocument = RunReport | ExplainReport | CompareReport | PipelineReport;
+export type HtmlDocument = RunReport | ExplainReport | CompareReport | PipelineReport | GradReport;
 
 export interface HtmlReportOptions {
   /** Hidden-state numbers the grids keep at most, all grids together (default MAX_REPORT_VALUES). */
@@ -95,6 +96,8 @@ interface PanelSpec {
   h0From: number | null;
   hnTo: number[];
   focus: { t: number; layer: number | null } | null;
+  /** Colour norm and absmax on a log scale (gradients span decades). */
+  log?: boolean;
 }
 
 interface Panel {
@@ -164,7 +167,7 @@ function buildPanel(p: number, s: PanelSpec): Panel {
   const { doc } = s;
   const trimmed = trimToBudget(doc, s.maxValues);
   const model = gridModel(doc, trimmed);
-  const scales = statScales(model);
+  const scales = statScales(model, { log: !!s.log });
   const what = s.grid.what ?? 'h_t';
   const radios = STATISTICS.map((st) => `<label><input type="radio" name="rnn-stat-${p}" value="${st}"${st === s.initial ? ' checked' : ''}> ${st}</label>`).join('');
   const legends = STATISTICS.map((st) => {
@@ -521,10 +524,45 @@ export function renderHtmlReport(doc: HtmlDocument, options: HtmlReportOptions =
       return comparePage(doc, options);
     case 'pipeline':
       return pipelinePage(doc, options);
+    case 'grad':
+      return gradPage(doc, options);
   }
 }
 
 /** The page's size in bytes as written (UTF-8). */
 export function htmlReportBytes(html: string): number {
   return Buffer.byteLength(html, 'utf8');
+}
+
+function gradPage(doc: GradReport, o: HtmlReportOptions): string {
+  const D = doc.config.bidirectional ? 2 : 1;
+  const name = (l: number, d: string): string => `layer ${l}${D === 2 ? ` ${d}` : ''}`;
+  const sigma = new Map(doc.sigma_max.map((s) => [s.name, s.sigma_max]));
+  const decayRows = doc.decay
+    .map((d) => `<tr data-decay="${d.layer}:${d.direction}"><td>${escapeHtml(name(d.layer, d.direction))}</td><td>t=${d.last_step} → t=${d.first_step}</td><td>${fmt(d.ratio)}</td><td>${d.horizon}</td><td>${fmt(d.peak)}</td></tr>`)
+    .join('');
+  const sentences = doc.decay.map((d) => `<li>${escapeHtml(d.sentence)}</li>`).join('');
+  const loss = section(
+    'rnn-loss',
+    'Loss and decay',
+    `<p class="lead">Loss <code>${escapeHtml(doc.loss.kind)}</code> = ${fmt(doc.loss.value)}: ${escapeHtml(doc.loss.definition)}</p>` +
+      `<div class="scroll"><table class="results"><thead><tr><th>layer</th><th>travels back</th><th>ratio first / last</th><th>horizon (steps)</th><th>peak ‖dL/dh_t‖</th></tr></thead><tbody>${decayRows}</tbody></table></div>` +
+      `<ul class="plain">${sentences}</ul><p class="note">${escapeHtml(doc.x_decay.sentence)}</p><p class="note">${escapeHtml(doc.power_iteration)}</p>`,
+  );
+  const params = Object.entries(doc.parameter_grad_norms)
+    .map(([k, v]) => `<tr><td><code>${escapeHtml(k)}</code></td><td>${fmt(v)}</td><td>${sigma.has(k) ? fmt(sigma.get(k)!) : ''}</td></tr>`)
+    .join('');
+  const parameters = section('rnn-params', 'Parameter gradients', `<div class="scroll"><table><thead><tr><th>parameter</th><th>‖grad‖</th><th>σ_max(W)</th></tr></thead><tbody>${params}</tbody></table></div>`);
+  const xs = doc.x_grad_norms.map((v, t) => `<td data-x-grad-t="${t}">${fmt(v)}</td>`).join('');
+  const inputs = section('rnn-xgrad', '‖dL/dx_t‖ per step', `<div class="scroll"><table class="values" style="white-space: nowrap"><thead><tr>${doc.x_grad_norms.map((_, t) => `<th>t=${t}</th>`).join('')}</tr></thead><tbody><tr>${xs}</tr></tbody></table></div>`);
+  const summary = `grad, ${doc.config.type.toUpperCase()}, ${doc.config.num_layers} layer(s)${D === 2 ? ', bidirectional' : ''}, batch ${doc.config.unbatched ? 1 : doc.config.batch}, ${doc.config.seq_len} step(s), loss ${doc.loss.kind}; rnn-inspect ${doc.version}`;
+  const run = o.grids?.[0];
+  const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings);
+  if (!run) return page({ lang: 'en', title: `rnn-inspect grad: ${doc.module}`, heading: doc.module, summary, body: loss + inputs + parameters + warnings, data: doc, grids: [], panels: [] });
+  const panel = buildPanel(0, spec(run, o, { grid: { what: 'dL/dh_t' }, log: true }));
+  const intro =
+    `<p class="sub">The backward flow: each cell is dL/dh_t of one layer, direction and step, coloured by a statistic of it (norm: ‖dL/dh_t‖, on a log scale: the gradient shrinks or grows by decades). ` +
+    `Backward, the gradient flows left within a forward layer (t+1 → t) and down the layers (layer l+1 → l); the loss enters at the top row${doc.loss.kind === 'hn' ? ' and at the h_n cells' : ''}.</p>`;
+  const body = loss + runSections(panel, run, 'Backward: ‖dL/dh_t‖ per layer and step', intro) + inputs + parameters + warnings;
+  return page({ lang: 'en', title: `rnn-inspect grad: ${doc.module}`, heading: doc.module, summary, body, data: doc, grids: [{ id: 'rnn-inspect-grid-0', doc: panel.data }], panels: [panel] });
 }
