@@ -9,24 +9,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, launch, open, shot, skipWithoutChromium, type Browser, type Opened } from '../helpers/browser.js';
 import type { RunReport } from '../../src/schema/run.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const missing = !existsSync(CHROMIUM);
-const skip = missing && !process.env['CI'] ? `${CHROMIUM} not found: install it with apt-get install -y chromium (the browser tests fail instead when CI is set)` : false;
+const missing = chromiumMissing;
+const skip = skipWithoutChromium;
 
-let context: BrowserContext;
-let profile: string;
+let browser: Browser;
 let file: string;
-const work = mkdtempSync(join(tmpdir(), 'rnn-inspect-playground-'));
 
 function cli(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -39,38 +34,8 @@ function cliRun(argv: readonly string[]): { code: number | null; doc: RunReport 
   return { code: r.code, doc: r.stdout ? (JSON.parse(r.stdout) as RunReport) : null, line: r.stderr.trimEnd() };
 }
 
-interface Opened {
-  page: Page;
-  blocked: string[];
-  errors: string[];
-}
-
-async function open({ width = 1400, colorScheme = 'light' as 'light' | 'dark' } = {}): Promise<Opened> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.emulateMedia({ colorScheme });
-  const url = pathToFileURL(file).href;
-  const blocked: string[] = [];
-  const errors: string[] = [];
-  await page.route('**/*', (route) => {
-    if (route.request().url() === url) return route.continue();
-    blocked.push(route.request().url());
-    return route.abort();
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  await page.waitForSelector('html[data-runs="1"]');
-  return { page, blocked, errors };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+/** The playground page, once it has computed its first result. */
+const openPlayground = (options: { width?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Opened> => open(browser, file, { ...options, ready: 'html[data-runs="1"]', timeout: 10_000 });
 
 type PageRun = { doc: RunReport } | { message: string; exitCode: number; name: string; document: RunReport | null };
 
@@ -106,24 +71,17 @@ test('chromium is installed for the playground test', { skip }, () => {
 
 describe('the playground in chromium', { skip: skip || missing }, () => {
   before(async () => {
-    file = join(work, 'playground.html');
+    browser = await launch();
+    file = join(browser.work, 'playground.html');
     const r = cli(['playground', file]);
     assert.equal(r.code, 0, r.stderr);
-    profile = mkdtempSync(join(tmpdir(), 'rnn-inspect-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   });
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+    await browser?.close();
   });
 
   test("run(argv) returns the CLI's JSON document, deep-equal with nothing removed", async () => {
-    const { page, blocked, errors } = await open();
+    const { page, blocked, errors } = await openPlayground();
     const cases = [
       ['--layers', '4', '--hidden', '20', '--batch-first'],
       ['--type', 'lstm', '--bidirectional', '--proj-size', '5', '--layers', '2', '--hidden', '8', '--seed', '3'],
@@ -145,7 +103,7 @@ describe('the playground in chromium', { skip: skip || missing }, () => {
   });
 
   test("a bad argv throws the CLI's error line and exit code; a failed --expect also carries the document", async () => {
-    const { page, errors } = await open();
+    const { page, errors } = await openPlayground();
     for (const argv of [['--layers', '0'], ['--type', 'transformer'], ['--lengths', '3,2'], ['--proj-size', '4'], ['--hidden', '8', '--proj-size', '9', '--type', 'lstm'], ['--bogus'], ['--seed', '-1']]) {
       const want = cliRun(argv);
       assert.equal(want.code, 2, `the CLI refuses ${argv.join(' ')}`);
@@ -175,7 +133,7 @@ describe('the playground in chromium', { skip: skip || missing }, () => {
   });
 
   test('changing a control recomputes the shapes table, h_n and the grid with the CLI’s numbers', async () => {
-    const { page, blocked, errors } = await open();
+    const { page, blocked, errors } = await openPlayground();
     assert.deepEqual(await shapes(page), { x: '(10, 3, 100)', h_0: '(1, 3, 20)', out: '(10, 3, 20)', h_n: '(1, 3, 20)' });
     await change(page, () => page.fill('#pg-layers', '4'));
     assert.equal((await shapes(page))['h_n'], '(4, 3, 20)');
@@ -209,7 +167,7 @@ describe('the playground in chromium', { skip: skip || missing }, () => {
   });
 
   test("a control the CLI would refuse shows the CLI's error line and keeps the last result, marked stale", async () => {
-    const { page, errors } = await open();
+    const { page, errors } = await openPlayground();
     await change(page, () => page.fill('#pg-batch', '0'));
     const line = cliRun(['--batch', '0']).line;
     assert.match(line, /^error: /);
@@ -225,7 +183,7 @@ describe('the playground in chromium', { skip: skip || missing }, () => {
 
   test('every control is labelled; the page fits 400 px and 1400 px, in light and dark', async () => {
     for (const [width, colorScheme] of [[400, 'dark'], [1400, 'dark'], [400, 'light']] as const) {
-      const { page, blocked, errors } = await open({ width, colorScheme });
+      const { page, blocked, errors } = await openPlayground({ width, colorScheme });
       const unlabelled = await page.$$eval('#pg-form input, #pg-form select', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length || !e.getAttribute('aria-describedby')).map((e) => e.id));
       assert.deepEqual(unlabelled, []);
       assert.equal(await page.locator('#pg-form input, #pg-form select').count(), 11);

@@ -63,10 +63,10 @@ export interface Opened {
   errors: string[];
 }
 
-/** Opens a page from disk; every request but the file itself is aborted and recorded. */
-export async function open(browser: Browser, file: string, { width = 1400, colorScheme = 'light' as 'light' | 'dark' } = {}): Promise<Opened> {
+/** Opens a page from disk (ready when `ready` matches); every request but the file itself is aborted and recorded. */
+export async function open(browser: Browser, file: string, { width = 1400, colorScheme = 'light' as 'light' | 'dark', ready = 'html[data-ready="true"]', timeout = 5000 } = {}): Promise<Opened> {
   const page = await browser.context.newPage();
-  page.setDefaultTimeout(5000);
+  page.setDefaultTimeout(timeout);
   await page.setViewportSize({ width, height: 900 });
   await page.emulateMedia({ colorScheme });
   const url = pathToFileURL(file).href;
@@ -82,7 +82,7 @@ export async function open(browser: Browser, file: string, { width = 1400, color
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   await page.goto(url);
-  await page.waitForSelector('html[data-ready="true"]');
+  await page.waitForSelector(ready);
   return { page, blocked, errors };
 }
 
