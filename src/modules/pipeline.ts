@@ -12,7 +12,7 @@ import type { ModuleSpec, PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { numDirections, realHiddenSize, type RecurrentOptions } from './layer/config.js';
 import { kindOf } from './kinds/index.js';
-import { Recurrent } from './recurrent.js';
+import { Recurrent, type StepObserver } from './recurrent.js';
 import type { ForwardResult } from './layer/result.js';
 
 export interface PipelineStage {
@@ -197,8 +197,11 @@ export class Pipeline {
     return this;
   }
 
-  /** Runs every module in dependency order on the named inputs. */
-  forward(inputs: ReadonlyMap<string, Tensor>): Map<string, StageRun> {
+  /**
+   * Runs every module in dependency order on the named inputs. `observe` may give a module an
+   * observer of its steps, with their gate activations (ForwardOptions.onStep and gates).
+   */
+  forward(inputs: ReadonlyMap<string, Tensor>, observe?: (stage: PipelineStage) => StepObserver | undefined): Map<string, StageRun> {
     const runs = new Map<string, StageRun>();
     for (const name of this.order) {
       const stage = this.stage(name);
@@ -209,7 +212,8 @@ export class Pipeline {
       const c0 = stage.module.kind.hasCellState ? (src?.cN ?? undefined) : undefined;
       let result: ForwardResult;
       try {
-        result = stage.module.forward(x, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}) });
+        const onStep = observe?.(stage);
+        result = stage.module.forward(x, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(onStep ? { onStep, gates: true } : {}) });
       } catch (err) {
         if (err instanceof ShapeError) {
           const from = stage.h0From ? ` (h_0 is ${stage.h0From}'s h_n)` : '';

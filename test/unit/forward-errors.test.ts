@@ -118,9 +118,10 @@ describe('lengths, as pack_padded_sequence checks them', () => {
   });
 
   test('each length in 1..seq_len', () => {
-    assert.throws(() => m.forward(x, { lengths: [6, 2, 1] }), shapeError(/^lengths\[0\]: expected an integer in 1\.\.5 \(seq_len\), got 6/));
-    assert.throws(() => m.forward(x, { lengths: [5, 0, 1] }), shapeError(/^lengths\[1\]: expected an integer in 1\.\.5 \(seq_len\), got 0/));
-    assert.throws(() => m.forward(x, { lengths: [5, 2, 1.5] }), shapeError(/^lengths\[2\]: .* got 1.5/));
+    // PyTorch's words first (checked against PyTorch 1.13), then which length and what it should be.
+    assert.throws(() => m.forward(x, { lengths: [6, 2, 1] }), shapeError(/^lengths: start \(8\) \+ length \(1\) exceeds dimension size \(8\)\. lengths\[0\]: expected an integer in 1\.\.5 \(seq_len\), got 6$/));
+    assert.throws(() => m.forward(x, { lengths: [5, 0, 1] }), shapeError(/^lengths: Length of all samples has to be greater than 0, .*; lengths\[1\]: expected an integer in 1\.\.5 \(seq_len\), got 0$/));
+    assert.throws(() => m.forward(x, { lengths: [5, 2, 1.5] }), shapeError(/^lengths\[2\]: .* got 1.5$/));
   });
 
   test('enforce_sorted requires non-increasing lengths, with PyTorch\'s advice', () => {

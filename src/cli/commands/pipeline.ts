@@ -20,6 +20,10 @@ import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { readSpec, specFromWeights } from '../../setup/pipeline.js';
 import { checkFinite, readInput } from '../../setup/run.js';
+import { fitsPageTrace } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { gateCollector } from '../../report/gate-stats.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 
 export interface PipelineOptions {
   spec?: string | undefined;
@@ -36,6 +40,7 @@ export interface PipelineOptions {
   maxMemory: number;
   allowNonfinite?: boolean | undefined;
   strict?: boolean | undefined;
+  html?: string | undefined;
 }
 
 /** The composed model built from --spec (or the modules in --weights), run on its inputs; the report. */
@@ -46,6 +51,7 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     if (format.holds === 'one') throw new UsageError(`--save ${save}: expected ${writableExtensions('many')} for a pipeline's several tensors, got ${format.extensions[0]} (one tensor)`);
   }
   const saveTo = save ? env.claim('--save', save) : {};
+  const html = claimHtml(env, o.html);
   const budget = o.maxMemory;
   const allowed = !!o.allowNonfinite;
   const warnings: string[] = [];
@@ -110,13 +116,14 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     inputs.set(name, x);
   }
 
-  const runs = pipeline.forward(inputs);
+  const gates = new Map(html ? pipeline.stages.map((s) => [s.name, gateCollector(s.module, null)]) : []);
+  const runs = pipeline.forward(inputs, (stage) => gates.get(stage.name)?.onStep);
   if (save) {
     const all = new Map<string, Tensor>();
     for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
     writeTensorsFile(save, all, saveTo);
   }
-  const report: PipelineReport = {
+  const build = (trace: TraceLevel): PipelineReport => ({
     command: 'pipeline',
     version: env.version,
     order: pipeline.order,
@@ -141,12 +148,15 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     }),
     parameter_count: pipeline.parameterCount(),
     warnings,
-  };
+  });
+  const report = build(trace);
+  // The page embeds the document with --trace full when every module's values fit it.
+  if (html) writeHtml(env, html, renderHtmlReport(build(fitsPageTrace([...runs.values()].map((r) => r.result)) ? 'full' : 'summary'), { gates: pipeline.stages.map((s) => gates.get(s.name)?.stats() ?? null) }));
   return { document: report, failure: strictFailure(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite }))) };
 }
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('pipeline')
     .description('run a composed model (modules in series, encoder-decoder) where each module keeps its own weights and state')
     .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}')
@@ -166,6 +176,7 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
     .addOption(allowNonfiniteOption())
-    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
+    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)');
+  addHtmlOption(cmd, 'one grid per module side by side, the h_n -> h_0 hand-offs drawn')
     .action(action(ctx, { execute: pipelineCommand, render: (report: PipelineReport, _o, style, layout) => renderPipelineTable(report, style, layout.width) }));
 }

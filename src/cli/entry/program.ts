@@ -4,8 +4,9 @@
  * error; 2 bad input. It runs on the main thread for small commands, else in a worker thread under
  * the supervisor (./supervisor.ts).
  */
-import { Command, CommanderError } from 'commander';
-import { RnnInspectError, UsageError } from '../../errors.js';
+import { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { errorLine } from '../error-line.js';
 import { version } from '../../version.js';
 import { writeAll } from '../../io/atomic-write.js';
 import { commands, DEFAULT_COMMAND } from '../commands/index.js';
@@ -50,18 +51,6 @@ Examples:
     $ rnn-inspect doctor --layers 2 --hidden 256 --batch-first --x-shape 4,35,128 --h0-shape 2,64,256
 `;
 
-
-/** One line: commander's multi-line messages (with their suggestions) folded. */
-function oneLine(message: string): string {
-  return message
-    .replace(/^error:\s*/i, '')
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(' ')
-    // A message can quote a file's bytes: control characters (ESC, CR, BEL...) are shown, never sent to the terminal.
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** The files a command reads, by flag: the run refuses to write over any of them. */
 const INPUT_FLAGS = ['input', 'h0', 'c0', 'weights', 'spec', 'against'] as const;
@@ -197,19 +186,8 @@ function editDistance(a: string, b: string): number {
 }
 
 function report(err: unknown, debug: boolean): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    stderr(`error: ${oneLine(err.message)}\n`);
-    return 2;
-  }
-  if (err instanceof RnnInspectError) {
-    stderr(`error: ${oneLine(err.message)}\n`);
-    if (debug && err.stack) stderr(err.stack + '\n');
-    return err.exitCode;
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  stderr(`error: internal error: ${oneLine(e.message)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
-  if (debug && e.stack) stderr(e.stack + '\n');
-  return 1;
+  const { message, exitCode, stack } = errorLine(err, debug);
+  if (message !== null) stderr(`error: ${message}\n`);
+  if (stack) stderr(stack + '\n');
+  return exitCode;
 }
-

@@ -176,7 +176,9 @@ function lengthsProblems(lengths: readonly number[], seqLen: number, batch: numb
   if (b >= 0) {
     // PyTorch's words first, then which length and what it should be.
     const ours = `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`;
-    if (lengths.some((n) => !Number.isInteger(n) || n < 1)) pack.push(problem('lengths-range', `lengths: ${PACK_NON_POSITIVE}; ${ours}`, PACK_NON_POSITIVE));
+    // PyTorch converts lengths to int64, truncating: 0.5 becomes 0 (its error), 2.5 becomes 2 (no error).
+    if (lengths.some((n) => Math.trunc(n) < 1)) pack.push(problem('lengths-range', `lengths: ${PACK_NON_POSITIVE}; ${ours}`, PACK_NON_POSITIVE));
+    else if (!Number.isInteger(lengths[b]!)) pack.push(problem('lengths-range', ours, null));
     else {
       // The packed data has sum(min(length, seq_len)) rows; the kernel's step seq_len asks for more.
       const rows = lengths.reduce((sum, n) => sum + Math.min(n, seqLen), 0);
