@@ -30,6 +30,7 @@ export const gruResetBeforeKind = defineKind({
   supportsProjection: false,
   hasNonlinearity: false,
   gatedRecurrentTerm: true,
+  onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 0 } },
   recurrentInStep: true,
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',

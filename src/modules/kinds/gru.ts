@@ -23,6 +23,7 @@ export const gruKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: false,
+  onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 1 } },
   recurrentInStep: false,
   gatedRecurrentTerm: true,
   equations: [

@@ -134,6 +134,21 @@ export interface BackwardStepArgs {
   nonlinearity: Nonlinearity;
 }
 
+/**
+ * How ONNX writes a kind: the operator (RNN, LSTM, GRU, any opset), the order of its gate blocks in
+ * W, R and B, the activations it lists per direction when they are this kind's, and the
+ * attributes that tell it from another kind of the same operator (GRU's linear_before_reset).
+ */
+export interface OnnxForm {
+  readonly op: string;
+  /** This kind's gate names (GateSpec.name) in ONNX's row order: LSTM i, o, f, c is PyTorch's i, o, f, g. */
+  readonly gateOrder: readonly string[];
+  /** ONNX's activation names for one direction (its defaults); `nonlinearity` stands for the module's Tanh or Relu. */
+  readonly activations: readonly string[];
+  /** Attributes with the value this kind has (absent in a node means 0, ONNX's default). */
+  readonly attributes: Readonly<Record<string, number>>;
+}
+
 export interface CellKind<T extends string = string> {
   /** The CLI's `--type` and the spec's `type`. */
   readonly type: T;
@@ -161,6 +176,8 @@ export interface CellKind<T extends string = string> {
    * saved and the two gradients are one.
    */
   readonly gatedRecurrentTerm: boolean;
+  /** The kind's ONNX node, or null when ONNX has none. */
+  readonly onnx: OnnxForm | null;
   /**
    * The step computes part of the recurrent product itself, from `StepArgs.recurrent`: a gate
    * multiplies h_{t-1} before W_hh (ONNX's GRU with linear_before_reset=0: W_hn (r ⊙ h_{t-1})).

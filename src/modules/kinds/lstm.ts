@@ -24,6 +24,7 @@ export const lstmKind = defineKind({
   hasCellState: true,
   supportsProjection: true,
   hasNonlinearity: false,
+  onnx: { op: 'LSTM', gateOrder: ['i', 'o', 'f', 'g'], activations: ['Sigmoid', 'Tanh', 'Tanh'], attributes: {} },
   recurrentInStep: false,
   gatedRecurrentTerm: false,
   equations: [

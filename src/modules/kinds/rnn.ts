@@ -15,6 +15,7 @@ export const rnnKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: true,
+  onnx: { op: 'RNN', gateOrder: ['h'], activations: ['nonlinearity'], attributes: {} },
   recurrentInStep: false,
   gatedRecurrentTerm: false,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
