@@ -1,5 +1,6 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { convertReportSchema } from './convert.js';
 import { doctorReportSchema } from './doctor.js';
 import { explainReportSchema } from './explain.js';
 import { inspectReportSchema } from './inspect.js';
@@ -17,6 +18,7 @@ export const documents: Record<DocumentName, ZodType> = {
   inspect: inspectReportSchema,
   doctor: doctorReportSchema,
   explain: explainReportSchema,
+  convert: convertReportSchema,
 };
 
 export * from './run.js';
@@ -26,3 +28,4 @@ export * from './inspect.js';
 export * from './names.js';
 export * from './doctor.js';
 export * from './explain.js';
+export * from './convert.js';

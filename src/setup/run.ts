@@ -100,7 +100,7 @@ function estimateDetail(seqLen: number, batch: number, numLayers: number, numDir
 }
 
 /** The recurrent module a weights file holds, chosen with --module when there are several. */
-function pickModule(file: string, weights: TensorFile, prefix: string | undefined): InferredModule | null {
+export function pickModule(file: string, weights: TensorFile, prefix: string | undefined): InferredModule | null {
   const { modules } = inferModules(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor])), weights.modules);
   const names = modules.map((m) => (m.prefix === '' ? '(top level)' : m.prefix.replace(/\.$/, '')));
   if (prefix !== undefined) {

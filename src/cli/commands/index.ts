@@ -15,6 +15,7 @@ export const commands: readonly { name: string; load: () => Promise<Register> }[
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
   { name: 'pipeline', load: async () => (await import('./pipeline.js')).registerPipeline },
   { name: 'inspect', load: async () => (await import('./inspect.js')).registerInspect },
+  { name: 'convert', load: async () => (await import('./convert.js')).registerConvert },
   { name: 'schema', load: async () => (await import('./schema.js')).registerSchema },
 ];
 
