@@ -159,7 +159,7 @@ const PASS_THROUGH = new Set(['Squeeze', 'Unsqueeze', 'Transpose', 'Reshape', 'I
 
 const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b ?? new Uint8Array(0));
 
-function nodeLabel(node: OnnxNode, index: number): string {
+function nodeName(node: OnnxNode, index: number): string {
   return `${node.opType} node ${node.name ? `"${node.name}"` : `#${index}`}`;
 }
 
@@ -231,8 +231,8 @@ interface Values {
   producers: Map<string, { node: OnnxNode; index: number }>;
 }
 
-function recurrentNode(node: OnnxNode, index: number, values: Values, budget: TensorBudget): RecurrentNode {
-  const label = nodeLabel(node, index);
+function recurrentNode(file: string, node: OnnxNode, index: number, values: Values, budget: TensorBudget): RecurrentNode {
+  const label = `${file}: ${nodeName(node, index)}`;
   const attributes = readAttributes(node, label);
   const { kind, hiddenSize: H, directions: D } = attributes;
   const inputs = node.input ?? [];
@@ -262,7 +262,7 @@ function recurrentNode(node: OnnxNode, index: number, values: Values, budget: Te
     if (!producer || producer.node.opType !== 'Cast') break;
     lens = producer.node.input?.[0] ?? '';
   }
-  return { index, node, label, ...attributes, W, R, B, sequenceLens: lens === '' ? null : lens };
+  return { index, node, label: nodeName(node, index), ...attributes, W, R, B, sequenceLens: lens === '' ? null : lens };
 }
 
 /** The recurrent node whose Y feeds `node`'s X through pass-through operators only, if any; with the operators passed. */
@@ -347,7 +347,7 @@ export function decodeOnnx(bytes: Uint8Array, file: string, options: DecodeOptio
 
   const recurrent: RecurrentNode[] = [];
   nodes.forEach((node, index) => {
-    if (RECURRENT_OPS.has(node.opType ?? '') && (node.domain ?? '') === '') recurrent.push(recurrentNode(node, index, values, budget));
+    if (RECURRENT_OPS.has(node.opType ?? '') && (node.domain ?? '') === '') recurrent.push(recurrentNode(file, node, index, values, budget));
   });
   if (!recurrent.length) {
     const ops = [...new Set(nodes.map((n) => n.opType ?? '?'))];
