@@ -1,6 +1,7 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
 import { convertReportSchema } from './convert.js';
+import { diffReportSchema } from './diff.js';
 import { doctorReportSchema } from './doctor.js';
 import { explainReportSchema } from './explain.js';
 import { inspectReportSchema } from './inspect.js';
@@ -19,6 +20,7 @@ export const documents: Record<DocumentName, ZodType> = {
   doctor: doctorReportSchema,
   explain: explainReportSchema,
   convert: convertReportSchema,
+  diff: diffReportSchema,
 };
 
 export * from './run.js';
@@ -29,3 +31,4 @@ export * from './names.js';
 export * from './doctor.js';
 export * from './explain.js';
 export * from './convert.js';
+export * from './diff.js';

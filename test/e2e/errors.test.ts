@@ -21,7 +21,7 @@ const file = (name: string, text: string | Uint8Array): string => {
 const cases: [string, string[], RegExp, string?][] = [
   ['unknown option', ['--bogus'], /unknown option '--bogus'/],
   ['unknown option with a suggestion', ['--layer', '2'], /unknown option '--layer'.*Did you mean --layers\?/],
-  ['a mistyped command', ['explian', '--layers', '2'], /expected a command \(run, explain, compare, doctor, pipeline, inspect, convert, schema\) or options, got 'explian' \(did you mean explain\?\)/],
+  ['a mistyped command', ['explian', '--layers', '2'], /expected a command \(run, explain, compare, doctor, pipeline, inspect, convert, diff, schema\) or options, got 'explian' \(did you mean explain\?\)/],
   ['an unknown word', ['hello'], /expected a command \(run, .*\) or options, got 'hello'$/],
   ['help for a command that does not exist', ['help', 'docter'], /expected a command \(run, .*\) or options, got 'docter' \(did you mean doctor\?\)/],
   ['an empty output file name', ['--output=', 'doctor', '--x-shape', '3,4,5'], /--output: expected a file name, got an empty one/],
