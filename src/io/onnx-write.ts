@@ -64,7 +64,7 @@ export function encodeOnnx(kind: CellKind, config: RecurrentConfig, params: Read
   const initializer: OnnxTensor[] = [];
   const attr = (n: string, v: Omit<OnnxAttribute, 'name'>): OnnxAttribute => ({ name: n, ...v });
   const activations = form.activations.map((a) => (a === 'nonlinearity' ? (config.nonlinearity === 'relu' ? 'Relu' : 'Tanh') : a));
-  initializer.push(int64Tensor('axes_0', [0]), int64Tensor('squeeze_axes', [1]), int64Tensor('reshape_to', [0, 0, -1]));
+  initializer.push(int64Tensor('axes_0', [0]), D === 1 ? int64Tensor('squeeze_axes', [1]) : int64Tensor('reshape_to', [0, 0, -1]));
 
   let layerIn = 'x';
   const yh: string[] = [];

@@ -20,7 +20,7 @@ import { FormatError } from '../errors.js';
 import { kinds, type CellKind } from '../modules/kinds/index.js';
 import { parameterSuffix } from '../modules/layer/parameters.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeElements, TensorBudget, type ElementType } from './dtypes.js';
+import { decodeElements, ITEM_SIZE, TensorBudget, type ElementType } from './dtypes.js';
 import type { DecodeOptions, DeclaredModule, StoredTensor, TensorFile, TensorFormat } from './format.js';
 import { onnxDescriptor } from './onnx/descriptor.js';
 
@@ -125,9 +125,9 @@ function tensorValues(t: OnnxTensor, at: string, budget: TensorBudget): StoredTe
   const count = budget.take(dims, at);
   let data: Float32Array;
   if (t.rawData && t.rawData.length) {
-    data = decodeElements(t.rawData, 0, count, element.type, true, `${at} raw_data`);
-    const size = { f32: 4, f16: 2, f64: 8, bf16: 2 }[element.type as 'f32'];
+    const size = ITEM_SIZE[element.type];
     if (t.rawData.length !== count * size) throw new FormatError(`${at}: expected ${count * size} bytes of raw_data for shape (${dims.join(', ')}), got ${t.rawData.length}`);
+    data = decodeElements(t.rawData, 0, count, element.type, true, `${at} raw_data`);
   } else {
     const values = element.type === 'f32' ? t.floatData : element.type === 'f64' ? t.doubleData : t.int32Data;
     const got = values?.length ?? 0;
