@@ -21,6 +21,8 @@ export interface ConvertOptions {
   input: string;
   output: string;
   module?: string | undefined;
+  /** The RNN's nonlinearity when IN cannot say it (a state_dict); contradicting a file that says it is an error. */
+  nonlinearity?: 'tanh' | 'relu' | undefined;
   seed: number;
   maxMemory: number;
   version: string;
@@ -39,11 +41,15 @@ interface Loaded {
   module: InferredModule;
 }
 
-function load(file: string, contents: TensorFile, prefix: string | undefined): Loaded {
+function load(file: string, contents: TensorFile, prefix: string | undefined, nonlinearity?: 'tanh' | 'relu'): Loaded {
   const m = pickModule(file, contents, prefix);
   if (!m) throw new UsageError(`${file}: expected a recurrent module to convert, got none (${inferModules(new Map([...contents.tensors].map(([k, v]) => [k, v.tensor]))).rejected[0]?.reason ?? 'no weight_ih_l0 / RNN, LSTM or GRU node'})`);
   const kind = kindOf(m.type);
-  const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}) });
+  if (nonlinearity && m.nonlinearity && kind.hasNonlinearity && nonlinearity !== m.nonlinearity) {
+    throw new UsageError(`--nonlinearity ${nonlinearity} contradicts ${file}: it holds nonlinearity ${m.nonlinearity} (${m.declaredBy ?? 'the file'})`);
+  }
+  const said = m.nonlinearity ?? nonlinearity;
+  const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(said && kind.hasNonlinearity ? { nonlinearity: said } : {}) });
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
   return { kind, config, params, module: m };
@@ -71,9 +77,10 @@ function stateDictRefusal(kind: CellKind): string | null {
 
 export function convertModel(o: ConvertOptions): ConvertReport {
   const source = readTensorsFile(o.input, { maxBytes: o.maxMemory });
-  const src = load(o.input, source, o.module);
+  const src = load(o.input, source, o.module, o.nonlinearity);
   const { kind, config, params, module: m } = src;
   const notes: string[] = [];
+  if (kind.hasNonlinearity && !m.nonlinearity) notes.push(`${o.input} does not record the nonlinearity: read as ${config.nonlinearity}${o.nonlinearity ? ' (--nonlinearity)' : '; pass --nonlinearity relu if the model used relu'}`);
   const ext = extname(o.output).toLowerCase();
   let toFormat: string;
   let bytes: Uint8Array;

@@ -103,6 +103,29 @@ describe('onnxruntime-node runs the written ONNX to the engine numbers', () => {
     assert.ok(maxDiff(engine.out.data, got['out']!.data as Float32Array) > 1e-3);
   });
 
+  test('convert rnn.pt rnn.onnx --nonlinearity relu: the state_dict cannot say relu, the flag does, and onnxruntime gives PyTorch\'s numbers', async (t) => {
+    const fixture = JSON.parse(readFileSync(join(FIXTURES, 'rnn_relu.json'), 'utf8')) as { x: number[][][]; h_0: number[][][]; out: number[][][] };
+    const flat = (v: number[][][]): Float32Array => Float32Array.from(v.flat(2));
+    const dims = (v: number[][][]): number[] => [v.length, v[0]!.length, v[0]![0]!.length];
+    const feeds = (): Record<string, ort.Tensor> => ({
+      x: new ort.Tensor('float32', flat(fixture.x), dims(fixture.x)),
+      sequence_lens: new ort.Tensor('int32', Int32Array.from([6, 6, 6]), [3]),
+      initial_h: new ort.Tensor('float32', flat(fixture.h_0), dims(fixture.h_0)),
+    });
+    const dir = tempDir(t);
+    const relu = join(dir, 'relu.onnx');
+    const tanh = join(dir, 'tanh.onnx');
+    const report = runJson<{ notes: string[] }>(['convert', join(FIXTURES, 'rnn_relu.state_dict.pt'), relu, '--nonlinearity', 'relu', '--format', 'json']);
+    assert.ok(report.notes.some((n) => /does not record the nonlinearity: read as relu/.test(n)), String(report.notes));
+    runJson(['convert', join(FIXTURES, 'rnn_relu.state_dict.pt'), tanh, '--format', 'json']);
+    const good = (await runOrt(new Uint8Array(readFileSync(relu)), feeds()))['out']!.data as Float32Array;
+    const bad = (await runOrt(new Uint8Array(readFileSync(tanh)), feeds()))['out']!.data as Float32Array;
+    const diff = maxDiff(flat(fixture.out), good);
+    t.diagnostic(`convert rnn_relu --nonlinearity relu out (onnxruntime vs PyTorch): maxdiff ${diff.toExponential(2)}`);
+    assert.ok(diff <= TOLERANCE, `out: ${diff}`);
+    assert.ok(maxDiff(flat(fixture.out), bad) > 1e-3, 'without the flag it is written as tanh, which differs');
+  });
+
   test('convert model.pt model.onnx: onnxruntime runs the written file to the engine numbers', async (t) => {
     const dir = tempDir(t);
     const onnx = join(dir, 'lstm.onnx');

@@ -14,6 +14,7 @@ import { renderConvert } from '../render/convert-table.js';
 
 export interface ConvertOptions {
   module?: string;
+  nonlinearity?: 'tanh' | 'relu';
   seed: number;
   maxMemory: number;
   format: 'table' | 'json';
@@ -21,7 +22,7 @@ export interface ConvertOptions {
 
 export function convertCommand(o: ConvertOptions, env: CommandEnv, [input, output]: string[]): Outcome<ConvertReport> {
   const writeOptions = env.claim('OUT', output!);
-  return { document: convertModel({ input: input!, output: output!, module: o.module, seed: o.seed, maxMemory: o.maxMemory, version: env.version, writeOptions }) };
+  return { document: convertModel({ input: input!, output: output!, module: o.module, nonlinearity: o.nonlinearity, seed: o.seed, maxMemory: o.maxMemory, version: env.version, writeOptions }) };
 }
 
 const readable = (): string => formats.filter((f) => f.readTensors).flatMap((f) => f.extensions).join(', ');
@@ -33,6 +34,7 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .argument('<in>', `the weights file to read (${readable()})`)
     .argument('<out>', `the file to write: .onnx, or a state_dict in ${writableExtensions('many')}`)
     .option('--module <prefix>', 'with several recurrent modules in IN, the one to convert')
+    .addOption(new Option('--nonlinearity <name>', "an RNN's tanh|relu, which a state_dict does not record (an ONNX file says it)").argParser(oneOf(['tanh', 'relu'] as const)))
     .addOption(new Option('--seed <n>', "seed of the check's random input").argParser(seed).default(0))
     .addOption(new Option('--max-memory <size>', 'refuse files that hold or inflate to more than this').argParser(byteSize).default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY))
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
