@@ -12,10 +12,23 @@ export interface StoredTensor {
   dtype: string;
 }
 
-/** Named tensors in the file's own order, and any free-form metadata the file carries. */
+/**
+ * What a model file says of a recurrent module that its state_dict's shapes cannot (an ONNX node's
+ * operator and attributes): the kind's `type` and the RNN's nonlinearity, for the module at `prefix`.
+ */
+export interface DeclaredModule {
+  prefix: string;
+  type: string;
+  nonlinearity: 'tanh' | 'relu';
+  /** Where the file says it, for messages: `LSTM node "/rnn/LSTM"`. */
+  source: string;
+}
+
+/** Named tensors in the file's own order, any free-form metadata the file carries, and the modules it declares. */
 export interface TensorFile {
   tensors: Map<string, StoredTensor>;
   metadata?: Record<string, string>;
+  modules?: DeclaredModule[];
 }
 
 /** Most bytes a file may be, inflate to, or decode into (as float32) unless the caller says otherwise. */

@@ -9,7 +9,8 @@ import type { TensorFormat } from './format.js';
 import { jsonFormat } from './json.js';
 import { npyFormat } from './npy.js';
 import { npzFormat } from './npz.js';
+import { onnxFormat } from './onnx.js';
 import { ptFormat } from './pt.js';
 import { safetensorsFormat } from './safetensors.js';
 
-export const formats: readonly TensorFormat[] = [npyFormat, safetensorsFormat, npzFormat, ptFormat, jsonFormat, csvFormat];
+export const formats: readonly TensorFormat[] = [npyFormat, safetensorsFormat, npzFormat, ptFormat, onnxFormat, jsonFormat, csvFormat];

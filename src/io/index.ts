@@ -14,7 +14,7 @@ import { jsonFormat } from './json.js';
 import { isZip, zipMemberNames } from './zip.js';
 import { waitMs } from './wait.js';
 
-export type { DecodeOptions, StoredTensor, TensorFile, TensorFormat } from './format.js';
+export type { DecodeOptions, DeclaredModule, StoredTensor, TensorFile, TensorFormat } from './format.js';
 export { openAtomic, type AtomicFile, type AtomicWriteOptions } from './atomic-write.js';
 export { formats } from './formats.js';
 export { encodeNpy, decodeNpy } from './npy.js';
@@ -22,6 +22,7 @@ export { encodeNpz, decodeNpz, type NpzWriteOptions } from './npz.js';
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { decodePt, decodePtTensor } from './pt.js';
 export { decodeCsv } from './csv.js';
+export { decodeOnnx } from './onnx.js';
 
 /** Files larger than this are refused before they are read (override with `maxBytes`). */
 export const DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_BYTES;

@@ -35,6 +35,17 @@ export interface InferredModule {
   projSize: number;
   /** This module's keys, in file order. */
   keys: string[];
+  /** What the file itself declares (an ONNX node's kind and activations), when it does. */
+  nonlinearity?: 'tanh' | 'relu';
+  declaredBy?: string;
+}
+
+/** A module's kind as a model file states it (src/io's DeclaredModule): it picks among kinds that look alike. */
+export interface Declaration {
+  prefix: string;
+  type: string;
+  nonlinearity: 'tanh' | 'relu';
+  source: string;
 }
 
 export interface RejectedGroup {
@@ -151,6 +162,7 @@ function shapeOf(v: Shaped | { readonly tensor: Shaped }): readonly number[] {
  */
 export function inferModules(
   tensors: ReadonlyMap<string, Shaped | { readonly tensor: Shaped }> | Iterable<{ readonly name: string; readonly shape: readonly number[] }>,
+  declared: readonly Declaration[] = [],
 ): InferredModules {
   const entries: [string, readonly number[]][] = [];
   if (tensors instanceof Map) {
@@ -177,8 +189,17 @@ export function inferModules(
   const rejected: RejectedGroup[] = [];
   for (const group of groups.values()) {
     const result = inferGroup(group);
-    if (typeof result === 'string') rejected.push({ prefix: group.prefix, reason: result, keys: group.keys });
-    else modules.push(result);
+    if (typeof result === 'string') {
+      rejected.push({ prefix: group.prefix, reason: result, keys: group.keys });
+      continue;
+    }
+    const said = declared.find((d) => d.prefix === group.prefix);
+    if (said && (candidateKinds(result) as string[]).includes(said.type)) {
+      result.type = said.type as KindName;
+      result.nonlinearity = said.nonlinearity;
+      result.declaredBy = said.source;
+    }
+    modules.push(result);
   }
   const accepted = new Set(modules.flatMap((m) => m.keys));
   const unrecognised = entries.map(([name]) => name).filter((name) => !accepted.has(name));

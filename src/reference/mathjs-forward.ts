@@ -103,10 +103,13 @@ function step(config: Required<ReferenceConfig>, w: Weights, x: Matrix, h: Matri
     const act = config.nonlinearity === 'relu' ? relu : tanh;
     return [act(add(xPart(0), hPart(0))), c]; //                h' = act(W_ih x + b_ih + W_hh h + b_hh)
   }
-  if (config.type === 'gru') {
+  if (config.type === 'gru' || config.type === 'gru-reset-before') {
     const r = sigmoid(add(xPart(0), hPart(0))); //               r = σ(W_ir x + b_ir + W_hr h + b_hr)
     const z = sigmoid(add(xPart(1), hPart(1))); //               z = σ(W_iz x + b_iz + W_hz h + b_hz)
-    const n = tanh(add(xPart(2), dotMultiply(r, hPart(2)))); //  n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+    const n =
+      config.type === 'gru'
+        ? tanh(add(xPart(2), dotMultiply(r, hPart(2)))) //       n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+        : tanh(add(add(xPart(2), multiply(Wh[2]!, dotMultiply(r, h))), bh[2]!)); // n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
     const one = map(z, () => 1);
     return [add(dotMultiply(subtract(one, z), n), dotMultiply(z, h)), c]; // h' = (1 - z) ⊙ n + z ⊙ h
   }
@@ -126,8 +129,8 @@ export function referenceForward(configIn: ReferenceConfig, stateDict: StateDict
     bias: c.bias ?? true, batch_first: c.batch_first ?? false, bidirectional: c.bidirectional ?? false, proj_size: c.proj_size ?? 0, dropout: c.dropout ?? 0,
   };
   const { type, input_size: I, hidden_size: H, num_layers: L, proj_size: P } = config;
-  const gates = ({ rnn: 1, lstm: 4, gru: 3 } as Record<string, number | undefined>)[type];
-  if (gates === undefined) throw new ConfigError(`type: expected rnn, lstm or gru, got ${String(type)}`);
+  const gates = ({ rnn: 1, lstm: 4, gru: 3, 'gru-reset-before': 3 } as Record<string, number | undefined>)[type];
+  if (gates === undefined) throw new ConfigError(`type: expected rnn, lstm, gru or gru-reset-before, got ${String(type)}`);
   for (const [name, v] of [['input_size', I], ['hidden_size', H], ['num_layers', L]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`${name}: expected a positive integer, got ${String(v)}`);
   }

@@ -12,12 +12,13 @@ import { version as packageVersion } from '../version.js';
 
 export function inspectFile(file: string, { version = packageVersion() }: { version?: string } = {}): InspectReport {
   const contents = readTensorsFile(file);
-  const { modules, unrecognised, rejected } = inferModules(contents.tensors);
+  const { modules, unrecognised, rejected } = inferModules(contents.tensors, contents.modules);
   const notes: string[] = [];
-  for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type))) {
+  for (const m of modules.filter((m) => m.declaredBy)) notes.push(`${m.prefix || '(top level)'}: ${kindOf(m.type).name}${kindOf(m.type).hasNonlinearity ? ` with nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''} from ${m.declaredBy}`);
+  for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type && !m.declaredBy))) {
     notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
   }
-  for (const m of modules.filter((m) => candidateKinds(m).length > 1)) {
+  for (const m of modules.filter((m) => !m.declaredBy && candidateKinds(m).length > 1)) {
     const names = candidateKinds(m).map((t) => kindOf(t).name);
     notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
   }
@@ -32,6 +33,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
     modules: modules.map((m) => {
       const kind = kindOf(m.type);
       const config = resolveConfig(kind, {
+        ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}),
         inputSize: m.inputSize,
         hiddenSize: m.hiddenSize,
         numLayers: m.numLayers,
@@ -49,7 +51,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         bidirectional: m.bidirectional,
         bias: m.bias,
         proj_size: m.projSize,
-        nonlinearity: kind.hasNonlinearity ? 'tanh' : null,
+        nonlinearity: kind.hasNonlinearity ? (m.nonlinearity ?? 'tanh') : null,
         parameter_count: countParameters(kind, config),
         keys: m.keys,
       };

@@ -1,5 +1,7 @@
 /** Every JSON document the CLI writes, by the name `rnn-inspect schema NAME` knows it. */
 import { compareReportSchema } from './compare.js';
+import { convertReportSchema } from './convert.js';
+import { diffReportSchema } from './diff.js';
 import { doctorReportSchema } from './doctor.js';
 import { explainReportSchema } from './explain.js';
 import { gradReportSchema } from './grad.js';
@@ -19,6 +21,8 @@ export const documents: Record<DocumentName, ZodType> = {
   doctor: doctorReportSchema,
   explain: explainReportSchema,
   grad: gradReportSchema,
+  convert: convertReportSchema,
+  diff: diffReportSchema,
 };
 
 export * from './run.js';
@@ -29,3 +33,5 @@ export * from './names.js';
 export * from './doctor.js';
 export * from './explain.js';
 export * from './grad.js';
+export * from './convert.js';
+export * from './diff.js';

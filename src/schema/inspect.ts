@@ -15,7 +15,7 @@ export const inspectedModuleSchema = z
     bidirectional: z.boolean(),
     bias: z.boolean(),
     proj_size: z.number().int().nonnegative(),
-    nonlinearity: z.literal('tanh').nullable().describe('null for LSTM/GRU; for RNN tanh is assumed: weights cannot show it'),
+    nonlinearity: z.enum(['tanh', 'relu']).nullable().describe('null for LSTM/GRU; for RNN tanh is assumed (weights cannot show it) unless the file declares it (an ONNX node\'s activations)'),
     parameter_count: z.number().int().nonnegative(),
     keys: z.array(z.string()),
   })

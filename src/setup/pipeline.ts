@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import { readBytes } from '../io/index.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../io/json.js';
-import { inferModules } from '../modules/infer-config.js';
+import { inferModules, type Declaration } from '../modules/infer-config.js';
 import { MAX_PIPELINE_MODULES, type PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -13,8 +13,8 @@ import type { Tensor } from '../tensor/tensor.js';
  * A spec from the modules a checkpoint holds, in file order, named by their key prefixes, and the
  * state_dict renamed to those names. Keys of no recurrent module (a Linear head) are not part of it.
  */
-export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor> } {
-  const { modules } = inferModules(tensors);
+export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>, declared: readonly Declaration[] = []): { spec: PipelineSpec; weights: Map<string, Tensor> } {
+  const { modules } = inferModules(tensors, declared);
   if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
   if (modules.length > MAX_PIPELINE_MODULES) throw new UsageError(`--weights ${file}: expected at most ${MAX_PIPELINE_MODULES} recurrent modules for a pipeline, got ${modules.length}`);
   const named = modules.map((m, i) => ({ m, name: m.prefix.replace(/\.$/, '') || `module${i}` }));
@@ -30,6 +30,7 @@ export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tenso
       bias: m.bias,
       bidirectional: m.bidirectional,
       proj_size: m.projSize,
+      ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}),
     })),
   };
   return { spec, weights };

@@ -67,6 +67,7 @@ const FLAG: Record<string, string> = {
   hiddenSize: '--hidden-size',
   layers: '--layers',
   bidirectional: '--bidirectional',
+  nonlinearity: '--nonlinearity',
   bias: '--no-bias',
   projSize: '--proj-size',
   batch: '--batch',
@@ -99,8 +100,8 @@ function estimateDetail(seqLen: number, batch: number, numLayers: number, numDir
 }
 
 /** The recurrent module a weights file holds, chosen with --module when there are several. */
-function pickModule(file: string, weights: TensorFile, prefix: string | undefined): InferredModule | null {
-  const { modules } = inferModules(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor])));
+export function pickModule(file: string, weights: TensorFile, prefix: string | undefined): InferredModule | null {
+  const { modules } = inferModules(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor])), weights.modules);
   const names = modules.map((m) => (m.prefix === '' ? '(top level)' : m.prefix.replace(/\.$/, '')));
   if (prefix !== undefined) {
     const want = prefix.replace(/\.$/, '');
@@ -117,7 +118,9 @@ function pickModule(file: string, weights: TensorFile, prefix: string | undefine
 function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
   switch (key) {
     case 'type':
-      return `a ${kindOf(m.type).name} (weight_ih_l0 rows = ${kindOf(m.type).gates.length} × hidden_size)`;
+      return m.declaredBy ? `a ${kindOf(m.type).name} (${m.declaredBy})` : `a ${kindOf(m.type).name} (weight_ih_l0 rows = ${kindOf(m.type).gates.length} × hidden_size)`;
+    case 'nonlinearity':
+      return `nonlinearity ${m.nonlinearity ?? 'tanh'} (${m.declaredBy ?? 'the weights'})`;
     case 'inputSize':
       return `input_size ${m.inputSize} (${m.prefix}weight_ih_l0 columns)`;
     case 'hiddenSize':
@@ -136,11 +139,13 @@ function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
 }
 
 /** The flags that choose the module (no data). */
-export type ModuleFlags = Pick<ModelFlags, 'type' | 'inputSize' | 'hiddenSize' | 'layers' | 'bidirectional' | 'bias' | 'projSize' | 'weights' | 'module' | 'maxMemory'>;
+export type ModuleFlags = Pick<ModelFlags, 'type' | 'nonlinearity' | 'inputSize' | 'hiddenSize' | 'layers' | 'bidirectional' | 'bias' | 'projSize' | 'weights' | 'module' | 'maxMemory'>;
 
 /** The module's kind and sizes (as a state_dict tells them), and where they came from. */
 export interface ChosenModule extends Pick<InferredModule, 'inputSize' | 'hiddenSize' | 'numLayers' | 'bidirectional' | 'bias' | 'projSize'> {
   kind: CellKind<KindName>;
+  /** The RNN's nonlinearity: a model file's (ONNX activations) when it declares one, else --nonlinearity. */
+  nonlinearity: 'tanh' | 'relu';
   /** The state_dict read from --weights (a cell's renamed as a layer's), and the module found in it. */
   weights: TensorFile | null;
   inferred: InferredModule | null;
@@ -176,10 +181,14 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
     }
     return value;
   };
-  // Kinds with the same gate count and parameters look alike in a state_dict: --type picks among them.
-  const type = !inferred ? flags.type : explicit('type') && (candidateKinds(inferred) as string[]).includes(flags.type) ? flags.type : fromWeights('type', inferred.type);
+  // Kinds with the same gate count and parameters look alike in a state_dict: --type picks among them,
+  // unless the file declares its kind (an ONNX node), whose word is final.
+  const picks = inferred && !inferred.declaredBy && explicit('type') && (candidateKinds(inferred) as string[]).includes(flags.type);
+  const type = !inferred ? flags.type : picks ? flags.type : fromWeights('type', inferred.type);
+  const nonlinearity = inferred?.declaredBy && inferred.nonlinearity && kindOf(type).hasNonlinearity ? fromWeights('nonlinearity', inferred.nonlinearity) : flags.nonlinearity;
   return {
     kind: kindOf(type),
+    nonlinearity,
     inputSize: inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize,
     hiddenSize: inferred ? fromWeights('hiddenSize', inferred.hiddenSize) : flags.hiddenSize,
     numLayers: inferred ? fromWeights('layers', inferred.numLayers) : flags.layers,
@@ -202,7 +211,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
   const warnings: string[] = [];
   const allowed = flags.allowNonfinite ?? false;
   const chosen = chooseModule(flags, explicit);
-  const { kind, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
+  const { kind, nonlinearity, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
   let { inputSize } = chosen;
 
   // The data: an input file fixes batch and seq_len; without one, random x from the flags.
@@ -248,7 +257,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
     inputSize,
     hiddenSize,
     numLayers,
-    nonlinearity: flags.nonlinearity,
+    nonlinearity,
     bias,
     batchFirst,
     dropout: flags.dropout,

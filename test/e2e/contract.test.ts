@@ -87,7 +87,7 @@ test('compare in training mode with dropout: the same masks, so automatic = manu
 
 test('schema prints JSON Schema for every document', () => {
   const all = runJson<{ $defs: Record<string, unknown> }>(['schema']);
-  assert.deepEqual(Object.keys(all.$defs), ['run', 'ndjson-step', 'ndjson-summary', 'compare', 'pipeline', 'inspect', 'doctor', 'explain', 'grad']);
+  assert.deepEqual(Object.keys(all.$defs), ['run', 'ndjson-step', 'ndjson-summary', 'compare', 'pipeline', 'inspect', 'doctor', 'explain', 'grad', 'convert', 'diff']);
   const run = runJson<{ type: string; required: string[]; additionalProperties: boolean }>(['schema', 'run']);
   assert.equal(run.type, 'object');
   assert.ok(run.required.includes('shapes') && run.required.includes('parameter_count'));

@@ -18,7 +18,7 @@ const one = spec('one.json', [rnn('a', 4, 3)]);
 const aWeights = { 'a.weight_ih_l0': zerosNested(3, 4), 'a.weight_hh_l0': zerosNested(3, 3), 'a.bias_ih_l0': zerosNested(3), 'a.bias_hh_l0': zerosNested(3) };
 
 const cases: [string, string[], RegExp][] = [
-  ['a type other than rnn/lstm/gru', ['--type', 'transformer'], /--type <kind>.*expected one of rnn, lstm, gru, got "transformer"/],
+  ['a type other than rnn/lstm/gru', ['--type', 'transformer'], /--type <kind>.*expected one of rnn, lstm, gru, gru-reset-before, got "transformer"/],
   ['proj_size on an RNN', ['--proj-size', '5'], /proj_size argument is only supported for LSTM, not RNN or GRU/],
   ['proj_size on a GRU', ['--type', 'gru', '--proj-size', '5'], /proj_size argument is only supported for LSTM, not RNN or GRU/],
   ['proj_size not below hidden_size', ['--type', 'lstm', '--hidden', '8', '--proj-size', '8'], /proj_size has to be smaller than hidden_size/],

@@ -29,7 +29,7 @@ function buildWithNewKind(): { bin: string; dir: string } {
   const index = readFileSync(join(kinds, 'index.ts'), 'utf8');
   const added = index
     .replace("import { gruKind } from './gru.js';", "import { gruKind } from './gru.js';\nimport { mguKind } from './mgu.js';")
-    .replace('[rnnKind, lstmKind, gruKind]', '[rnnKind, lstmKind, gruKind, mguKind]');
+    .replace('] as const;', ', mguKind] as const;');
   assert.notEqual(added, index, 'the list of kinds was found and extended');
   writeFileSync(join(kinds, 'index.ts'), added);
   mkdirSync(join(dir, 'dist'), { recursive: true });
@@ -115,7 +115,7 @@ describe('a kind added as one file and one list entry', { timeout: 180_000 }, ()
     writeFileSync(weights, lib.stdout);
     const inspect = json(bin, ['inspect', weights, '--format', 'json']);
     assert.equal((inspect['modules'] as { type: string }[])[0]!.type, 'gru', 'the weights cannot tell MGU from GRU: the first in the list is shown');
-    assert.ok((inspect['notes'] as string[]).some((n) => /fit GRU, MGU alike/.test(n)), String(inspect['notes']));
+    assert.ok((inspect['notes'] as string[]).some((n) => /fit GRU, GRUResetBefore, MGU alike/.test(n)), String(inspect['notes']));
     const again = json(bin, ['run', '--type', 'mgu', '--weights', weights, '--input', x, '--format', 'json', '--include-tensors']);
     assert.deepEqual(again['tensors'], first['tensors']);
     assert.equal(again['module'], 'MGU(5, 4, num_layers=2, bidirectional=True)');
@@ -125,12 +125,12 @@ describe('a kind added as one file and one list entry', { timeout: 180_000 }, ()
     const schema = runWith(bin, ['schema', 'run']);
     assert.equal(schema.code, 0, schema.stderr);
     assert.match(schema.stdout, /"mgu"/);
-    assert.match(runWith(bin, ['run', '--help']).stdout, /rnn\|lstm\|gru\|mgu/);
+    assert.match(runWith(bin, ['run', '--help']).stdout, /rnn\|lstm\|gru\|gru-reset-before\|mgu/);
   });
 
   test('the shipped build does not know it (the test really added it)', () => {
     const r = runWith(join(ROOT, 'bin/rnn-inspect.js'), ['run', '--type', 'mgu']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /expected one of rnn, lstm, gru, got "mgu"/);
+    assert.match(r.stderr, /expected one of rnn, lstm, gru, gru-reset-before, got "mgu"/);
   });
 });

@@ -24,6 +24,7 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const GENERATED = join(FIXTURES, 'files', 'generated');
 export const SEED = join(FIXTURES, 'files', 'seed');
 export const GOLDEN = join(FIXTURES, 'golden');
+export const ONNX = join(FIXTURES, 'onnx');
 
 const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -86,6 +87,7 @@ export function readerTargets(): ReaderTarget[] {
       seeds: [...generatedWith('.pt').filter((f) => !f.endsWith('legacy.pt')).map(bytes), bytes(join(SEED, 'weights.pt'))],
     },
     { name: 'pt-legacy', ext: '.pt', role: 'tensors', seeds: [bytes(join(GENERATED, 'legacy.pt'))] },
+    { name: 'onnx', ext: '.onnx', role: 'tensors', seeds: readdirSync(ONNX).filter((f) => f.endsWith('.onnx')).sort().map((f) => bytes(join(ONNX, f))) },
     { name: 'json-tensor', ext: '.json', role: 'tensor', seeds: Object.values({ ...tiny.inputs, ...lstm.inputs }).map(json) },
     { name: 'json-state-dict', ext: '.json', role: 'tensors', seeds: [json(tiny.state_dict), json(lstm.state_dict)] },
     {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, ShapeError, Tensor, estimateBackward, kinds } from '../../src/index.js';
 import { estimateForward } from '../../src/modules/memory.js';
-import type { Recurrent } from '../../src/index.js';
+import { Recurrent } from '../../src/index.js';
 import { generator } from '../helpers/property.js';
 
 
@@ -153,11 +153,18 @@ describe('dropout in training mode', () => {
   });
 });
 
+test('a kind without a backward step is refused by name', () => {
+  for (const kind of kinds.filter((k) => !k.backward)) {
+    const module = new Recurrent(kind, { inputSize: 2, hiddenSize: 3 }).eval();
+    assert.throws(() => module.backward(Tensor.zeros([2, 1, 2]), { loss: 'sum' }), (e) => e instanceof ConfigError && e.message.includes(`got ${kind.name}, which runs forward only`));
+  }
+});
+
 describe('the memory estimate', () => {
   test('covers the forward estimate and every array the pass returns', () => {
-    for (const kind of kinds) {
+    for (const kind of kinds.filter((k) => k.backward)) {
       const config = { inputSize: 5, hiddenSize: 6, numLayers: 2, bidirectional: true, projSize: kind.supportsProjection ? 3 : 0 };
-      const module: Recurrent = new MODULES[kind.type as keyof typeof MODULES](config).eval();
+      const module = new Recurrent(kind, config).eval();
       const [T, B] = [7, 3];
       const r = module.backward(random([T, B, 5], 1), { loss: 'sum' });
       const returned =

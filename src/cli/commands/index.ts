@@ -17,6 +17,8 @@ export const commands: readonly { name: string; load: () => Promise<Register> }[
   { name: 'pipeline', load: async () => (await import('./pipeline.js')).registerPipeline },
   { name: 'inspect', load: async () => (await import('./inspect.js')).registerInspect },
   { name: 'playground', load: async () => (await import('./playground.js')).registerPlayground },
+  { name: 'convert', load: async () => (await import('./convert.js')).registerConvert },
+  { name: 'diff', load: async () => (await import('./diff.js')).registerDiff },
   { name: 'schema', load: async () => (await import('./schema.js')).registerSchema },
 ];
 

@@ -59,7 +59,7 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
   let spec: PipelineSpec;
   if (o.spec) spec = await readSpec(o.spec);
-  else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap));
+  else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap, weights?.modules));
   else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
 
   const given = new Map<string, Tensor>();

@@ -118,6 +118,8 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
         }
       }
       if (action.name() === 'inspect') for (const file of action.args) outputs.addInput('inspect', file);
+      if (action.name() === 'convert' && action.args[0] !== undefined) outputs.addInput('IN', action.args[0]);
+      if (action.name() === 'diff') for (const file of action.args) outputs.addInput('diff', file);
       const file = action.optsWithGlobals()['output'] as string | undefined;
       if (file !== undefined) outputs.claim(outputFlag, file);
     });

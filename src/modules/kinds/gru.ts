@@ -23,6 +23,8 @@ export const gruKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: false,
+  onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 1 } },
+  recurrentInStep: false,
   gatedRecurrentTerm: true,
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
@@ -50,7 +52,7 @@ export const gruKind = defineKind({
       }
     }
   },
-  backward({ batch, hiddenSize: H, gates, gatesOffset, gh, ghOffset, hPrev, dh, dgi, dgiOffset, dgh, dghOffset, dhPrev }: BackwardStepArgs): void {
+  backward: ({ batch, hiddenSize: H, gates, gatesOffset, gh, ghOffset, hPrev, dh, dgi, dgiOffset, dgh, dghOffset, dhPrev }: BackwardStepArgs): void => {
     const G = 3 * H;
     for (let b = 0; b < batch; b++) {
       const ga = gatesOffset + b * G;

@@ -4,14 +4,15 @@
  */
 import { ConfigError } from '../../errors.js';
 import { gruKind } from './gru.js';
+import { gruResetBeforeKind } from './gru-reset-before.js';
 import type { CellKind } from './kind.js';
 import { lstmKind } from './lstm.js';
 import { rnnKind } from './rnn.js';
 
-export type { BackwardStepArgs, CellKind, GateActivation, GateRole, GateSpec, ParameterTemplate, ReferenceModel, StepArgs, Story } from './kind.js';
+export type { BackwardStepArgs, CellKind, GateActivation, GateRole, GateSpec, OnnxForm, ParameterTemplate, RecurrentWeights, ReferenceModel, StepArgs, Story } from './kind.js';
 export { PYTORCH_PARAMETERS } from './kind.js';
 
-export const kinds = [rnnKind, lstmKind, gruKind] as const;
+export const kinds = [rnnKind, lstmKind, gruKind, gruResetBeforeKind] as const;
 
 export type KindName = (typeof kinds)[number]['type'];
 

@@ -7,8 +7,9 @@
  * Step contract: with gi = x_t W_ih^T + b_ih and gh = h_{t-1} W_hh^T + b_hh already computed
  * (gates × hidden_size columns each, in the order of `gates`), `step` writes the new h (before any
  * projection) and, for kinds with a cell state, the new c; element-wise per batch row and unit.
- * What this cannot express: a kind whose recurrent product is not one affine map of h_{t-1} per
- * gate (e.g. one that multiplies h by a gate before W_hh), that reads x_t other than through
+ * A kind whose recurrent product multiplies h_{t-1} by a gate before W_hh (ONNX's GRU with
+ * linear_before_reset=0) says so with `recurrentInStep` and gets W_hh and b_hh in `recurrent`,
+ * forward only. What this cannot express: a kind that reads x_t other than through
  * W_ih, or whose parameters differ from PyTorch's weight_ih / weight_hh / bias_ih / bias_hh /
  * weight_hr layout.
  *
@@ -43,7 +44,7 @@ export interface GateSpec {
 }
 
 /** Which equations of the independent float64 reference (src/reference/) compute this kind. */
-export type ReferenceModel = 'rnn' | 'lstm' | 'gru';
+export type ReferenceModel = 'rnn' | 'lstm' | 'gru' | 'gru-reset-before';
 
 /** Which account of the cell explain tells (a catalogue entry per language). */
 export type Story = 'elman' | 'lstm' | 'gru';
@@ -88,6 +89,17 @@ export interface StepArgs {
   /** When not null, written: each gate's activation, (batch, gates * hiddenSize) in the order of `gates`. */
   gates: Float32Array | null;
   nonlinearity: Nonlinearity;
+  /**
+   * For kinds with `recurrentInStep`: the layer's W_hh (gates × hidden_size rows, h's features
+   * columns) and b_hh, for the part of the recurrent product the step computes itself; else null.
+   */
+  recurrent: RecurrentWeights | null;
+}
+
+/** A layer's recurrent weights, handed to the step of a kind that multiplies h by a gate before W_hh. */
+export interface RecurrentWeights {
+  weightHh: Float32Array;
+  biasHh: Float32Array | null;
 }
 
 export interface BackwardStepArgs {
@@ -122,6 +134,21 @@ export interface BackwardStepArgs {
   nonlinearity: Nonlinearity;
 }
 
+/**
+ * How ONNX writes a kind: the operator (RNN, LSTM, GRU, any opset), the order of its gate blocks in
+ * W, R and B, the activations it lists per direction when they are this kind's, and the
+ * attributes that tell it from another kind of the same operator (GRU's linear_before_reset).
+ */
+export interface OnnxForm {
+  readonly op: string;
+  /** This kind's gate names (GateSpec.name) in ONNX's row order: LSTM i, o, f, c is PyTorch's i, o, f, g. */
+  readonly gateOrder: readonly string[];
+  /** ONNX's activation names for one direction (its defaults); `nonlinearity` stands for the module's Tanh or Relu. */
+  readonly activations: readonly string[];
+  /** Attributes with the value this kind has (absent in a node means 0, ONNX's default). */
+  readonly attributes: Readonly<Record<string, number>>;
+}
+
 export interface CellKind<T extends string = string> {
   /** The CLI's `--type` and the spec's `type`. */
   readonly type: T;
@@ -149,9 +176,20 @@ export interface CellKind<T extends string = string> {
    * saved and the two gradients are one.
    */
   readonly gatedRecurrentTerm: boolean;
+  /** The kind's ONNX node, or null when ONNX has none. */
+  readonly onnx: OnnxForm | null;
+  /**
+   * The step computes part of the recurrent product itself, from `StepArgs.recurrent`: a gate
+   * multiplies h_{t-1} before W_hh (ONNX's GRU with linear_before_reset=0: W_hn (r ⊙ h_{t-1})).
+   * gh still holds h_{t-1} W_hh^T + b_hh for every gate; the step reads the gates' parts it needs.
+   */
+  readonly recurrentInStep: boolean;
   step(args: StepArgs): void;
-  /** The step's derivative (the backward contract above). */
-  backward(args: BackwardStepArgs): void;
+  /**
+   * The step's derivative (the backward contract above); null for a kind the backward pass cannot
+   * run (a recurrent product computed in the step has a weight gradient the executor does not form).
+   */
+  readonly backward: ((args: BackwardStepArgs) => void) | null;
 }
 
 /** Keeps a kind's `type` as a literal type, so the list of kinds gives the KindName union. */

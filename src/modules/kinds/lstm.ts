@@ -24,6 +24,8 @@ export const lstmKind = defineKind({
   hasCellState: true,
   supportsProjection: true,
   hasNonlinearity: false,
+  onnx: { op: 'LSTM', gateOrder: ['i', 'o', 'f', 'g'], activations: ['Sigmoid', 'Tanh', 'Tanh'], attributes: {} },
+  recurrentInStep: false,
   gatedRecurrentTerm: false,
   equations: [
     'i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)',
@@ -56,7 +58,7 @@ export const lstmKind = defineKind({
       }
     }
   },
-  backward({ batch, hiddenSize: H, gates, gatesOffset, cPrev, c, dh, dc, dgi, dgiOffset, dhPrev, dcPrev, dcTotal }: BackwardStepArgs): void {
+  backward: ({ batch, hiddenSize: H, gates, gatesOffset, cPrev, c, dh, dc, dgi, dgiOffset, dhPrev, dcPrev, dcTotal }: BackwardStepArgs): void => {
     const G = 4 * H;
     for (let b = 0; b < batch; b++) {
       const ga = gatesOffset + b * G;

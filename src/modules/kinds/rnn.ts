@@ -15,6 +15,8 @@ export const rnnKind = defineKind({
   hasCellState: false,
   supportsProjection: false,
   hasNonlinearity: true,
+  onnx: { op: 'RNN', gateOrder: ['h'], activations: ['nonlinearity'], attributes: {} },
+  recurrentInStep: false,
   gatedRecurrentTerm: false,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
   reference: 'rnn',
@@ -27,7 +29,7 @@ export const rnnKind = defineKind({
     else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
     gates?.set(hOut.subarray(0, n));
   },
-  backward({ batch, hiddenSize, gates, gatesOffset, dh, dgi, dgiOffset, dhPrev, nonlinearity }: BackwardStepArgs): void {
+  backward: ({ batch, hiddenSize, gates, gatesOffset, dh, dgi, dgiOffset, dhPrev, nonlinearity }: BackwardStepArgs): void => {
     const n = batch * hiddenSize;
     // The saved activation is h_t itself; its derivative is a function of it.
     if (nonlinearity === 'tanh') {

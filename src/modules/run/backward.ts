@@ -234,7 +234,7 @@ export function runBackward(
           }
         }
         if (whrT) gemm(stepDh, stepAt, B, Hr, whrT, H, null, dhFull!, 0);
-        kind.backward({
+        kind.backward!({
           batch: B,
           hiddenSize: H,
           gates: saves.gates[idx]!,

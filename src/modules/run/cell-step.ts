@@ -37,7 +37,7 @@ export function cellStep(
   const hOut = new Float32Array(B * H);
   const cOut = kind.hasCellState ? new Float32Array(B * H) : null;
   const c = kind.hasCellState ? (cPrev ?? new Float32Array(B * H)) : null;
-  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity });
+  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity, recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null });
   if (!w.weightHr) return { h: hOut, c: cOut };
   const h = new Float32Array(B * Hr);
   linear(hOut, 0, B, H, w.weightHr, Hr, null, h, 0);

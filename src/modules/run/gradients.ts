@@ -87,6 +87,7 @@ export function backwardPass(
 ): BackwardResult {
   // A JavaScript caller may leave the options out: that is a missing loss, not a TypeError.
   const options: Partial<BackwardOptions> = given ?? {};
+  if (!kind.backward) throw new ConfigError(`backward: expected a kind with a backward step, got ${kind.name}, which runs forward only`);
   const loss = checkLoss(options.loss);
   const input = prepareInput(kind, config, x, options);
   const { seqLen: T, batch: B, D, H, Hr } = input.geometry;

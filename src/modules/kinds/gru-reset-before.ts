@@ -1,0 +1,69 @@
+/**
+ * The GRU whose reset gate multiplies h_{t-1} before the recurrent product: ONNX's GRU with
+ * linear_before_reset=0 (its default) and Keras's GRU with reset_after=False. PyTorch has no such
+ * module (torch.nn.GRU is ONNX's linear_before_reset=1), so it carries a name of its own. Gates in
+ * PyTorch's row order r, z, n, with PyTorch's parameter names and shapes:
+ *   r = σ(W_ir x + b_ir + W_hr h + b_hr)    z = σ(W_iz x + b_iz + W_hz h + b_hz)
+ *   n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
+ *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+ * ONNX writes n as h~ = g(X_t W_h^T + (r_t ⊙ H_{t-1}) R_h^T + Rb_h + Wb_h). The product
+ * W_hn (r ⊙ h) needs r first, so the step computes it from `recurrent` (float64 sums, rounded once
+ * to float32, as the kernels do). Forward only: its W_hn gradient is not one the executor forms.
+ */
+import { sigmoid, tanh } from '../../kernels/activations.js';
+import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
+
+/** r ⊙ h_{t-1} of one batch row, reused across steps. */
+let gated = new Float64Array(0);
+
+export const gruResetBeforeKind = defineKind({
+  type: 'gru-reset-before',
+  name: 'GRUResetBefore',
+  cellName: 'GRUResetBeforeCell',
+  gates: [
+    { name: 'r', role: 'reset', activation: 'sigmoid' },
+    { name: 'z', role: 'update', activation: 'sigmoid' },
+    { name: 'n', role: 'state-candidate', activation: 'tanh' },
+  ],
+  parameters: PYTORCH_PARAMETERS,
+  hasCellState: false,
+  supportsProjection: false,
+  hasNonlinearity: false,
+  gatedRecurrentTerm: true,
+  onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 0 } },
+  recurrentInStep: true,
+  equations: [
+    'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
+    'n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}   (ONNX linear_before_reset=0)',
+  ],
+  reference: 'gru-reset-before',
+  story: 'gru',
+  wording: { rankSuffix: 'instead' },
+  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent }: StepArgs): void {
+    const G = 3 * H;
+    const { weightHh, biasHh } = recurrent!;
+    if (gated.length < H) gated = new Float64Array(H);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      const xi = giOffset + row;
+      for (let k = 0; k < H; k++) gated[k] = Math.fround(sigmoid(gi[xi + k]! + gh[row + k]!) * hPrev[b * H + k]!);
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(gi[xi + j]! + gh[row + j]!);
+        const z = sigmoid(gi[xi + H + j]! + gh[row + H + j]!);
+        // W_hn (r ⊙ h) + b_hn: row 2H + j of W_hh.
+        const w = (2 * H + j) * H;
+        let sum = 0;
+        for (let k = 0; k < H; k++) sum += weightHh[w + k]! * gated[k]!;
+        const recurrentN = Math.fround(sum + (biasHh ? biasHh[2 * H + j]! : 0));
+        const n = tanh(gi[xi + 2 * H + j]! + recurrentN);
+        hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
+        if (gates) {
+          gates[row + j] = r;
+          gates[row + H + j] = z;
+          gates[row + 2 * H + j] = n;
+        }
+      }
+    }
+  },
+  backward: null,
+});

@@ -1,0 +1,151 @@
+// `diff A B` on files that really have each mistake: an ONNX file whose exporter copied PyTorch's
+// LSTM gate blocks in unchanged, a state_dict holding ONNX's gate order, an ONNX GRU whose biases
+// were merged into Wb, a state_dict with W_hh transposed, one with its directions swapped, and a
+// GRU exported with linear_before_reset=0. A is always PyTorch's own state_dict (the fixtures
+// torch.onnx.export read from, scripts/fixtures/make_onnx_fixtures.py).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { decodeOnnxModel, onnxModelType } from '../../src/io/onnx.js';
+import { encodeOnnx } from '../../src/io/onnx-write.js';
+import { decodePt, encodeSafetensors } from '../../src/io/index.js';
+import { kindOf } from '../../src/modules/kinds/index.js';
+import { resolveConfig, type RecurrentConfig } from '../../src/modules/layer/config.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { assertUserError, runCli } from '../helpers/cli.js';
+import { bytesOf, tempDir, tempFile } from '../helpers/files.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url));
+const pt = (name: string): string => join(FIXTURES, `${name}.state_dict.pt`);
+
+interface DiffDoc {
+  ok: boolean;
+  max_diff: number;
+  first_mismatch: { layer: number; direction: string; t: number; tensor: string } | null;
+  cause: { id: string; message: string; fix: string } | null;
+}
+
+function diff(args: string[], code: number): DiffDoc {
+  const r = runCli(['diff', ...args, '--format', 'json']);
+  assert.equal(r.code, code, `diff ${args.join(' ')}: ${r.stderr}`);
+  const doc = JSON.parse(r.stdout) as DiffDoc;
+  assert.deepEqual(Object.keys(doc), ['ok', 'max_diff', 'first_mismatch', 'cause']);
+  return doc;
+}
+
+function stateDict(name: string): Map<string, Tensor> {
+  return new Map([...decodePt(bytesOf(pt(name)), name).tensors].map(([k, v]) => [k, v.tensor]));
+}
+
+const LSTM: RecurrentConfig = resolveConfig(kindOf('lstm'), { inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true });
+const GRU: RecurrentConfig = resolveConfig(kindOf('gru'), { inputSize: 5, hiddenSize: 4 });
+const H = 4;
+
+/** `t`'s gate blocks (rows of H) reordered: block j of the result is block order[j] of t. */
+function blocks(t: Tensor, order: number[]): Tensor {
+  const cols = t.rank === 2 ? t.shape[1]! : 1;
+  const data = new Float32Array(t.data.length);
+  order.forEach((from, j) => data.set(t.data.subarray(from * H * cols, (from + 1) * H * cols), j * H * cols));
+  return new Tensor(data, t.shape);
+}
+
+describe('diff names why two model files disagree', () => {
+  test('the same model as PyTorch saved it and as torch.onnx.export wrote it: they agree, exit 0', () => {
+    const doc = diff([pt('lstm_bi2'), join(FIXTURES, 'lstm_bi2.onnx')], 0);
+    assert.equal(doc.ok, true);
+    assert.ok(doc.max_diff <= 1e-5);
+    assert.equal(doc.cause, null);
+  });
+
+  test("gate-order: a state_dict holding ONNX's LSTM blocks i,o,f,c, read as i,f,g,o; --fix makes it agree", (t) => {
+    const sd = stateDict('lstm_bi2');
+    const onnxOrder = new Map([...sd].map(([k, v]) => [k, blocks(v, [0, 3, 1, 2])])); // i, o, f, g
+    const b = tempFile(t, 'onnx-order.safetensors', encodeSafetensors(onnxOrder));
+    const doc = diff([pt('lstm_bi2'), b], 1);
+    assert.equal(doc.ok, false);
+    assert.deepEqual(doc.first_mismatch, { layer: 0, direction: 'forward', t: 0, tensor: 'h' });
+    assert.equal(doc.cause?.id, 'gate-order');
+    assert.match(doc.cause!.message, /B's LSTM gates are in i,o,f,g order \(ONNX's order\), read as i,f,g,o/);
+    const fixed = join(tempDir(t), 'fixed.safetensors');
+    diff([pt('lstm_bi2'), b, '--fix', fixed], 1);
+    assert.equal(diff([pt('lstm_bi2'), fixed], 0).ok, true);
+  });
+
+  test('gate-order: an ONNX file whose exporter wrote PyTorch\'s blocks unchanged; --fix writes a correct ONNX', (t) => {
+    const sd = stateDict('lstm_bi2');
+    const model = decodeOnnxModel(encodeOnnx(kindOf('lstm'), LSTM, sd), 'lstm');
+    // Overwrite W, R, B with PyTorch's own rows, as an exporter that forgot the reordering would.
+    for (const init of model.graph!.initializer!) {
+      const m = /^([WRB])_(\d)$/.exec(init.name ?? '');
+      if (!m) continue;
+      const l = Number(m[2]);
+      const parts = [0, 1].flatMap((d) => {
+        const s = `_l${l}${d ? '_reverse' : ''}`;
+        return m[1] === 'W' ? [sd.get(`weight_ih${s}`)!.data] : m[1] === 'R' ? [sd.get(`weight_hh${s}`)!.data] : [sd.get(`bias_ih${s}`)!.data, sd.get(`bias_hh${s}`)!.data];
+      });
+      const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) (all.set(p, at), (at += p.length));
+      init.rawData = new Uint8Array(all.buffer);
+    }
+    const type = onnxModelType();
+    const b = tempFile(t, 'pytorch-order.onnx', type.encode(type.fromObject(model)).finish());
+    const doc = diff([pt('lstm_bi2'), b], 1);
+    assert.equal(doc.cause?.id, 'gate-order');
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([pt('lstm_bi2'), b, '--fix', fixed], 1);
+    assert.equal(diff([pt('lstm_bi2'), fixed], 0).ok, true);
+  });
+
+  test('bias-merged: an ONNX GRU with b_ih + b_hh in Wb and zeros in Rb; --fix says it cannot be split again', (t) => {
+    const sd = stateDict('gru_lengths');
+    const merged = new Map(sd);
+    merged.set('bias_ih_l0', new Tensor(sd.get('bias_ih_l0')!.data.map((v, i) => v + sd.get('bias_hh_l0')!.data[i]!), [3 * H]));
+    merged.set('bias_hh_l0', Tensor.zeros([3 * H]));
+    const b = tempFile(t, 'merged.onnx', encodeOnnx(kindOf('gru'), GRU, merged));
+    const doc = diff([pt('gru_lengths'), b], 1);
+    assert.equal(doc.cause?.id, 'bias-merged');
+    assert.match(doc.cause!.message, /wrong for n, whose b_hn sits inside r ⊙/);
+    assert.match(doc.cause!.fix, /cannot be split again/);
+    assertUserError(['diff', pt('gru_lengths'), b, '--fix', join(tempDir(t), 'x.onnx')], /bias-merged cannot be undone: the merged biases cannot be split again/);
+  });
+
+  test('transposed: an RNN whose weight_hh was saved transposed; --fix makes it agree', (t) => {
+    const sd = stateDict('rnn_relu');
+    const w = sd.get('weight_hh_l0')!;
+    const wt = new Float32Array(16);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) wt[j * 4 + i] = w.data[i * 4 + j]!;
+    const b = tempFile(t, 'transposed.safetensors', encodeSafetensors(new Map([...sd, ['weight_hh_l0', new Tensor(wt, [4, 4])]])));
+    // The relu RNN's state_dict runs as tanh on both sides (a state_dict does not say relu).
+    const doc = diff([pt('rnn_relu'), b], 1);
+    assert.equal(doc.cause?.id, 'transposed');
+    assert.deepEqual(doc.first_mismatch, { layer: 0, direction: 'forward', t: 1, tensor: 'h' }, 'h_0 is zero: t=0 does not read W_hh');
+    const fixed = join(tempDir(t), 'fixed.npz');
+    diff([pt('rnn_relu'), b, '--fix', fixed], 1);
+    assert.equal(diff([pt('rnn_relu'), fixed], 0).ok, true);
+  });
+
+  test('direction-order: a state_dict with each layer\'s forward and reverse parameters swapped', (t) => {
+    const sd = stateDict('lstm_bi2');
+    const swapped = new Map([...sd].map(([k, v]) => [k.endsWith('_reverse') ? k.slice(0, -8) : `${k}_reverse`, v]));
+    const b = tempFile(t, 'swapped.safetensors', encodeSafetensors(swapped));
+    const doc = diff([pt('lstm_bi2'), b], 1);
+    assert.equal(doc.cause?.id, 'direction-order');
+  });
+
+  test('gru-reset: a GRU exported with linear_before_reset=0; --fix writes linear_before_reset=1', (t) => {
+    const sd = stateDict('gru_lengths');
+    const b = tempFile(t, 'lbr0.onnx', encodeOnnx(kindOf('gru-reset-before'), resolveConfig(kindOf('gru-reset-before'), { inputSize: 5, hiddenSize: 4 }), sd));
+    const doc = diff([pt('gru_lengths'), b], 1);
+    assert.equal(doc.cause?.id, 'gru-reset');
+    assert.match(doc.cause!.fix, /linear_before_reset=1/);
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([pt('gru_lengths'), b, '--fix', fixed], 1);
+    assert.equal(diff([pt('gru_lengths'), fixed], 0).ok, true);
+  });
+
+  test('unusable input: exit 2, one line', () => {
+    assertUserError(['diff', pt('lstm_bi2'), pt('gru_lengths')], /diff: expected two modules of the same sizes, got hiddenSize|expected two modules of the same sizes/);
+  });
+});
