@@ -10,6 +10,8 @@ export interface StoredTensor {
   tensor: Tensor;
   /** The dtype as the file names it (`float32`, `<f4`, `F16`, `torch.FloatStorage`, ...). */
   dtype: string;
+  /** For an integer array (.npy, .npz members): its values exactly, as float64 (token ids). */
+  integers?: Float64Array;
 }
 
 /** Named tensors in the file's own order, and any free-form metadata the file carries. */

@@ -86,8 +86,11 @@ export const jsonFormat: TensorFormat = {
   },
   readTensor(bytes, file, options = {}): StoredTensor {
     const budget = new TensorBudget(options.maxBytes);
-    const tensor = tensorFromNested(parseJson(bytes, file, TENSOR_DEPTH), file, (shape) => budget.take(shape, file));
-    return { tensor, dtype: 'float32' };
+    const value = parseJson(bytes, file, TENSOR_DEPTH);
+    const tensor = tensorFromNested(value, file, (shape) => budget.take(shape, file));
+    // Whole numbers are kept exactly too (float32 is exact only up to 2^24): they may be token ids.
+    const flat = Array.isArray(value) ? (value.flat(Infinity) as number[]) : [value as number];
+    return { tensor, dtype: 'float32', ...(flat.every(Number.isInteger) ? { integers: Float64Array.from(flat) } : {}) };
   },
   readTensors(bytes, file, options = {}): TensorFile {
     const value = parseJson(bytes, file, STATE_DICT_DEPTH);

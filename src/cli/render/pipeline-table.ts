@@ -8,6 +8,11 @@ import { table } from './style.js';
 export function renderPipelineTable(r: PipelineReport, c: ChalkInstance): string {
   const t = table(c, ['module', 'type', 'reads', 'input', 'out', 'h_n', 'c_n', 'h_0 from', 'parameters', 'weights']);
   for (const m of r.modules) {
+    if ('type' in m) {
+      const how = m.select ? ` (${m.select})` : '';
+      t.push([c.cyan(m.name), m.module, m.reads + how, formatShape(m.shapes.input), formatShape(m.shapes.out), '—', '—', '—', String(m.parameter_count), m.fingerprint]);
+      continue;
+    }
     t.push([
       c.cyan(m.name),
       m.module,
@@ -27,9 +32,14 @@ export function renderPipelineTable(r: PipelineReport, c: ChalkInstance): string
     c.dim(`total parameters: ${r.parameter_count}; "weights" is a hash of each module's parameters`),
   ];
   for (const m of r.modules) {
+    if ('type' in m) {
+      for (const note of m.notes) sections.push(c.dim(`note: ${m.name}: ${note}`));
+      continue;
+    }
     sections.push('', `${c.bold(m.name)}  ${c.dim(m.module)}`, shapesSection({ ...m, command: 'run', version: r.version }, c));
     for (const w of m.warnings) sections.push(c.yellow(`warning: ${m.name}: ${w}`));
   }
+  for (const note of r.notes) sections.push(c.dim(`note: ${note}`));
   for (const w of r.warnings) sections.push('', c.yellow(`warning: ${w}`));
   return sections.join('\n') + '\n';
 }

@@ -82,7 +82,7 @@ export function initParameters(specs: readonly ParameterSpec[], hiddenSize: numb
  */
 export function checkStateDict(
   moduleName: string,
-  specs: readonly ParameterSpec[],
+  specs: readonly Pick<ParameterSpec, 'name' | 'shape'>[],
   stateDict: ReadonlyMap<string, Tensor>,
 ): Map<string, Tensor> {
   const problems: string[] = [];
