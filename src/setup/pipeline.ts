@@ -64,9 +64,9 @@ function readsFeatures(m: SpecModule): number | null {
  * recurrent modules, and the Embedding and Linear layers around them, chained where their sizes
  * fit; the state_dict renamed to those names. What a state_dict cannot tell is assumed and said in
  * `notes` (batch_first, nonlinearity, dropout, which encoder hands its h_n to a decoder, how a
- * head reads the recurrent module). Keys of no module recognised are left for the caller to list.
+ * head reads the recurrent module). Keys of no module recognised are `unusedKeys`, for the caller to list.
  */
-export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor>; notes: string[] } {
+export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor>; notes: string[]; unusedKeys: string[] } {
   const { modules } = inferModules(tensors);
   const order = [...tensors.keys()];
   const recurrent: Found[] = modules.map((m, i) => {
@@ -122,7 +122,8 @@ export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tenso
     const prefix = f.keys[0]!.slice(0, f.keys[0]!.length - (f.keys[0]!.split('.').pop() ?? '').length);
     for (const key of f.keys) weights.set(`${f.name}.${key.slice(prefix.length)}`, tensors.get(key)!);
   }
-  return { spec: { modules: specs }, weights, notes };
+  const used = new Set(found.flatMap((f) => f.keys));
+  return { spec: { modules: specs }, weights, notes, unusedKeys: order.filter((k) => !used.has(k)) };
 }
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */

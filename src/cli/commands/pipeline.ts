@@ -3,11 +3,11 @@
  * own hidden state. Without --spec, the chain is built from the recurrent modules in --weights.
  */
 import { Option, type Command } from 'commander';
-import { ConfigError, UsageError } from '../../errors.js';
+import { ConfigError, ShapeError, UsageError } from '../../errors.js';
 import { readTensorsFile, writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
 import { readTokenIdsFile } from '../../io/ids.js';
 import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory.js';
-import { isTokenIds, Pipeline, type PipelineInput, type PipelineStage } from '../../modules/pipeline.js';
+import { isTokenIds, Pipeline, type PipelineInput, type PipelineStage, type StageRun } from '../../modules/pipeline.js';
 import { buildPipelineReport } from '../../report/pipeline-report.js';
 import type { TraceLevel } from '../../report/run-report.js';
 import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
@@ -56,12 +56,14 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
   let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
   const notes: string[] = [];
+  const unusedKeys: string[] = [];
   let spec: PipelineSpec;
   if (o.spec) spec = await readSpec(o.spec);
   else if (weightMap && o.weights) {
     const inferredSpec = specFromWeights(o.weights, weightMap);
     ({ spec, weights: weightMap } = inferredSpec);
     notes.push(...inferredSpec.notes);
+    unusedKeys.push(...inferredSpec.unusedKeys);
   } else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
   const inferred = !o.spec;
   if (o.printSpec) return { document: spec };
@@ -103,7 +105,7 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     estimate.largestArray,
   );
   pipeline.train(!!o.train);
-  const unusedKeys = weightMap ? pipeline.loadStateDict(weightMap, { strict: !!o.spec }) : [];
+  if (weightMap) unusedKeys.push(...pipeline.loadStateDict(weightMap, { strict: !!o.spec }));
   if (unusedKeys.length) notes.push(`${unusedKeys.length} key(s) of ${o.weights} belong to no module of the spec and were not used: ${unusedKeys.join(', ')}`);
   const needed = pipeline.inputNames();
   for (const [what, map] of [['--input', given], ['--lengths', lengths]] as const) {
@@ -123,7 +125,13 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     inputs.set(name, randomInput(pipeline, reader.name, o.batch, o.seqLen, random));
   }
 
-  const runs = pipeline.forward(inputs, lengths);
+  let runs: Map<string, StageRun>;
+  try {
+    runs = pipeline.forward(inputs, lengths);
+  } catch (err) {
+    if (err instanceof ShapeError && inferred) throw new ShapeError(`${err.message}; the spec was inferred from ${o.weights} with batch_first=False: for (batch, seq_len) data write it with --print-spec, set "batch_first": true and pass it with --spec`);
+    throw err;
+  }
   if (save) {
     const all = new Map<string, Tensor>();
     for (const [name, run] of runs) {
