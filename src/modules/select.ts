@@ -9,9 +9,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { numDirections, realHiddenSize, type RecurrentConfig } from './layer/config.js';
 import type { ForwardResult } from './layer/result.js';
+import type { Select } from '../schema/pipeline.js';
 
-export const selects = ['last', 'h_n', 'all'] as const;
-export type Select = (typeof selects)[number];
+export type { Select } from '../schema/pipeline.js';
 
 export function selectFeatures(result: ForwardResult, config: RecurrentConfig, select: Select, lengths: readonly number[] | null): Tensor {
   if (select === 'all') return result.out;

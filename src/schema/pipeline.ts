@@ -7,8 +7,11 @@
  */
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
-import { selects } from '../modules/select.js';
 import { nested, parameterSchema, runReportSchema, shape } from './run.js';
+
+/** What a Linear head reads of a recurrent module (src/modules/select.ts). */
+export const selects = ['last', 'h_n', 'all'] as const;
+export type Select = (typeof selects)[number];
 
 const name = z.string().min(1).regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a name like rnn1 or encoder');
 const input = z.string().min(1).optional();
@@ -60,7 +63,11 @@ export const linearSpecSchema = z
   })
   .strict();
 
-export const moduleSpecSchema = z.discriminatedUnion('type', [recurrentSpecSchema, embeddingSpecSchema, linearSpecSchema]);
+const moduleTypes = [...kindNames, 'embedding', 'linear'] as const;
+
+export const moduleSpecSchema = z.discriminatedUnion('type', [recurrentSpecSchema, embeddingSpecSchema, linearSpecSchema], {
+  error: () => `Invalid option: expected one of ${moduleTypes.map((t) => `"${t}"`).join('|')}`,
+});
 
 /**
  * Modules in one spec at most: far beyond any composed model, and few enough that checking the
@@ -120,3 +127,8 @@ export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
 export type PipelineModuleReport = z.infer<typeof pipelineModuleReportSchema>;
 export type PipelineReport = z.infer<typeof pipelineReportSchema>;
 export type LayerModuleReport = z.infer<typeof layerModuleReportSchema>;
+
+/** A recurrent module's entry of the pipeline document (the others are Embedding and Linear layers, with a `type`). */
+export function isRecurrentModuleReport(m: PipelineReport['modules'][number]): m is PipelineModuleReport {
+  return !('type' in m);
+}

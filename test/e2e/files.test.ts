@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
 import { inspectReportSchema, type InspectReport, type PipelineReport, type RunReport } from '../../src/schema/index.js';
+import { isRecurrentModuleReport } from '../../src/schema/pipeline.js';
 import { item } from '../helpers/checked.js';
 import { assertUserError, plain, runCli, runJson } from '../helpers/cli.js';
 import { readJson, tempDir } from '../helpers/files.js';
@@ -114,7 +115,9 @@ test('--save writes out, h_n to .npz, .safetensors and .json, and out alone to .
 test('pipeline --weights without --spec builds the chain from the checkpoint', () => {
   const doc = runJson<PipelineReport>(['pipeline', '--weights', join(SEED, 'weights.pt'), '--format', 'json']);
   assert.equal(doc.modules.length, 1);
-  assert.deepEqual(item(doc.modules, 0, 'modules').shapes.h_n, [4, 3, 20]);
+  const m = item(doc.modules, 0, 'modules');
+  assert.ok(isRecurrentModuleReport(m));
+  assert.deepEqual(m.shapes.h_n, [4, 3, 20]);
 });
 
 // Bad files through the CLI: exit 2 and one `error:` line naming the file and the problem.
