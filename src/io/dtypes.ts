@@ -40,6 +40,23 @@ export const ITEM_SIZE: Readonly<Record<ElementType, number>> = {
   bool: 1,
 };
 
+/** Each element type by PyTorch's name for it: the one spelling `inspect` shows whatever the format. */
+export const DTYPE_NAMES: Readonly<Record<ElementType, string>> = {
+  f16: 'float16',
+  bf16: 'bfloat16',
+  f32: 'float32',
+  f64: 'float64',
+  i8: 'int8',
+  i16: 'int16',
+  i32: 'int32',
+  i64: 'int64',
+  u8: 'uint8',
+  u16: 'uint16',
+  u32: 'uint32',
+  u64: 'uint64',
+  bool: 'bool',
+};
+
 /** IEEE 754 half precision (binary16) bits to a number; exact, as every half is a float32. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

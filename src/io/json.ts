@@ -90,7 +90,7 @@ export const jsonFormat: TensorFormat = {
     const tensor = tensorFromNested(value, file, (shape) => budget.take(shape, file));
     // Whole numbers are kept exactly too (float32 is exact only up to 2^24): they may be token ids.
     const flat = Array.isArray(value) ? (value.flat(Infinity) as number[]) : [value as number];
-    return { tensor, dtype: 'float32', ...(flat.every(Number.isInteger) ? { integers: Float64Array.from(flat) } : {}) };
+    return { tensor, dtype: 'float32', elementType: 'f32', ...(flat.every(Number.isInteger) ? { integers: Float64Array.from(flat) } : {}) };
   },
   readTensors(bytes, file, options = {}): TensorFile {
     const value = parseJson(bytes, file, STATE_DICT_DEPTH);
@@ -102,7 +102,7 @@ export const jsonFormat: TensorFormat = {
     const tensors = new Map<string, StoredTensor>();
     for (const [key, v] of Object.entries(value)) {
       const at = `${file}: ${key}`;
-      tensors.set(key, { tensor: tensorFromNested(v, at, (shape) => budget.take(shape, at)), dtype: 'float32' });
+      tensors.set(key, { tensor: tensorFromNested(v, at, (shape) => budget.take(shape, at)), dtype: 'float32', elementType: 'f32' });
     }
     return { tensors };
   },

@@ -149,7 +149,7 @@ export function decodeNpy(bytes: Uint8Array, file: string, options: DecodeOption
     data = gatherStrided(data, shape, strides, 0);
     if (integers) integers = gatherStrided(integers, shape, strides, 0);
   }
-  return { tensor: new Tensor(data, shape), dtype: descr, ...(integers ? { integers } : {}) };
+  return { tensor: new Tensor(data, shape), dtype: descr, elementType: dtype.type, ...(integers ? { integers } : {}) };
 }
 
 function describeStart(bytes: Uint8Array): string {

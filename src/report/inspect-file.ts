@@ -1,10 +1,14 @@
 /**
- * What a weights file holds: every tensor (name, dtype, shape) and every recurrent module
- * recognised in it, with the configuration its shapes imply (the `inspect` document).
+ * What a weights file holds: every tensor (name, dtype, shape), every module recognised in it
+ * (recurrent, Embedding, Linear) with the configuration its shapes imply, and the neighbours that
+ * cannot connect (the `inspect` document).
  */
 import { readTensorsFile } from '../io/index.js';
 import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
+import { Embedding } from '../modules/embedding.js';
+import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
+import { DTYPE_NAMES } from '../io/dtypes.js';
 import { kindOf, kinds } from '../modules/kinds/index.js';
 import { countParameters } from '../modules/memory.js';
 import type { InspectReport } from '../schema/inspect.js';
@@ -12,7 +16,10 @@ import { version as packageVersion } from '../version.js';
 
 export function inspectFile(file: string, { version = packageVersion() }: { version?: string } = {}): InspectReport {
   const contents = readTensorsFile(file);
-  const { modules, unrecognised, rejected } = inferModules(contents.tensors);
+  const tensors = new Map([...contents.tensors].map(([k, v]) => [k, v.tensor]));
+  const { modules, unrecognised, rejected } = inferModules(tensors);
+  const chain = inferChain(tensors);
+  const unused = new Set(chain.unusedKeys);
   const notes: string[] = [];
   for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type))) {
     notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
@@ -27,9 +34,20 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
     version,
     file,
     format: contents.format,
-    tensors: [...contents.tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.tensor.shape] })),
+    tensors: [...contents.tensors].map(([name, t]) => ({ name, dtype: t.elementType ? DTYPE_NAMES[t.elementType] : t.dtype, stored_dtype: t.dtype, shape: [...t.tensor.shape] })),
     metadata: contents.metadata ?? null,
-    modules: modules.map((m) => {
+    modules: chain.entries.map((e): InspectReport['modules'][number] => {
+      const s = e.spec;
+      if (s.type === 'embedding') {
+        const module = new Embedding({ numEmbeddings: s.num_embeddings, embeddingDim: s.embedding_dim }).toString();
+        return { name: e.name, prefix: e.prefix, type: 'embedding', module, num_embeddings: s.num_embeddings, embedding_dim: s.embedding_dim, padding_idx: null, parameter_count: s.num_embeddings * s.embedding_dim, keys: e.keys };
+      }
+      if (s.type === 'linear') {
+        const bias = s.bias !== false;
+        const module = `Linear(in_features=${s.in_features}, out_features=${s.out_features}, bias=${bias ? 'True' : 'False'})`;
+        return { name: e.name, prefix: e.prefix, type: 'linear', module, in_features: s.in_features, out_features: s.out_features, bias, parameter_count: s.out_features * (s.in_features + (bias ? 1 : 0)), keys: e.keys };
+      }
+      const m = modules.find((r) => r.prefix === e.prefix)!;
       const kind = kindOf(m.type);
       const config = resolveConfig(kind, {
         inputSize: m.inputSize,
@@ -40,6 +58,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         projSize: m.projSize,
       });
       return {
+        name: e.name,
         prefix: m.prefix,
         type: m.type,
         module: moduleRepr(kind, config),
@@ -54,8 +73,9 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         keys: m.keys,
       };
     }),
+    problems: chainProblems(chain.entries.map((e) => e.spec)),
     rejected,
-    unrecognised,
+    unrecognised: unrecognised.filter((k) => unused.has(k)),
     notes,
   };
 }
