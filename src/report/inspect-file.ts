@@ -8,6 +8,7 @@ import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
 import { Embedding } from '../modules/embedding.js';
 import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
+import { cellsAsLayers } from '../modules/layer/parameters.js';
 import { DTYPE_NAMES } from '../io/dtypes.js';
 import { kindOf, kinds } from '../modules/kinds/index.js';
 import { countParameters } from '../modules/memory.js';
@@ -16,10 +17,14 @@ import { version as packageVersion } from '../version.js';
 
 export function inspectFile(file: string, { version = packageVersion() }: { version?: string } = {}): InspectReport {
   const contents = readTensorsFile(file);
-  const tensors = new Map([...contents.tensors].map(([k, v]) => [k, v.tensor]));
+  const stored = new Map([...contents.tensors].map(([k, v]) => [k, v.tensor]));
+  // A cell's weights (weight_ih, ...), under any prefix, are shown as the one-layer module that steps it.
+  const cells = cellsAsLayers(stored);
+  const tensors = cells?.tensors ?? stored;
+  const original = new Map([...tensors.keys()].map((k, i) => [k, [...stored.keys()][i]!]));
   const { modules, unrecognised, rejected } = inferModules(tensors);
   const chain = inferChain(tensors);
-  const unused = new Set(chain.unusedKeys);
+  const unused = new Set(chain.unusedKeys.map((k) => original.get(k)!));
   const notes: string[] = [];
   for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type))) {
     notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
@@ -27,6 +32,9 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
   for (const m of modules.filter((m) => candidateKinds(m).length > 1)) {
     const names = candidateKinds(m).map((t) => kindOf(t).name);
     notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
+  }
+  for (const p of cells?.prefixes ?? []) {
+    notes.push(`${p.replace(/\.$/, '') || '(top level)'}: a cell's weights (weight_ih, weight_hh, ...), shown as the one-layer module that steps that cell over time; \`rnn-inspect --weights\` runs it so`);
   }
   if (modules.length === 0) notes.push('no recurrent module recognised (keys named weight_ih_l0, weight_hh_l0, ... as PyTorch writes them)');
   return {
@@ -40,12 +48,12 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
       const s = e.spec;
       if (s.type === 'embedding') {
         const module = new Embedding({ numEmbeddings: s.num_embeddings, embeddingDim: s.embedding_dim }).toString();
-        return { name: e.name, prefix: e.prefix, type: 'embedding', module, num_embeddings: s.num_embeddings, embedding_dim: s.embedding_dim, padding_idx: null, parameter_count: s.num_embeddings * s.embedding_dim, keys: e.keys };
+        return { name: e.name, prefix: e.prefix, type: 'embedding', module, num_embeddings: s.num_embeddings, embedding_dim: s.embedding_dim, padding_idx: null, parameter_count: s.num_embeddings * s.embedding_dim, keys: e.keys.map((k) => original.get(k)!) };
       }
       if (s.type === 'linear') {
         const bias = s.bias !== false;
         const module = `Linear(in_features=${s.in_features}, out_features=${s.out_features}, bias=${bias ? 'True' : 'False'})`;
-        return { name: e.name, prefix: e.prefix, type: 'linear', module, in_features: s.in_features, out_features: s.out_features, bias, parameter_count: s.out_features * (s.in_features + (bias ? 1 : 0)), keys: e.keys };
+        return { name: e.name, prefix: e.prefix, type: 'linear', module, in_features: s.in_features, out_features: s.out_features, bias, parameter_count: s.out_features * (s.in_features + (bias ? 1 : 0)), keys: e.keys.map((k) => original.get(k)!) };
       }
       const m = modules.find((r) => r.prefix === e.prefix)!;
       const kind = kindOf(m.type);
@@ -70,12 +78,12 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         proj_size: m.projSize,
         nonlinearity: kind.hasNonlinearity ? 'tanh' : null,
         parameter_count: countParameters(kind, config),
-        keys: m.keys,
+        keys: m.keys.map((k) => original.get(k)!),
       };
     }),
     problems: chainProblems(chain.entries.map((e) => e.spec)),
     rejected,
-    unrecognised: unrecognised.filter((k) => unused.has(k)),
+    unrecognised: unrecognised.map((k) => original.get(k)!).filter((k) => unused.has(k)),
     notes,
   };
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { readBytes } from '../io/index.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../io/json.js';
 import { inferChain } from '../modules/infer-chain.js';
+import { cellsAsLayers } from '../modules/layer/parameters.js';
 import { MAX_PIPELINE_MODULES, type PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -16,7 +17,10 @@ import type { Tensor } from '../tensor/tensor.js';
  * `notes`; keys of no module recognised are `unusedKeys`, for the caller to list.
  */
 export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>): { spec: PipelineSpec; weights: Map<string, Tensor>; notes: string[]; unusedKeys: string[] } {
+  const cells = cellsAsLayers(tensors);
+  if (cells) tensors = cells.tensors;
   const { entries, notes, unusedKeys } = inferChain(tensors);
+  for (const p of cells?.prefixes ?? []) notes.unshift(`${p.replace(/\.$/, '') || '(top level)'}: a cell's weights, run as the one-layer module that steps that cell over time`);
   if (!entries.some((e) => e.spec.type !== 'embedding' && e.spec.type !== 'linear')) {
     throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
   }
