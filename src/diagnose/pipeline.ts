@@ -36,7 +36,7 @@ export function diagnosePipeline(pipeline: Pipeline, shapes: PipelineShapes): Pi
   for (const name of pipeline.order) {
     const stage = pipeline.stage(name);
     if (stage.type !== 'recurrent') {
-      notes.push(`${name}: not checked, as doctor checks recurrent modules (this is an ${stage.type})`);
+      notes.push(`${name}: not checked, as doctor checks recurrent modules (this is ${stage.type === 'embedding' ? 'an Embedding' : 'a Linear'})`);
       continue;
     }
     const { kind, config } = stage.module;

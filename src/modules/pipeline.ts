@@ -169,7 +169,7 @@ export class Pipeline {
         const sourceType = readsModule ? types.get(reads)! : null;
         const recurrentSource = sourceType !== null && sourceType !== 'embedding' && sourceType !== 'linear';
         if (m.select !== undefined && !recurrentSource) {
-          const got = sourceType === null ? `the input tensor "${reads}"` : `${reads}, an ${sourceType}`;
+          const got = sourceType === null ? `the input tensor "${reads}"` : `${reads}, ${sourceType === 'embedding' ? 'an Embedding' : 'a Linear'}`;
           throw new ConfigError(`${m.name}.select: expected a recurrent module to select from (last, h_n or all of its results), got ${got}`);
         }
         return { ...base, type: 'linear', spec: m, module: built.module as Linear, select: recurrentSource ? (m.select ?? 'all') : null };
@@ -234,7 +234,7 @@ export class Pipeline {
       }
       if (s.h0From && s.type === 'recurrent') {
         const source = this.stage(s.h0From);
-        if (source.type !== 'recurrent') throw new ConfigError(`${s.name}.h_0_from: expected a recurrent module whose h_n to take, got ${s.h0From}, an ${source.type}`);
+        if (source.type !== 'recurrent') throw new ConfigError(`${s.name}.h_0_from: expected a recurrent module whose h_n to take, got ${s.h0From}, ${source.type === 'embedding' ? 'an Embedding' : 'a Linear'}`);
         const m = s.module;
         const src = source.module;
         const layers = (r: Recurrent): number => r.config.numLayers * numDirections(r.config);

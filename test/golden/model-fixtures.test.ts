@@ -105,10 +105,16 @@ test('bad inputs for an embedding or a head exit 2 with one line', () => {
   const csv = join(dir, 'ids.csv');
   writeFileSync(csv, '1,2\n3,-1\n');
   assertUserError([...args, '--input', csv], /got -1 at \[1, 1\]/);
+  // Read exactly: float32 would make 16777217 into 16777216.
+  writeFileSync(csv, '1,2\n3,16777217\n');
+  assertUserError([...args, '--input', csv], /got 16777217 at \[1, 1\]/);
+  assertUserError([...args, '--input', fixture('ids_big.npy')], /num_embeddings = 50\), got 1099511627777 at \[2, 3\]/);
+  const big = writeJson(dir, 'big.json', [[1, 2], [3, 16777217]]);
+  assertUserError([...args, '--input', big], /got 16777217 at \[1, 1\]/);
   const headOnInput = { modules: [{ name: 'fc', type: 'linear', in_features: 3, out_features: 2, select: 'last' }] };
   assertUserError(['pipeline', '--spec', writeJson(dir, 'head.json', headOnInput)], /fc\.select: expected a recurrent module to select from.*got the input tensor "x"/);
   const headOnEmbedding = { modules: [{ name: 'emb', type: 'embedding', num_embeddings: 5, embedding_dim: 3 }, { name: 'fc', type: 'linear', in_features: 3, out_features: 2, select: 'h_n' }] };
-  assertUserError(['pipeline', '--spec', writeJson(dir, 'head2.json', headOnEmbedding)], /fc\.select: expected a recurrent module to select from.*got emb, an embedding/);
+  assertUserError(['pipeline', '--spec', writeJson(dir, 'head2.json', headOnEmbedding)], /fc\.select: expected a recurrent module to select from.*got emb, an Embedding/);
   const misfit = { modules: [{ name: 'emb', type: 'embedding', num_embeddings: 5, embedding_dim: 3 }, { name: 'rnn', type: 'rnn', input_size: 4, hidden_size: 2 }] };
   assertUserError(['pipeline', '--spec', writeJson(dir, 'misfit.json', misfit)], /rnn\.input_size: expected 3 to read emb's out \(embedding_dim\), got 4/);
   assertUserError([...args, '--input', fixture('ids.npy'), '--lengths', '35,28,x'], /--lengths: expected positive integers/);
