@@ -119,3 +119,11 @@ test('bad inputs for an embedding or a head exit 2 with one line', () => {
   assertUserError(['pipeline', '--spec', writeJson(dir, 'misfit.json', misfit)], /rnn\.input_size: expected 3 to read emb's out \(embedding_dim\), got 4/);
   assertUserError([...args, '--input', fixture('ids.npy'), '--lengths', '35,28,x'], /--lengths: expected positive integers/);
 });
+
+test('a huge embedding table or head is refused from the estimate before anything is allocated', () => {
+  const dir = tempDir();
+  const huge = { modules: [{ name: 'emb', type: 'embedding', num_embeddings: 1e12, embedding_dim: 4 }, { name: 'rnn', type: 'rnn', input_size: 4, hidden_size: 2 }] };
+  assertUserError(['pipeline', '--spec', writeJson(dir, 'huge.json', huge)], /--max-memory: expected a pipeline within 2.0 GiB, got an estimate of/);
+  const head = { modules: [{ name: 'rnn', type: 'rnn', input_size: 4, hidden_size: 2 }, { name: 'fc', type: 'linear', in_features: 2, out_features: 1e12 }] };
+  assertUserError(['pipeline', '--spec', writeJson(dir, 'head.json', head)], /--max-memory: expected a pipeline within 2.0 GiB, got an estimate of/);
+});

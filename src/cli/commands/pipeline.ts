@@ -68,8 +68,8 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const inferred = !o.spec;
   if (o.printSpec) return { document: spec };
 
-  const pipeline = buildPipeline(spec, o, inferred);
-  const embedded = new Set(pipeline.stages.filter((st) => st.type === 'embedding').map((st) => st.reads));
+  // The inputs an embedding reads hold token ids; from the spec, before any module is constructed.
+  const embedded = new Set(spec.modules.flatMap((m, i) => (m.type === 'embedding' ? [m.input ?? (i === 0 ? 'x' : spec.modules[i - 1]!.name)] : [])));
   const given = new Map<string, PipelineInput>();
   for (const arg of o.input ?? []) {
     const [name, file] = named(arg, 'x');
@@ -78,12 +78,12 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   }
   const lengths = new Map<string, number[]>();
   for (const arg of o.lengths ?? []) {
-    const [name, list] = named(arg, pipeline.inputNames()[0] ?? 'x');
+    const [name, list] = named(arg, firstInput(spec));
     if (lengths.has(name)) throw new UsageError(`--lengths: expected one list per input name, got "${name}" twice`);
     lengths.set(name, parseLengths(list, name));
   }
-  // Every module's estimate from the spec, before any weights are loaded: steps and batch from
-  // its input file, else from the flags.
+  // Every module's estimate from the spec, before any module is constructed (each allocates its
+  // parameters at once): steps and batch from its input file, else from the flags.
   const trace = o.trace;
   const estimate = estimatePipeline(
     spec,
@@ -104,7 +104,8 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     `${n} module${n === 1 ? '' : 's'}, the largest ${estimate.largest.name} with ${formatBytes(estimate.largest.bytes)}; parameters ${formatBytes(estimate.parameterBytes)} of it`,
     estimate.largestArray,
   );
-  pipeline.train(!!o.train);
+  // Constructed only now: each module allocates its parameters at once.
+  const pipeline = buildPipeline(spec, o, inferred).train(!!o.train);
   if (weightMap) unusedKeys.push(...pipeline.loadStateDict(weightMap, { strict: !!o.spec }));
   if (unusedKeys.length) notes.push(`${unusedKeys.length} key(s) of ${o.weights} belong to no module of the spec and were not used: ${unusedKeys.join(', ')}`);
   const needed = pipeline.inputNames();
@@ -143,6 +144,11 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const report = buildPipelineReport(pipeline, runs, { version: env.version, trace, includeTensors: !!o.includeTensors, warnings, notes, unusedKeys });
   const checked = report.modules.flatMap((m) => ('non_finite' in m ? [{ where: `module ${m.name}`, nonFinite: m.non_finite }] : []));
   return { document: report, failure: strictFailure(!!o.strict, checked) };
+}
+
+/** The input the first module reads. */
+function firstInput(spec: PipelineSpec): string {
+  return spec.modules[0]?.input ?? 'x';
 }
 
 /** `NAME=VALUE`, or VALUE alone for `fallback`; a path holding `=` is not taken for a name. */
