@@ -42,6 +42,14 @@ export { doctor } from './diagnose/index.js';
 export type { DoctorShapes, PartialModule } from './diagnose/index.js';
 export { explain, narrate, catalogues, languages } from './explain/index.js';
 export type { ExplainOptions, Lang, Messages } from './explain/index.js';
+export { renderHtmlReport, htmlReportBytes, MAX_REPORT_VALUES } from './html/report.js';
+export type { HtmlDocument, HtmlReportOptions } from './html/report.js';
+export { gateCollector } from './report/gate-stats.js';
+export type { GateStats, GateStep } from './report/gate-stats.js';
+export { differenceResult } from './report/difference.js';
+export { buildRunReport } from './report/run-report.js';
+export type { ReportOptions } from './report/run-report.js';
+export type { PipelineDocument } from './schema/pipeline.js';
 export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport, GradReport } from './schema/index.js';
 // The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
 // engine does not load mathjs (about half a second).

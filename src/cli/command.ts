@@ -17,9 +17,17 @@ export interface Given {
   given(key: string): boolean;
 }
 
+/** How the human output is laid out: the columns it fits, and whether it goes to a colour terminal. */
+export interface Layout {
+  width: number;
+  colourTerminal: boolean;
+}
+
 /** What a command may do besides returning its document. */
 export interface CommandEnv {
   version: string;
+  /** The layout the document will be rendered for (a command may keep more for it, e.g. run's grid). */
+  layout: Layout;
   /** Claims an output file for a flag before any work (see CliContext.claim). */
   claim(flag: string, file: string): AtomicWriteOptions;
   /** Writes one event line now, before the document (ndjson streams). */
@@ -39,7 +47,7 @@ export interface Outcome<D> {
 export interface CommandDefinition<O, D> {
   execute(options: O & Given, env: CommandEnv, args: string[]): Outcome<D> | Promise<Outcome<D>>;
   /** The document for people (`--format table|text`); JSON is printed without it. */
-  render(document: D, options: O, style: ChalkInstance): string;
+  render(document: D, options: O, style: ChalkInstance, layout: Layout): string;
 }
 
 /** The options' `format`, if the command has one: json is written as is, ndjson as a summary event. */
@@ -64,8 +72,11 @@ export function action<O extends object, D>(ctx: CliContext, definition: Command
     // Opened before the work, as its temporary file: a signal during a long run removes it.
     const sink: Sink = ctx.openOutput(cmd);
     const shown = progress(progressWanted(format));
+    const style = ctx.chalk(cmd);
+    const layout: Layout = { width: ctx.width(cmd), colourTerminal: ctx.terminal(cmd) && style.level > 0 };
     const env: CommandEnv = {
       version: ctx.version,
+      layout,
       claim: (flag, file) => ctx.claim(flag, file),
       stream: (event) => sink.write(jsonText(event, 0)),
       progress: shown,
@@ -80,7 +91,7 @@ export function action<O extends object, D>(ctx: CliContext, definition: Command
     } finally {
       shown.end();
     }
-    sink.write(documentText(outcome.document, format) ?? definition.render(outcome.document, options, ctx.chalk(cmd)));
+    sink.write(documentText(outcome.document, format) ?? definition.render(outcome.document, options, style, layout));
     sink.commit();
     if (outcome.failure) throw outcome.failure;
   };

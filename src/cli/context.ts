@@ -8,6 +8,13 @@ export interface CliContext {
   version: string;
   /** The chalk instance for this command (honours --no-color and NO_COLOR). */
   chalk(cmd: Command): ChalkInstance;
+  /**
+   * Columns the human output fits in: --width, else the terminal's when the output goes to one,
+   * else COLUMNS, else 80.
+   */
+  width(cmd: Command): number;
+  /** Whether the output goes to a terminal (standard output is one and no -o FILE). */
+  terminal(cmd: Command): boolean;
   /** Standard output, or the -o file; the main entry aborts it if the command throws. */
   openOutput(cmd: Command): Sink;
   /**

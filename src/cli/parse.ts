@@ -3,11 +3,21 @@
  * into one line naming the option, the value and what was expected.
  */
 import { InvalidArgumentError } from 'commander';
+import { MIN_WIDTH } from './render/width.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+/** An output width in columns (--width): at least MIN_WIDTH, where a table of a few columns still fits. */
+export function columns(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < MIN_WIDTH) {
+    throw new InvalidArgumentError(`expected a width of at least ${MIN_WIDTH} columns, got "${value}"`);
   }
   return n;
 }

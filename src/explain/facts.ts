@@ -62,12 +62,14 @@ function rowsNorm(data: Float32Array, B: number, width: number, row: (b: number)
  * Runs the module and states the facts of that run. The gate means are the gate activations the
  * kind's own step computed at the chosen step (captured as the pass runs), never recomputed here.
  */
-export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry, options: ExplainOptions): { facts: ExplainReport; result: ForwardResult } {
+export function explainRun(module: Recurrent, x: Tensor, forward: ForwardOptions, g: RunGeometry, options: ExplainOptions, observer?: StepObserver): { facts: ExplainReport; result: ForwardResult } {
   const input = module.prepare(x, forward);
   const { step } = resolveFocus(input.seqLen, module.config.numLayers, options);
   const D = numDirections(module.config);
   const gates: (Float32Array | null)[] = [];
-  const onStep: StepObserver = (l, d, t, _h, _c, values) => {
+  // `observer` sees every step too (the HTML report's gate statistics).
+  const onStep: StepObserver = (l, d, t, h, c, values) => {
+    observer?.(l, d, t, h, c, values);
     if (t === step && values) gates[l * D + (d === 'forward' ? 0 : 1)] = values.slice();
   };
   const result = module.forward(x, { ...forward, onStep, gates: true });

@@ -35,7 +35,20 @@ export function lut(): string[] {
 export interface Scale {
   lo: number;
   hi: number;
+  /** The value at the middle of the legend (the arithmetic mean, or the geometric one on a log scale). */
+  mid?: number;
   colour(v: number): string;
+}
+
+/**
+ * A log scale for positive values spanning decades (gradient norms): lo is floored at 1e-12 × hi,
+ * and values at or below it take the darkest colour.
+ */
+export function logScale(lo: number, hi: number): Scale {
+  const floor = Math.max(lo, hi * 1e-12, Number.MIN_VALUE);
+  const a = Math.log10(floor);
+  const span = Math.log10(Math.max(hi, floor)) - a;
+  return { lo: floor, hi, mid: Math.sqrt(floor * hi), colour: (v) => viridis(span > 0 ? (Math.log10(Math.max(v, floor)) - a) / span : 0.5) };
 }
 
 export function scale(lo: number, hi: number): Scale {

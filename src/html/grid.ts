@@ -6,7 +6,7 @@
  * sequence: padded ones drawn absent, each sequence's last valid step outlined.
  */
 import { escapeHtml } from './escape.js';
-import { scale, viridis, type Scale } from './colour.js';
+import { logScale, scale, viridis, type Scale } from './colour.js';
 import { statOf, STATISTICS, type GridModel, type Statistic } from './model.js';
 import type { RunReport, StepStats } from '../schema/run.js';
 
@@ -27,9 +27,11 @@ const X_H = 20;
 export const fmt = (v: number | null): string => (v === null || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
 /** The colour scale of each statistic over the cells that ran (valid > 0). */
-export function statScales(model: GridModel): Record<Statistic, Scale> {
+/** Each statistic's colour scale over the grid's cells; with `log`, the non-negative ones (norm, absmax) on a log scale over their positive values. */
+export function statScales(model: GridModel, { log = false }: { log?: boolean } = {}): Record<Statistic, Scale> {
   const out = {} as Record<Statistic, Scale>;
   for (const stat of STATISTICS) {
+    const logged = log && stat !== 'mean';
     let lo = Infinity;
     let hi = -Infinity;
     for (let l = 0; l < model.L; l++) {
@@ -37,12 +39,13 @@ export function statScales(model: GridModel): Record<Statistic, Scale> {
         for (const s of model.entry(l, d)?.steps ?? []) {
           if (s.valid === 0) continue;
           const v = statOf(s, stat);
+          if (logged && !(v > 0)) continue;
           lo = Math.min(lo, v);
           hi = Math.max(hi, v);
         }
       }
     }
-    out[stat] = Number.isFinite(lo) ? scale(lo, hi) : scale(0, 0);
+    out[stat] = !Number.isFinite(lo) ? scale(0, 0) : logged ? logScale(lo, hi) : scale(lo, hi);
   }
   return out;
 }
@@ -104,12 +107,38 @@ export function gridMinWidth(model: GridModel): number {
   return Math.round(geometry(model).width * 0.85);
 }
 
+/** The markers and patterns every grid and heatmap refers to, once per page (ids are page-wide). */
+export const GRID_DEFS =
+  `<svg class="defs" width="0" height="0" aria-hidden="true" focusable="false"><defs><marker id="rnn-ah" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path class="ah" d="M0,0 L8,4 L0,8 z"/></marker>` +
+  `<pattern id="rnn-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect class="hatch-bg" width="6" height="6"/><line class="hatch" x1="0" y1="0" x2="0" y2="6"/></pattern></defs></svg>`;
+
+export interface GridOptions {
+  /** What a cell holds, for the labels (default h_t). */
+  what?: string;
+  /** The grid's name in its label (a pipeline's module). */
+  name?: string;
+  /** h_0 came from another module's h_n (a pipeline's hand-off), and this module's h_n goes on to another. */
+  h0From?: string | null;
+  hnTo?: readonly string[];
+  /** A step to mark (explain's): its cells, of one layer or of all, carry data-focus, with a band behind the column. */
+  focus?: { t: number; layer: number | null } | null;
+}
+
 /** The grid SVG; cells are coloured by `initial` and carry every statistic's colour for the page's switch. */
-export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Statistic, Scale>, initial: Statistic): string {
+export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Statistic, Scale>, initial: Statistic, options: GridOptions = {}): string {
+  const what = options.what ?? 'h_t';
+  const hnTo = options.hnTo ?? [];
   const g = geometry(model);
   const si = STATISTICS.indexOf(initial);
   const { L, D, T, B, directions, lengths } = model;
   const parts: string[] = [];
+  const focus = options.focus ?? null;
+  if (focus && focus.t < T) {
+    const top = focus.layer === null ? 8 : g.bandY(focus.layer) - 6;
+    const bottom = focus.layer === null ? g.xRowY + X_H : g.bandY(focus.layer) + g.bandH + 6;
+    parts.push(`<rect class="focusband"${attrs({ x: g.cellX(focus.t) - 5, y: top - 3, width: CELL_W + 10, height: bottom - top + 6, rx: 6 })} aria-hidden="true"/>`);
+  }
+  const focused = (l: number, t: number): boolean => !!focus && focus.t === t && (focus.layer === null || focus.layer === l);
   const dirWord = (d: number): string => (D === 1 ? '' : ` ${directions[d]}`);
   const rowIndex = (l: number, d: number): number => (L - 1 - l) * D + d;
   for (let l = 0; l < L; l++) {
@@ -125,18 +154,18 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
       const rightX = g.cellX(T);
       const h0x = reverse ? rightX : leftX;
       const hnx = reverse ? leftX : rightX;
-      parts.push(chip('h0', h0x, y, CHIP_W - 6, CELL_H, `h_0[${k}]`, { 'data-h0': k, 'aria-hidden': 'true' }));
+      parts.push(chip(options.h0From ? 'h0 handoff' : 'h0', h0x, y, CHIP_W - 6, CELL_H, `h_0[${k}]`, { 'data-h0': k, 'aria-hidden': 'true' }));
       const slice = doc.h_n_slices[k];
       const taken = slice ? [...new Set(slice.steps.slice(0, B))].map((t) => `t=${t}`).join(', ') : '';
       parts.push(
-        chip('hn', hnx, y, CHIP_W - 6, CELL_H, `h_n[${k}]`, {
+        chip(hnTo.length ? 'hn handoff' : 'hn', hnx, y, CHIP_W - 6, CELL_H, `h_n[${k}]`, {
           'data-hn': k,
           tabindex: k === 0 ? 0 : -1,
           role: 'button',
           'data-group': 'hn',
           'data-row': rowIndex(l, d),
           'data-col': 0,
-          'aria-label': `h_n[${k}]: layer ${l}${dirWord(d)}, taken at ${taken}`,
+          'aria-label': `h_n[${k}]: layer ${l}${dirWord(d)}, taken at ${taken}${hnTo.length ? `; handed to ${hnTo.join(', ')} as its h_0[${k}]` : ''}`,
         }),
       );
       const first = reverse ? g.cellX(T - 1) + CELL_W : g.cellX(0);
@@ -148,7 +177,7 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
         const step = entry?.steps[t];
         const f = fills(step, scales);
         const stats = step ? `norm ${fmt(step.norm)}, mean ${fmt(step.mean)}, min ${fmt(step.min)}, max ${fmt(step.max)}, ${step.valid} of ${B} sequences` : 'no statistics (--trace none)';
-        const cls = !step ? 'cell nostat' : step.valid === 0 ? 'cell absent' : 'cell';
+        const cls = (!step ? 'cell nostat' : step.valid === 0 ? 'cell absent' : 'cell') + (focused(l, t) ? ' focus' : '');
         parts.push(
           `<rect class="${cls}"${attrs({
             x,
@@ -161,12 +190,13 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
             'data-layer': l,
             'data-direction': directions[d]!,
             'data-t': t,
+            ...(focused(l, t) ? { 'data-focus': 'true' } : {}),
             tabindex: l === L - 1 && d === 0 && t === 0 ? 0 : -1,
             role: 'button',
             'data-group': 'grid',
             'data-row': rowIndex(l, d),
             'data-col': t,
-            'aria-label': `layer ${l}${dirWord(d)}, t=${t}: h_t, ${stats}`,
+            'aria-label': `layer ${l}${dirWord(d)}, t=${t}: ${what}, ${stats}`,
           })}/>`,
         );
         if (t < T - 1) {
@@ -229,19 +259,16 @@ export function renderGrid(doc: RunReport, model: GridModel, scales: Record<Stat
     parts.push(chip('x', x, g.xRowY, CELL_W, X_H, `x[${t}]`, { 'data-x-t': t, 'aria-hidden': 'true' }));
     parts.push(`<text class="tlabel"${attrs({ x: x + CELL_W / 2, y: g.xRowY + X_H + 16 })}>t=${t}</text>`);
   }
-  const label = `The flow grid: ${L} layer(s) × ${D} direction(s) × ${T} step(s); each cell is one h_t, coloured by the chosen statistic. Tab to a cell, move with the arrow keys, Enter or Space shows its values.`;
-  const defs =
-    `<defs><marker id="rnn-ah" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path class="ah" d="M0,0 L8,4 L0,8 z"/></marker>` +
-    `<pattern id="rnn-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect class="hatch-bg" width="6" height="6"/><line class="hatch" x1="0" y1="0" x2="0" y2="6"/></pattern></defs>`;
+  const label = `The flow grid${options.name ? ` of ${options.name}` : ''}: ${L} layer(s) × ${D} direction(s) × ${T} step(s); each cell is one ${what}, coloured by the chosen statistic. Tab to a cell, move with the arrow keys, Enter or Space shows its values.`;
   // Scales with its box between 0.85 and 1.6 times its natural size; narrower boxes scroll.
   const style = `width:100%;height:auto;min-width:${gridMinWidth(model)}px;max-width:${Math.round(g.width * 1.6)}px`;
-  return `<svg class="grid" style="${style}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="${escapeHtml(label)}" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">${defs}${parts.join('')}</svg>`;
+  return `<svg class="grid" style="${style}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="${escapeHtml(label)}" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">${parts.join('')}</svg>`;
 }
 
 /** The legend of one statistic: its gradient with numbers at both ends and the middle. */
 export function renderLegend(stat: Statistic, s: Scale, title: string, id: string): string {
   const stops = Array.from({ length: 11 }, (_, i) => `<stop offset="${i * 10}%" stop-color="${viridis(i / 10)}"/>`).join('');
-  const mid = (s.lo + s.hi) / 2;
+  const mid = s.mid ?? (s.lo + s.hi) / 2;
   return (
     `<svg class="legend" data-legend="${stat}" role="img" aria-label="${escapeHtml(`${title}: dark ${fmt(s.lo)}, bright ${fmt(s.hi)}`)}" width="260" height="40" viewBox="0 0 260 40">` +
     `<defs><linearGradient id="${id}">${stops}</linearGradient></defs>` +

@@ -1,9 +1,10 @@
 /** The page's stylesheet: light and dark schemes from prefers-color-scheme, one column below 1000 px. */
 export const CSS = `
-:root { color-scheme: light dark; --bg: #ffffff; --fg: #1c1c22; --muted: #5d5d6b; --panel: #f3f3f6; --line: #cdcdd6; --hl: #d1006b; --src: #e37b00; }
+:root { color-scheme: light dark; --bg: #ffffff; --fg: #1c1c22; --muted: #5d5d6b; --panel: #f3f3f6; --line: #cdcdd6; --hl: #d1006b; --src: #e37b00; --focus: #0a6ebd; --ok: #137333; --bad: #b3261e; }
 @media (prefers-color-scheme: dark) {
-  :root { --bg: #15161b; --fg: #e8e8ee; --muted: #a4a4b3; --panel: #22242b; --line: #3d3f4a; --hl: #ff5fae; --src: #ffb454; }
+  :root { --bg: #15161b; --fg: #e8e8ee; --muted: #a4a4b3; --panel: #22242b; --line: #3d3f4a; --hl: #ff5fae; --src: #ffb454; --focus: #6cb8ff; --ok: #7ddc93; --bad: #ff8a80; }
 }
+svg.defs { position: absolute; width: 0; height: 0; overflow: hidden; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 html { background: var(--bg); color: var(--fg); }
@@ -40,6 +41,36 @@ table.shapes td.meaning { max-width: 560px; }
 .key.reads { border: 2px dashed var(--hl); }
 .key.feeds { border: 2px solid var(--hl); }
 .key.source { border: 2px solid var(--src); }
+.key.focus { border: 2px dotted var(--focus); }
+.key.handoff { background: var(--focus); }
+svg .cell.focus { stroke: var(--focus); stroke-width: 2.5; }
+svg .focusband { fill: var(--focus); opacity: 0.14; }
+svg .chip.handoff rect { stroke: var(--focus); stroke-width: 2; }
+.story { max-width: 78ch; }
+.story p { margin: 2px 0 6px; }
+.story p.lead { font-weight: 600; }
+.story h3 { margin: 14px 0 4px; }
+.verdict.ok { color: var(--ok); font-weight: 600; }
+.verdict.bad, tr.bad td { color: var(--bad); font-weight: 600; }
+.pipeline { display: flex; align-items: flex-start; gap: 0; padding-bottom: 6px; }
+.pipeline .panel { flex: 0 0 auto; }
+.pipeline .gridbox { overflow: visible; }
+.pipeline .panel .controls, .pipeline .panel .keys { max-width: 640px; }
+.pipeline .panel h3 { overflow-wrap: anywhere; }
+.pipeline .panel h3 .sub { font-weight: 400; font-size: 0.85rem; }
+.pipeline .link { flex: 0 0 104px; align-self: center; }
+.link svg text { text-anchor: middle; font-size: 10.5px; }
+svg line.link { stroke: var(--muted); stroke-width: 2; }
+svg line.link.handoff { stroke: var(--focus); stroke-width: 3; }
+svg line.link.none { stroke-dasharray: 4 4; opacity: 0.6; }
+.pipeline + aside.detail { position: static; max-height: none; margin-top: 12px; }
+details.module { margin: 8px 0; }
+details.module > summary { font-weight: 600; color: var(--fg); }
+figure.gates { margin: 0; }
+figure.gates figcaption { font-weight: 600; }
+.units .largest { margin: 2px 0; }
+.legendbox { display: inline-flex; align-items: center; gap: 6px; }
+.legendname { color: var(--muted); font-size: 0.85rem; }
 .gridbox { border: 1px solid var(--line); border-radius: 6px; padding: 6px; background: var(--bg); }
 svg text { fill: var(--fg); font: 11px system-ui, sans-serif; }
 svg .rowlabel, svg .ulabel { text-anchor: end; }

@@ -16,6 +16,7 @@
 import { type Stats, closeSync, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { FormatError } from '../errors.js';
+import { waitMs } from './wait.js';
 
 export interface AtomicWriteOptions {
   /** How the file is named in messages, e.g. `--save out.npz` (default: the file name). */
@@ -32,8 +33,6 @@ export function describeWriteError(err: unknown): string {
   const text = e.message.replace(/^[A-Z]+:\s*/, '').replace(/,\s*\w+(\s+'.*')?$/, '');
   return `${e.code} (${text})`;
 }
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Writes all of `data` to `fd`, looping on short writes; a non-blocking descriptor (a pipe set so
@@ -64,7 +63,7 @@ function writeBytes(fd: number, bytes: Uint8Array): void {
       n = writeSync(fd, bytes, off, bytes.length - off);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(pause, 0, 0, 1);
+        waitMs(1);
         continue;
       }
       throw err;

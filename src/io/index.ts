@@ -12,6 +12,7 @@ import { DEFAULT_MAX_BYTES, type StoredTensor, type TensorFile, type TensorForma
 import { formats } from './formats.js';
 import { jsonFormat } from './json.js';
 import { isZip, zipMemberNames } from './zip.js';
+import { waitMs } from './wait.js';
 
 export type { DecodeOptions, StoredTensor, TensorFile, TensorFormat } from './format.js';
 export { openAtomic, type AtomicFile, type AtomicWriteOptions } from './atomic-write.js';
@@ -123,8 +124,6 @@ function readStdin(maxBytes: number): Uint8Array {
   return readStream(0, 'standard input', maxBytes);
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /** Everything `fd` gives until end of file, refusing more than maxBytes. */
 function readStream(fd: number, label: string, maxBytes: number): Uint8Array {
   const chunks: Buffer[] = [];
@@ -138,7 +137,7 @@ function readStream(fd: number, label: string, maxBytes: number): Uint8Array {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
         // A non-blocking pipe with nothing in it yet: wait 1 ms rather than spin.
-        Atomics.wait(pause, 0, 0, 1);
+        waitMs(1);
         continue;
       }
       if (code === 'EOF') break;

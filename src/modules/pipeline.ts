@@ -15,7 +15,7 @@ import { Embedding, type TokenIds } from './embedding.js';
 import { numDirections, realHiddenSize, type RecurrentOptions } from './layer/config.js';
 import { kindOf } from './kinds/index.js';
 import { Linear } from './linear.js';
-import { Recurrent } from './recurrent.js';
+import { Recurrent, type StepObserver } from './recurrent.js';
 import type { ForwardResult } from './layer/result.js';
 import { selectFeatures, type Select } from './select.js';
 
@@ -310,9 +310,14 @@ export class Pipeline {
    * Runs every module in dependency order on the named inputs. `lengths` gives valid steps per
    * batch element for an input (pack_padded_sequence's lengths): every recurrent module whose chain
    * of sources starts from that input runs packed, and a `select last` head reads each sequence's
-   * own last valid step.
+   * own last valid step. `observe` may give a recurrent module an observer of its steps, with their
+   * gate activations (ForwardOptions.onStep and gates).
    */
-  forward(inputs: ReadonlyMap<string, PipelineInput>, lengths: ReadonlyMap<string, readonly number[]> = new Map()): Map<string, StageRun> {
+  forward(
+    inputs: ReadonlyMap<string, PipelineInput>,
+    lengths: ReadonlyMap<string, readonly number[]> = new Map(),
+    observe?: (stage: RecurrentStage) => StepObserver | undefined,
+  ): Map<string, StageRun> {
     const runs = new Map<string, StageRun>();
     for (const name of this.order) {
       const stage = this.stage(name);
@@ -322,7 +327,7 @@ export class Pipeline {
       const given = source ? source.lengths : (lengths.get(stage.reads) ?? null);
       const runLengths = given ? [...given] : null;
       try {
-        runs.set(name, this.runStage(stage, x, runLengths, source, runs));
+        runs.set(name, this.runStage(stage, x, runLengths, source, runs, observe));
       } catch (err) {
         if (err instanceof ShapeError) {
           const from = stage.h0From ? ` (h_0 is ${stage.h0From}'s h_n)` : '';
@@ -334,7 +339,14 @@ export class Pipeline {
     return runs;
   }
 
-  private runStage(stage: PipelineStage, x: PipelineInput, lengths: number[] | null, source: StageRun | null, runs: ReadonlyMap<string, StageRun>): StageRun {
+  private runStage(
+    stage: PipelineStage,
+    x: PipelineInput,
+    lengths: number[] | null,
+    source: StageRun | null,
+    runs: ReadonlyMap<string, StageRun>,
+    observe: ((stage: RecurrentStage) => StepObserver | undefined) | undefined,
+  ): StageRun {
     if (stage.type === 'embedding') {
       if (!isTokenIds(x)) throw new ShapeError(`expected integer token ids (an int64 or int32 array), got a float32 tensor`);
       return { stage, x, lengths, out: stage.module.forward(x) };
@@ -349,7 +361,8 @@ export class Pipeline {
     const state = stage.h0From ? (runs.get(stage.h0From) as RecurrentRun).result : null;
     const h0 = state?.hN;
     const c0 = stage.module.kind.hasCellState ? (state?.cN ?? undefined) : undefined;
-    const result = stage.module.forward(x, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(lengths ? { lengths } : {}) });
+    const onStep = observe?.(stage);
+    const result = stage.module.forward(x, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(lengths ? { lengths } : {}), ...(onStep ? { onStep, gates: true } : {}) });
     return { stage, x, h0, c0, lengths, result };
   }
 }

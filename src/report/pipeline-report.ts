@@ -3,7 +3,7 @@
  * slices, trace) or an Embedding's / Linear's own (what it read, what it wrote, its parameters).
  */
 import type { LayerRun, Pipeline, StageRun } from '../modules/pipeline.js';
-import type { LayerModuleReport, PipelineModuleReport, PipelineReport } from '../schema/pipeline.js';
+import type { LayerModuleReport, PipelineModuleReport, PipelineDocument } from '../schema/pipeline.js';
 import { fingerprint } from './fingerprint.js';
 import { buildRunReport, type TraceLevel } from './run-report.js';
 
@@ -44,7 +44,7 @@ function layerReport(run: LayerRun, includeTensors: boolean): LayerModuleReport 
   };
 }
 
-export function buildPipelineReport(pipeline: Pipeline, runs: ReadonlyMap<string, StageRun>, o: PipelineReportOptions): PipelineReport {
+export function buildPipelineReport(pipeline: Pipeline, runs: ReadonlyMap<string, StageRun>, o: PipelineReportOptions): PipelineDocument {
   return {
     command: 'pipeline',
     version: o.version,

@@ -125,10 +125,13 @@ export type EmbeddingSpec = z.infer<typeof embeddingSpecSchema>;
 export type LinearSpec = z.infer<typeof linearSpecSchema>;
 export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
 export type PipelineModuleReport = z.infer<typeof pipelineModuleReportSchema>;
-export type PipelineReport = z.infer<typeof pipelineReportSchema>;
+/** The pipeline document as `--format json` prints it: recurrent modules and Embedding / Linear layers. */
+export type PipelineDocument = z.infer<typeof pipelineReportSchema>;
+/** A pipeline document whose modules are all recurrent (what the HTML page draws a grid for). */
+export type PipelineReport = Omit<PipelineDocument, 'modules'> & { modules: PipelineModuleReport[] };
 export type LayerModuleReport = z.infer<typeof layerModuleReportSchema>;
 
 /** A recurrent module's entry of the pipeline document (the others are Embedding and Linear layers, with a `type`). */
-export function isRecurrentModuleReport(m: PipelineReport['modules'][number]): m is PipelineModuleReport {
+export function isRecurrentModuleReport(m: PipelineDocument['modules'][number]): m is PipelineModuleReport {
   return !('type' in m);
 }

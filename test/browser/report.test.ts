@@ -6,80 +6,21 @@
  * Screenshots go to test-artifacts/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/html/report.js';
 import type { RunReport } from '../../src/schema/run.js';
+import { CHROMIUM, cellSel, chromiumMissing as missing, cliPage, embedded, highlighted, launch, open as openPage, shot, skipWithoutChromium as skip, type Browser, type Opened } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const missing = !existsSync(CHROMIUM);
-const skip = missing && !process.env['CI'] ? `${CHROMIUM} not found: install it with apt-get install -y chromium (the browser tests fail instead when CI is set)` : false;
-
-let context: BrowserContext;
-let profile: string;
-const work = mkdtempSync(join(tmpdir(), 'rnn-inspect-browser-'));
+let browser: Browser;
 
 /** Runs the CLI with --html and --format json --trace full: the page's path and the printed document. */
 function report(name: string, args: string[]): { file: string; doc: RunReport } {
-  const file = join(work, `${name}.html`);
-  const r = spawnSync(process.execPath, [BIN, ...args, '--format', 'json', '--trace', 'full', '--html', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  assert.equal(r.status, 0, r.stderr);
-  return { file, doc: JSON.parse(r.stdout) as RunReport };
+  return cliPage<RunReport>(browser, name, args, ['--trace', 'full']);
 }
 
-interface Opened {
-  page: Page;
-  blocked: string[];
-  errors: string[];
-}
-
-/** Opens a report from disk; every request but the file itself is aborted and recorded. */
-async function open(file: string, { width = 1400, colorScheme = 'light' as 'light' | 'dark' } = {}): Promise<Opened> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(5000);
-  await page.setViewportSize({ width, height: 900 });
-  await page.emulateMedia({ colorScheme });
-  const url = pathToFileURL(file).href;
-  const blocked: string[] = [];
-  const errors: string[] = [];
-  await page.route('**/*', (route) => {
-    if (route.request().url() === url) return route.continue();
-    blocked.push(route.request().url());
-    return route.abort();
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, blocked, errors };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-/** The highlighted grid cells as "layer/direction/t" (and "/b" for a sequence's cell), sorted. */
-async function highlighted(page: Page): Promise<string[]> {
-  return page.$$eval('[data-layer][data-highlighted="true"]', (els) =>
-    els.map((e) => [e.getAttribute('data-layer'), e.getAttribute('data-direction'), e.getAttribute('data-t'), e.getAttribute('data-b')].filter((v) => v !== null).join('/')).sort(),
-  );
-}
-
-const cellSel = (l: number, d: string, t: number, b?: number): string => `[data-layer="${l}"][data-direction="${d}"][data-t="${t}"]${b === undefined ? ':not([data-b])' : `[data-b="${b}"]`}`;
-
-async function embedded(page: Page): Promise<RunReport> {
-  return JSON.parse(await page.$eval('script#rnn-inspect-data', (e) => e.textContent ?? '')) as RunReport;
-}
+const open = (file: string, options?: { width?: number; colorScheme?: 'light' | 'dark' }): Promise<Opened> => openPage(browser, file, options);
 
 test('chromium is installed for the browser tests', { skip }, () => {
   assert.ok(!missing, `${CHROMIUM} is missing and CI is set: install chromium (apt-get install -y chromium); .ci/run does this`);
@@ -87,17 +28,10 @@ test('chromium is installed for the browser tests', { skip }, () => {
 
 describe('the HTML report in chromium', { skip: skip || missing }, () => {
   before(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'rnn-inspect-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launch();
   });
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+    await browser?.close();
   });
 
   test('the seed example: 40 cells, no network, the embedded document is the one --format json prints', async () => {
@@ -193,10 +127,10 @@ describe('the HTML report in chromium', { skip: skip || missing }, () => {
     assert.match((await page.locator('[data-role="detail"]').textContent()) ?? '', /Padded: sequence 2 has length 3/);
     assert.deepEqual(await highlighted(page), []);
     // The heatmaps show one sequence: sequence 2 (length 3) has 7 padded steps in each of 6 unit rows.
-    await page.selectOption('#rnn-seq', '2');
-    assert.equal(await page.locator('[data-heatmap="0:forward"] rect[fill="url(#rnn-hatch)"]').count(), 6 * 7);
-    await page.selectOption('#rnn-seq', '0');
-    assert.equal(await page.locator('[data-heatmap="0:forward"] rect[fill="url(#rnn-hatch)"]').count(), 0);
+    await page.selectOption('#rnn-seq-0', '2');
+    assert.equal(await page.locator('[data-heatmap="0:forward:h"] rect[fill="url(#rnn-hatch)"]').count(), 6 * 7);
+    await page.selectOption('#rnn-seq-0', '0');
+    assert.equal(await page.locator('[data-heatmap="0:forward:h"] rect[fill="url(#rnn-hatch)"]').count(), 0);
     await shot(page, 'lengths-1400-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'lengths-1400-dark');
@@ -232,13 +166,13 @@ describe('the HTML report in chromium', { skip: skip || missing }, () => {
     const page0 = renderHtmlReport({ ...doc, module: hostile, notes: [hostile] });
     assert.ok(!page0.includes('<img'), 'no <img tag in the page source');
     assert.equal(page0.split('</script>').length - 1, 3, 'only the three script elements of the page close');
-    const file = join(work, 'hostile.html');
+    const file = join(browser.work, 'hostile.html');
     writeFileSync(file, page0);
     const { page, errors, blocked } = await open(file);
     assert.equal(await page.locator('h1').textContent(), hostile);
     assert.equal(await page.locator('img').count(), 0);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-    assert.equal((await embedded(page)).module, hostile);
+    assert.equal((await embedded<RunReport>(page)).module, hostile);
     assert.ok(readFileSync(file, 'utf8').includes('\\u003cimg src=x'), 'the embedded JSON escapes < as \\u003c');
     assert.deepEqual(blocked, []);
     assert.deepEqual(errors, []);
@@ -258,7 +192,7 @@ describe('the HTML report in chromium', { skip: skip || missing }, () => {
     const cell = cellSel(1, 'forward', 2);
     const fills = ((await page.getAttribute(cell, 'data-fill')) ?? '').split(' ');
     assert.equal(await page.getAttribute(cell, 'fill'), fills[0]);
-    await page.check('input[name="rnn-stat"][value="absmax"]');
+    await page.check('input[name="rnn-stat-0"][value="absmax"]');
     assert.equal(await page.getAttribute(cell, 'fill'), fills[2]);
     assert.equal(await page.locator('svg[data-legend="absmax"]').isVisible(), true);
     assert.equal(await page.locator('svg[data-legend="norm"]').isVisible(), false);

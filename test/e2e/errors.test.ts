@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeNpy } from '../../src/io/index.js';
 import { Tensor } from '../../src/index.js';
+import { commands } from '../../src/cli/commands/index.js';
 import { assertUserError, runCli } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 import { zerosNested } from '../helpers/nested.js';
@@ -21,7 +22,7 @@ const file = (name: string, text: string | Uint8Array): string => {
 const cases: [string, string[], RegExp, string?][] = [
   ['unknown option', ['--bogus'], /unknown option '--bogus'/],
   ['unknown option with a suggestion', ['--layer', '2'], /unknown option '--layer'.*Did you mean --layers\?/],
-  ['a mistyped command', ['explian', '--layers', '2'], /expected a command \(run, explain, compare, doctor, pipeline, inspect, schema\) or options, got 'explian' \(did you mean explain\?\)/],
+  ['a mistyped command', ['explian', '--layers', '2'], new RegExp(`expected a command \\(${commands.map((c) => c.name).join(', ')}\\) or options, got 'explian' \\(did you mean explain\\?\\)`)],
   ['an unknown word', ['hello'], /expected a command \(run, .*\) or options, got 'hello'$/],
   ['help for a command that does not exist', ['help', 'docter'], /expected a command \(run, .*\) or options, got 'docter' \(did you mean doctor\?\)/],
   ['an empty output file name', ['--output=', 'doctor', '--x-shape', '3,4,5'], /--output: expected a file name, got an empty one/],

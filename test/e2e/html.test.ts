@@ -5,15 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../../src/modules/layer/config.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
-import { estimateForward } from '../../src/modules/memory.js';
+import { estimateForward, formatBytes } from '../../src/modules/memory.js';
 import type { RunReport } from '../../src/schema/run.js';
+import { escapeHtml } from '../../src/html/escape.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rnn-inspect.js', import.meta.url));
 
@@ -87,4 +88,85 @@ test('--html to a missing directory or an empty name: one error line, exit 2, no
   const empty = cli([...SEED, '--html', '']);
   assert.equal(empty.code, 2);
   assert.equal(empty.stderr, 'error: --html: expected a file name, got an empty one\n');
+});
+
+/** The page's embedded script `id` (its own document by default). */
+function script(file: string, id = 'rnn-inspect-data'): unknown {
+  const m = new RegExp(`<script type="application/json" id="${id}">(.*?)</script>`, 's').exec(readFileSync(file, 'utf8'));
+  assert.ok(m, `the page embeds #${id}`);
+  return JSON.parse(m[1]!);
+}
+
+test('explain, compare and pipeline --html: the page embeds the document --format json prints; the output is unchanged', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const spec = join(dir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ modules: [{ name: 'enc', type: 'gru', input_size: 100, hidden_size: 5 }, { name: 'dec', type: 'gru', input_size: 5, hidden_size: 5, h_0_from: 'enc' }] }));
+  const cases: [string, string[], string[]][] = [
+    ['explain', ['explain', '--type', 'lstm', '--layers', '2', '--step', '3'], []],
+    ['explain-zh', ['explain', '--layers', '2', '--lang', 'zh'], []],
+    ['compare', ['compare', '--type', 'gru', '--bidirectional', '--lengths', '10,4,7'], []],
+    ['pipeline', ['pipeline', '--spec', spec], ['--trace', 'full']],
+  ];
+  for (const [name, args, full] of cases) {
+    const file = join(dir, `${name}.html`);
+    const text = cli(args);
+    const withHtml = cli([...args, '--html', file]);
+    assert.equal(withHtml.code, 0, withHtml.stderr);
+    assert.equal(withHtml.stdout, text.stdout, `${name}: the text output does not change`);
+    assert.equal(withHtml.stderr, '');
+    const json = cli([...args, '--format', 'json', ...full]);
+    assert.deepEqual(script(file), JSON.parse(json.stdout), `${name}: the embedded document`);
+  }
+  const grid = script(join(dir, 'compare.html'), 'rnn-inspect-grid-0') as RunReport;
+  assert.equal(grid.layers.length, 2, 'compare: one difference grid per layer and direction');
+  assert.ok(grid.layers.every((l) => l.steps.every((s) => s.h)));
+  assert.equal(readdirSync(dir).filter((f) => !f.endsWith('.html') && f !== 'spec.json').length, 0, 'no temporary file left behind');
+});
+
+test('explain, compare and pipeline --html to a missing directory: one error line, exit 2, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const spec = join(dir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ modules: [{ name: 'a', type: 'rnn', input_size: 100, hidden_size: 5 }] }));
+  const file = join(dir, 'no', 'r.html');
+  for (const args of [['explain'], ['compare'], ['pipeline', '--spec', spec]]) {
+    const r = cli([...args, '--html', file]);
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^error: .*r\.html: expected an existing directory[^\n]*\n$/);
+    const empty = cli([...args, '--html', '']);
+    assert.equal(empty.stderr, 'error: --html: expected a file name, got an empty one\n');
+  }
+  const same = join(dir, 'same.html');
+  const clash = cli(['compare', '--html', same, '-o', same]);
+  assert.equal(clash.code, 2);
+  assert.equal(clash.stderr.split('\n').filter(Boolean).length, 1, clash.stderr);
+  assert.equal(existsSync(same), false);
+});
+
+test('compare --against with --html: the page is written before the exit 1 and names the likely cause', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const file = join(dir, 'against.html');
+  const fixture = fileURLToPath(new URL('../fixtures/against/layers-read-x/', import.meta.url));
+  const args = ['compare', '--weights', join(fixture, 'weights.pt'), '--input', join(fixture, 'x.npy'), '--against', join(fixture, 'wrong.npz')];
+  const r = cli([...args, '--html', file]);
+  assert.equal(r.code, 1, r.stderr);
+  const doc = script(file) as { against: { cause: { message: string } | null; tensors: { name: string; ok: boolean }[] } };
+  assert.deepEqual(doc, JSON.parse(cli([...args, '--format', 'json']).stdout));
+  const html = readFileSync(file, 'utf8');
+  for (const t of doc.against.tensors) assert.match(html, new RegExp(`<tr data-against="${t.name}" class="${t.ok ? 'ok' : 'bad'}">`));
+  assert.ok(doc.against.cause && html.includes(escapeHtml(doc.against.cause.message)), 'the likely cause is on the page');
+});
+
+test('with stderr a terminal, each command says the page it wrote and its size', (t) => {
+  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return t.skip('no script(1) here to give the run a terminal');
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ modules: [{ name: 'a', type: 'lstm', input_size: 100, hidden_size: 4 }] }));
+  for (const args of [[], ['explain'], ['compare'], ['pipeline', '--spec', 'spec.json']]) {
+    const name = `${args[0] ?? 'run'}.html`;
+    // stdout goes to a file (-o), so the terminal shows stderr alone.
+    const inner = `"$RNN_NODE" "$RNN_BIN" ${args.join(' ')} --html ${name} -o out.txt`;
+    const r = spawnSync('script', ['-qec', inner, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', RNN_NODE: process.execPath, RNN_BIN: BIN } });
+    const lines = r.stdout.split(/\r?\n|\r/).map((l) => l.replace(/\x1b\[K/g, '')).filter((l) => l.trim() && !/^(forward|automatic|manual): /.test(l));
+    assert.deepEqual(lines, [`wrote ${name} (${formatBytes(statSync(join(dir, name)).size)})`], r.stdout);
+  }
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -72,4 +72,18 @@ test('inspectFile: the same document as `rnn-inspect inspect FILE --format json`
 test('a tensor logs as PyTorch prints it', () => {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { Tensor } from ${JSON.stringify(join(ROOT, 'dist/index.js'))}; console.log(new Tensor(Float32Array.from([1, 2.5]), [1, 2]));`], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), 'tensor([[1.0000, 2.5000]], shape=(1, 2))');
+});
+
+test("renderHtmlReport: the page of inspectShapes' document is the one `--html` writes", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-inspect-html-'));
+  const file = join(dir, 'report.html');
+  const r = spawnSync(process.execPath, [BIN, '--layers', '4', '--hidden', '20', '--batch-first', '--threads', '1', '--html', file], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  const lib = script(`
+    import { inspectShapes, renderHtmlReport, htmlReportBytes } from 'rnn-inspect';
+    const page = renderHtmlReport(inspectShapes({ inputSize: 100, hiddenSize: 20, numLayers: 4, batchFirst: true }, { trace: 'full' }));
+    console.log(JSON.stringify({ page, bytes: htmlReportBytes(page) }));`) as { page: string; bytes: number };
+  assert.equal(lib.page, readFileSync(file, 'utf8'));
+  assert.equal(lib.bytes, statSync(file).size);
+  assert.equal(lib.page.match(/<rect class="cell[ "]/g)?.length, 40);
 });

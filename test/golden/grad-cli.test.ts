@@ -9,29 +9,17 @@
  * (weight_ih → weight_ih_l0, h_0 (batch, hidden) → (1, batch, hidden)), as `run` does.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Nested } from '../../src/index.js';
 import { gradReportSchema, type GradReport } from '../../src/schema/grad.js';
 import { runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
-import { assertGradClose, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, type TorchConfig } from '../helpers/golden.js';
+import { assertGradClose, REGENERATE_GRAD_HINT as HINT, gradGoldenCases, gradGoldenIndex, type GradGoldenCase } from '../helpers/golden.js';
 
-interface GradCase {
-  name: string;
-  module: string;
-  config: TorchConfig;
-  state_dict: Record<string, Nested>;
-  inputs: { x: Nested; h_0?: Nested; c_0?: Nested; lengths?: number[]; enforce_sorted?: boolean };
-  loss: { kind: string; value: number };
-  target?: Nested;
-  grads: Record<string, Nested>;
-  step_grad_norms: { layer: number; direction: string; steps: { t: number; dh_norm: number; dc_norm?: number }[] }[];
-}
+type GradCase = GradGoldenCase;
 
-const index = JSON.parse(readFileSync(join(DIR, 'INDEX.json'), 'utf8')) as { cases: string[] };
-const cases = index.cases.map((name) => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as GradCase);
+const index = gradGoldenIndex();
+const cases: GradCase[] = gradGoldenCases(index);
 const isCell = (c: GradCase): boolean => c.module.endsWith('Cell');
 
 /** The case's files and the flags the weights cannot tell (kind, nonlinearity, batch_first, dropout, lengths). */

@@ -9,31 +9,18 @@
  * Python loop) run through the cell's backward, and as the one-layer module they are.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, tensorFromNested, type BackwardResult, type Nested } from '../../src/index.js';
-import type { LossKind } from '../../src/modules/run/loss.js';
-import { assertGradClose, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, toOptions, type TorchConfig } from '../helpers/golden.js';
+import { assertGradClose, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, gradGoldenCases, gradGoldenIndex, type GradGoldenCase, toOptions } from '../helpers/golden.js';
 
-interface GradCase {
-  name: string;
-  module: string;
-  config: TorchConfig;
-  state_dict: Record<string, Nested>;
-  inputs: { x: Nested; h_0?: Nested; c_0?: Nested; lengths?: number[]; enforce_sorted?: boolean };
-  outputs: { out: Nested; h_n: Nested; c_n?: Nested };
-  loss: { kind: LossKind; value: number };
-  target?: Nested;
-  grads: Record<string, Nested>;
-  step_grad_norms: { layer: number; direction: string; steps: { t: number; dh_norm: number; dc_norm?: number }[] }[];
-}
+type GradCase = GradGoldenCase;
 
 const STACKED = { RNN, LSTM, GRU } as const;
 const CELLS = { RNNCell, LSTMCell, GRUCell } as const;
 
-const index = JSON.parse(readFileSync(join(DIR, 'INDEX.json'), 'utf8')) as { seed: number; cases: string[] };
-const cases = index.cases.map((name) => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as GradCase);
+const index = gradGoldenIndex();
+const cases: GradCase[] = gradGoldenCases(index);
 
 const tensor = (v: Nested | undefined, what: string): Tensor | undefined => (v === undefined ? undefined : tensorFromNested(v, what));
 const stateDict = (c: GradCase): Map<string, Tensor> => new Map(Object.entries(c.state_dict).map(([k, v]) => [k, tensorFromNested(v, k)]));

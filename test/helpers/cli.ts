@@ -19,13 +19,22 @@ export interface CliOptions {
   cwd?: string | undefined;
 }
 
-/** Runs `rnn-inspect ...args`; ANSI colour is off (NO_COLOR) unless `env` says otherwise. */
+/**
+ * A width where no table cell or line of prose wraps: tests that read the human output's content
+ * line by line run at it; test/e2e/width.test.ts checks the layout at 80 columns.
+ */
+export const UNWRAPPED_COLUMNS = '1000';
+
+/**
+ * Runs `rnn-inspect ...args`; ANSI colour is off (NO_COLOR) unless `env` says otherwise, and the
+ * output is laid out for COLUMNS=UNWRAPPED_COLUMNS unless `env` or --width says otherwise.
+ */
 export function runCli(args: readonly string[], { input, env, cwd }: CliOptions = {}): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     input,
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...env },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', COLUMNS: UNWRAPPED_COLUMNS, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

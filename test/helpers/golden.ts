@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor, tensorFromNested, type ForwardOptions, type Nested, type RecurrentOptions } from '../../src/index.js';
+import type { LossKind } from '../../src/modules/run/loss.js';
 import { present } from './checked.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -283,4 +284,28 @@ export const GRAD_TOLERANCE = 1e-5;
 export function assertGradClose(label: string, what: string, actual: Comparable | null | undefined, expected: Comparable | undefined, { hint = '' }: { hint?: string } = {}): number {
   const scale = expected === undefined ? 1 : Math.max(1, maxAbs(expected));
   return assertClose(label, what, actual, expected, { tolerance: GRAD_TOLERANCE * scale, hint });
+}
+
+/** One case of test/fixtures/golden-grad/ (its README gives the format). */
+export interface GradGoldenCase {
+  name: string;
+  module: string;
+  config: TorchConfig;
+  state_dict: Record<string, Nested>;
+  inputs: { x: Nested; h_0?: Nested; c_0?: Nested; lengths?: number[]; enforce_sorted?: boolean };
+  outputs: { out: Nested; h_n: Nested; c_n?: Nested };
+  loss: { kind: LossKind; value: number };
+  target?: Nested;
+  grads: Record<string, Nested>;
+  step_grad_norms: { layer: number; direction: string; steps: { t: number; dh_norm: number; dc_norm?: number }[] }[];
+}
+
+/** test/fixtures/golden-grad/INDEX.json: the generator's seed and the cases' names. */
+export function gradGoldenIndex(): { seed: number; cases: string[] } {
+  return JSON.parse(readFileSync(join(GRAD_GOLDEN_DIR, 'INDEX.json'), 'utf8')) as { seed: number; cases: string[] };
+}
+
+/** Every case of test/fixtures/golden-grad/, in INDEX.json's order. */
+export function gradGoldenCases(index = gradGoldenIndex()): GradGoldenCase[] {
+  return index.cases.map((name) => JSON.parse(readFileSync(join(GRAD_GOLDEN_DIR, `${name}.json`), 'utf8')) as GradGoldenCase);
 }

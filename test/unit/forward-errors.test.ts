@@ -114,13 +114,21 @@ describe('lengths, as pack_padded_sequence checks them', () => {
   const x = zeros(5, 3, 2);
 
   test('one length per batch element', () => {
-    assert.throws(() => m.forward(x, { lengths: [5, 2] }), shapeError(/^lengths: Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3\)/));
+    assert.throws(() => m.forward(x, { lengths: [5, 2] }), shapeError(/^lengths: Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3\)$/));
+  });
+
+  test('as many lengths as x has steps: x is named as likely in the other layout', () => {
+    // Batch-first data (3 sequences of 10 steps) given to a module built time-first, and the reverse.
+    assert.throws(() => m.forward(zeros(3, 10, 2), { lengths: [10, 7, 3] }), shapeError(/got 3 \(batch_size=10\); there are 3 lengths, the size of x's dimension 0 \(seq_len here\): x looks batch-first \(batch, seq_len, features\), but the module has batch_first=False$/));
+    const bf = new RNN({ inputSize: 2, hiddenSize: 3, batchFirst: true });
+    assert.throws(() => bf.forward(zeros(10, 3, 2), { lengths: [10, 7, 3] }), shapeError(/x looks time-first \(seq_len, batch, features\), but the module has batch_first=True$/));
   });
 
   test('each length in 1..seq_len', () => {
-    assert.throws(() => m.forward(x, { lengths: [6, 2, 1] }), shapeError(/^lengths\[0\]: expected an integer in 1\.\.5 \(seq_len\), got 6/));
-    assert.throws(() => m.forward(x, { lengths: [5, 0, 1] }), shapeError(/^lengths\[1\]: expected an integer in 1\.\.5 \(seq_len\), got 0/));
-    assert.throws(() => m.forward(x, { lengths: [5, 2, 1.5] }), shapeError(/^lengths\[2\]: .* got 1.5/));
+    // PyTorch's words first (checked against PyTorch 1.13), then which length and what it should be.
+    assert.throws(() => m.forward(x, { lengths: [6, 2, 1] }), shapeError(/^lengths: start \(8\) \+ length \(1\) exceeds dimension size \(8\)\. lengths\[0\]: expected an integer in 1\.\.5 \(seq_len\), got 6$/));
+    assert.throws(() => m.forward(x, { lengths: [5, 0, 1] }), shapeError(/^lengths: Length of all samples has to be greater than 0, .*; lengths\[1\]: expected an integer in 1\.\.5 \(seq_len\), got 0$/));
+    assert.throws(() => m.forward(x, { lengths: [5, 2, 1.5] }), shapeError(/^lengths\[2\]: .* got 1.5$/));
   });
 
   test('enforce_sorted requires non-increasing lengths, with PyTorch\'s advice', () => {

@@ -5,7 +5,11 @@
 import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
-import { configJson } from '../../report/run-report.js';
+import { buildRunReport, configJson } from '../../report/run-report.js';
+import { differenceResult } from '../../report/difference.js';
+import { htmlKeepsValues } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 import type { CompareReport } from '../../schema/compare.js';
 import type { ForwardOptions } from '../../modules/recurrent.js';
 import { action, type CommandEnv, type Given, type Outcome } from '../command.js';
@@ -23,11 +27,13 @@ export interface CompareOptions extends ModelOptions {
   reference?: boolean | undefined;
   tolerance?: number | undefined;
   against?: string | undefined;
+  html?: string | undefined;
 }
 
 /** Both passes on the same module and input, and with --reference the float64 reference as well. */
 export async function compareCommand(o: CompareOptions & Given, env: CommandEnv): Promise<Outcome<CompareReport>> {
   const { flags, explicit } = modelFlags(o);
+  const html = claimHtml(env, o.html);
   // Both passes keep their full trace and results for the comparison.
   const setup = setupRun(flags, explicit, { keepTrace: true, passes: 2 });
   const { module } = setup;
@@ -62,6 +68,13 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
     const theirs = readTensorsFile(o.against, { maxBytes: flags.maxMemory });
     report.against = compareAgainst({ module, x: setup.x, forward: setup.forward, file: o.against, theirs: new Map([...theirs.tensors].map(([k, v]) => [k, v.tensor])), tolerance: o.tolerance });
     report.ok = report.ok && report.against.ok;
+  }
+  if (html) {
+    // The page's grid: the automatic-minus-manual difference of every cell (values when they fit).
+    const { geometry } = setup;
+    const trace = htmlKeepsValues(module, geometry.seqLen, geometry.batch, flags.maxMemory) ? 'full' : 'summary';
+    const difference = buildRunReport(module, differenceResult(auto, manual), { version: env.version, trace, includeTensors: false, geometry });
+    writeHtml(env, html, renderHtmlReport(report, { grids: [difference] }));
   }
   return { document: report, failure: compareFailure(report) ?? againstFailure(report) ?? strictFailure(!!o.strict, [
     { where: 'automatic pass', nonFinite: report.non_finite?.automatic },
@@ -99,10 +112,10 @@ export function registerCompare(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('compare')
     .description('check a hand-written cell loop (manual) against the whole-sequence module (automatic) on the same weights and input');
-  addModelOptions(cmd)
+  addHtmlOption(addModelOptions(cmd), 'the grid coloured by the automatic-minus-manual difference of every cell')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--reference', 'also check the automatic path against an independent float64 forward pass (mathjs; slow)')
     .option('--against <file>', "the out, h_n (and c_n) your own code saved (.npz, .safetensors, .json): compared with the module's run on the same weights and input, with the likely cause when they differ")
     .option('--tolerance <x>', 'absolute tolerance (default: 1e-6 × max(1, the tensor\'s largest |value|))', positiveNumber)
-    .action(action(ctx, { execute: compareCommand, render: (report: CompareReport, _o, style) => renderCompareTable(report, style) }));
+    .action(action(ctx, { execute: compareCommand, render: (report: CompareReport, _o, style, layout) => renderCompareTable(report, style, layout.width) }));
 }

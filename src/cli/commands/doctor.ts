@@ -184,5 +184,5 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         .argParser(byteSize)
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
-    .action(action(ctx, { execute: doctorCommand, render: (report: DoctorReport, _o, style) => renderDoctorTable(report, style) }));
+    .action(action(ctx, { execute: doctorCommand, render: (report: DoctorReport, _o, style, layout) => renderDoctorTable(report, style, layout.width) }));
 }

@@ -15,6 +15,11 @@ import { estimateBackward, formatBytes } from '../../modules/memory.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
 import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
+import { htmlKeepsValues } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { gateCollector } from '../../report/gate-stats.js';
+import { buildRunReport } from '../../report/run-report.js';
 import { setupRun } from '../../setup/run.js';
 
 /** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
@@ -28,11 +33,13 @@ export interface ExplainCommandOptions extends ModelOptions {
   layer?: number | undefined;
   lang: Lang;
   format: 'text' | 'json';
+  html?: string | undefined;
 }
 
 /** The run, followed at one step: the facts the narration is made from. */
 export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv): Outcome<ExplainReport> {
   const { flags, explicit } = modelFlags(o);
+  const html = claimHtml(env, o.html);
   // explain reads every layer's h at the chosen step: the full trace is kept.
   const setup = setupRun(flags, explicit, { keepTrace: true, report: 'summary' });
   const { module, x, forward, geometry } = setup;
@@ -43,12 +50,19 @@ export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv
   const options = { version: env.version, backward, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
   // Validate --step and --layer before the run: the sizes are known from the prepared input.
   resolveFocus(input.seqLen, module.config.numLayers, options);
-  const { facts, result } = explainRun(module, x, forward, geometry, options);
+  const gates = html ? gateCollector(module, geometry.lengths) : null;
+  const { facts, result } = explainRun(module, x, forward, geometry, options, gates?.onStep);
   const nonFinite = firstNonFinite(result, module.numDirections);
   const skipped = backward ? [] : [`the backward account is left out: its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`];
   const warnings = [...setup.warnings, ...skipped, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
   if (warnings.length) facts.warnings = warnings;
   if (nonFinite) facts.non_finite = nonFinite;
+  if (html) {
+    // The page: the explanation beside its run's grid (values when they fit), the step marked.
+    const trace = htmlKeepsValues(module, input.seqLen, input.batch, flags.maxMemory) ? 'full' : 'summary';
+    const run = buildRunReport(module, result, { version: env.version, trace, includeTensors: false, geometry, notes: setup.notes, warnings: setup.warnings });
+    writeHtml(env, html, renderHtmlReport(facts, { lang: o.lang, grids: [run], gates: [gates?.stats() ?? null] }));
+  }
   return { document: facts, failure: strictFailure(!!o.strict, [{ nonFinite }]) };
 }
 
@@ -56,10 +70,10 @@ export function registerExplain(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('explain')
     .description("run the configuration and narrate it: each layer's role, what it fused at one step, the flow, and what out and h_n hold");
-  addModelOptions(cmd)
+  addHtmlOption(addModelOptions(cmd), "the explanation in --lang beside the run's grid, its step marked")
     .option('--step <t>', 'the time step to follow, 0..seq_len-1; negative counts from the end (-1 = the last, the default)', integer)
     .option('--layer <l>', 'follow one layer, 0..num_layers-1 (negative counts from the top); default all', integer)
     .addOption(new Option('--lang <lang>', languages.join('|')).argParser(oneOf(languages)).default('en'))
     .addOption(new Option('--format <format>', 'text|json (json: the facts the text is made from)').argParser(oneOf(['text', 'json'] as const)).default('text'))
-    .action(action(ctx, { execute: explainCommand, render: (facts: ExplainReport, o: ExplainCommandOptions, style) => renderExplainText(facts, o.lang, style) }));
+    .action(action(ctx, { execute: explainCommand, render: (facts: ExplainReport, o: ExplainCommandOptions, style, layout) => renderExplainText(facts, o.lang, style, layout.width) }));
 }

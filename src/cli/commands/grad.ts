@@ -17,6 +17,11 @@ import type { CliContext } from '../context.js';
 import { addModelOptions, modelFlags, type ModelOptions } from '../model-options.js';
 import { oneOf, positiveNumber } from '../parse.js';
 import { renderGradTable } from '../render/grad-table.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
+import { htmlKeepsValues } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { buildRunReport } from '../../report/run-report.js';
+import { gradientResult } from '../../report/gradient-result.js';
 
 /**
  * --connectivity runs one backward pass per step; by default it is refused beyond this many
@@ -34,6 +39,7 @@ export interface GradOptions extends ModelOptions {
   save?: string | undefined;
   connectivity?: boolean | undefined;
   maxConnectivityMacs: number;
+  html?: string | undefined;
 }
 
 /** The tensors --save writes: grad.x, grad.h_0, grad.c_0 (when given), grad.<parameter>; a one-tensor format (.npy) gets grad.x alone. */
@@ -49,6 +55,7 @@ export function gradCommand(o: GradOptions & Given, env: CommandEnv): Outcome<Gr
   if (o.target === undefined && wantsTarget) throw new UsageError(`--loss ${o.loss}: expected --target FILE of out's shape, got none`);
   if (o.save) writerFor(o.save);
   const saveTo = o.save ? env.claim('--save', o.save) : {};
+  const html = claimHtml(env, o.html);
   const { flags, explicit } = modelFlags(o);
   const setup = setupRun(flags, explicit, { keepTrace: true });
   const { module, geometry } = setup;
@@ -82,6 +89,12 @@ export function gradCommand(o: GradOptions & Given, env: CommandEnv): Outcome<Gr
     notes: setup.notes,
     warnings: setup.warnings,
   });
+  if (html) {
+    // The page's grid: dL/dh_t of every cell (its values when they fit, as run's page keeps h_t's).
+    const trace = htmlKeepsValues(module, seqLen, batch, o.maxMemory) ? 'full' : 'summary';
+    const gradients = buildRunReport(module, gradientResult(result, { numDirections: module.numDirections, batchFirst: module.config.batchFirst }), { version: env.version, trace, includeTensors: false, geometry });
+    writeHtml(env, html, renderHtmlReport(report, { grids: [gradients] }));
+  }
   return { document: report, failure: o.strict ? gradStrictFailure(report) : null };
 }
 
@@ -111,6 +124,7 @@ export function registerGrad(program: Command, ctx: CliContext): void {
       new Option('--max-connectivity-macs <n>', 'refuse --connectivity estimated to take more multiply-adds than this')
         .argParser(positiveNumber)
         .default(MAX_CONNECTIVITY_MACS, MAX_CONNECTIVITY_MACS.toExponential(0)),
-    )
-    .action(action(ctx, { execute: gradCommand, render: (report: GradReport, _o, style) => renderGradTable(report, style) }));
+    );
+  addHtmlOption(cmd, 'the backward grid (dL/dh_t per layer and step, log scale), the decay and the parameter gradients')
+    .action(action(ctx, { execute: gradCommand, render: (report: GradReport, _o, style, layout) => renderGradTable(report, style, layout.width) }));
 }

@@ -16,6 +16,7 @@ export const commands: readonly { name: string; load: () => Promise<Register> }[
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
   { name: 'pipeline', load: async () => (await import('./pipeline.js')).registerPipeline },
   { name: 'inspect', load: async () => (await import('./inspect.js')).registerInspect },
+  { name: 'playground', load: async () => (await import('./playground.js')).registerPlayground },
   { name: 'schema', load: async () => (await import('./schema.js')).registerSchema },
 ];
 

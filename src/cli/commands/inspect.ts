@@ -30,5 +30,5 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .argument('<file>', 'a state_dict file')
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .option('--strict', 'exit 1 when neighbouring modules cannot connect (the report is written first)')
-    .action(action(ctx, { execute: inspectCommand, render: (report: InspectReport, _o, style) => renderInspectTable(report, style) }));
+    .action(action(ctx, { execute: inspectCommand, render: (report: InspectReport, _o, style, layout) => renderInspectTable(report, style, layout.width) }));
 }

@@ -10,7 +10,7 @@ import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory
 import { isTokenIds, Pipeline, type PipelineInput, type PipelineStage, type StageRun } from '../../modules/pipeline.js';
 import { buildPipelineReport } from '../../report/pipeline-report.js';
 import type { TraceLevel } from '../../report/run-report.js';
-import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
+import { isRecurrentModuleReport, type PipelineDocument, type PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { action, type CommandEnv, type Outcome } from '../command.js';
@@ -22,6 +22,10 @@ import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { readSpec, specFromWeights } from '../../setup/pipeline.js';
 import { checkFinite, readInput } from '../../setup/run.js';
+import { fitsPageTrace } from '../../html/budget.js';
+import { renderHtmlReport } from '../../html/report.js';
+import { gateCollector } from '../../report/gate-stats.js';
+import { addHtmlOption, claimHtml, writeHtml } from '../html-output.js';
 
 export interface PipelineOptions {
   spec?: string | undefined;
@@ -40,16 +44,18 @@ export interface PipelineOptions {
   strict?: boolean | undefined;
   lengths?: string[] | undefined;
   printSpec?: boolean | undefined;
+  html?: string | undefined;
 }
 
 /** The composed model built from --spec (or the modules in --weights), run on its inputs; the report. */
-export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Promise<Outcome<PipelineReport | PipelineSpec>> {
+export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Promise<Outcome<PipelineDocument | PipelineSpec>> {
   const save = o.save;
   if (save) {
     const format = writerFor(save);
     if (format.holds === 'one') throw new UsageError(`--save ${save}: expected ${writableExtensions('many')} for a pipeline's several tensors, got ${format.extensions[0]} (one tensor)`);
   }
   const saveTo = save ? env.claim('--save', save) : {};
+  const html = claimHtml(env, o.html);
   const budget = o.maxMemory;
   const allowed = !!o.allowNonfinite;
   const warnings: string[] = [];
@@ -126,9 +132,10 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     inputs.set(name, randomInput(pipeline, reader.name, o.batch, o.seqLen, random));
   }
 
+  const gates = new Map(html ? pipeline.recurrentStages().map((st) => [st.name, gateCollector(st.module, null)]) : []);
   let runs: Map<string, StageRun>;
   try {
-    runs = pipeline.forward(inputs, lengths);
+    runs = pipeline.forward(inputs, lengths, (stage) => gates.get(stage.name)?.onStep);
   } catch (err) {
     if (err instanceof ShapeError && inferred) throw new ShapeError(`${err.message}; the spec was inferred from ${o.weights} with batch_first=False: for (batch, seq_len) data write it with --print-spec, set "batch_first": true and pass it with --spec`);
     throw err;
@@ -141,7 +148,16 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     }
     writeTensorsFile(save, all, saveTo);
   }
-  const report = buildPipelineReport(pipeline, runs, { version: env.version, trace, includeTensors: !!o.includeTensors, warnings, notes, unusedKeys });
+  const build = (level: TraceLevel): PipelineDocument => buildPipelineReport(pipeline, runs, { version: env.version, trace: level, includeTensors: !!o.includeTensors, warnings, notes, unusedKeys });
+  const report = build(trace);
+  if (html) {
+    // The page draws the recurrent modules (an Embedding or a Linear has no grid); it embeds the
+    // document with --trace full when every module's values fit it.
+    const recurrent = [...runs.values()].flatMap((r) => ('result' in r ? [r.result] : []));
+    const page = build(fitsPageTrace(recurrent) ? 'full' : 'summary');
+    const drawn = { ...page, modules: page.modules.filter(isRecurrentModuleReport) };
+    writeHtml(env, html, renderHtmlReport(drawn, { gates: pipeline.recurrentStages().map((st) => gates.get(st.name)?.stats() ?? null) }));
+  }
   const checked = report.modules.flatMap((m) => ('non_finite' in m ? [{ where: `module ${m.name}`, nonFinite: m.non_finite }] : []));
   return { document: report, failure: strictFailure(!!o.strict, checked) };
 }
@@ -191,7 +207,7 @@ function randomInput(pipeline: Pipeline, name: string, B: number, T: number, ran
 }
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('pipeline')
     .description('run a composed model (modules in series, encoder-decoder) where each module keeps its own weights and state')
     .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}; type also embedding, linear')
@@ -213,11 +229,11 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
     )
     .addOption(allowNonfiniteOption())
     .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
-    .option('--print-spec', 'write the spec (with --weights alone, the one inferred from the file) as JSON, to edit and pass back with --spec; nothing runs')
-    .action(
-      action(ctx, {
-        execute: pipelineCommand,
-        render: (document: PipelineReport | PipelineSpec, _o, style) => ('command' in document ? renderPipelineTable(document, style) : jsonText(document)),
-      }),
-    );
+    .option('--print-spec', 'write the spec (with --weights alone, the one inferred from the file) as JSON, to edit and pass back with --spec; nothing runs');
+  addHtmlOption(cmd, 'one grid per recurrent module side by side, the h_n -> h_0 hand-offs drawn').action(
+    action(ctx, {
+      execute: pipelineCommand,
+      render: (document: PipelineDocument | PipelineSpec, _o, style, layout) => ('command' in document ? renderPipelineTable(document, style, layout.width) : jsonText(document)),
+    }),
+  );
 }

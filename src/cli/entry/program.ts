@@ -4,8 +4,9 @@
  * error; 2 bad input. It runs on the main thread for small commands, else in a worker thread under
  * the supervisor (./supervisor.ts).
  */
-import { Command, CommanderError } from 'commander';
-import { RnnInspectError, UsageError } from '../../errors.js';
+import { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { errorLine } from '../error-line.js';
 import { version } from '../../version.js';
 import { writeAll } from '../../io/atomic-write.js';
 import { commands, DEFAULT_COMMAND } from '../commands/index.js';
@@ -13,6 +14,13 @@ import type { CliContext } from '../context.js';
 import { OutputClosed, Outputs, stdoutSink, type Sink, type TempFiles } from '../output.js';
 import { INLINE_MAX_MACS, runsInline } from './inline.js';
 import { makeChalk } from '../render/style.js';
+import { DEFAULT_WIDTH, outputWidth } from '../render/width.js';
+import { columns } from '../parse.js';
+
+/** Whether the command's output goes to a terminal: standard output is one, and no -o FILE. */
+function toTerminal(cmd: Command): boolean {
+  return cmd.optsWithGlobals()['output'] === undefined && process.stdout.isTTY === true;
+}
 
 const EXAMPLES = `
 The default command is run; its options: rnn-inspect run --help
@@ -43,18 +51,6 @@ Examples:
     $ rnn-inspect doctor --layers 2 --hidden 256 --batch-first --x-shape 4,35,128 --h0-shape 2,64,256
 `;
 
-
-/** One line: commander's multi-line messages (with their suggestions) folded. */
-function oneLine(message: string): string {
-  return message
-    .replace(/^error:\s*/i, '')
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(' ')
-    // A message can quote a file's bytes: control characters (ESC, CR, BEL...) are shown, never sent to the terminal.
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** The files a command reads, by flag: the run refuses to write over any of them. */
 const INPUT_FLAGS = ['input', 'h0', 'c0', 'weights', 'spec', 'against'] as const;
@@ -88,6 +84,8 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
   const ctx: CliContext = {
     version: version(),
     chalk: (cmd) => makeChalk(cmd.optsWithGlobals()['color'] !== false),
+    width: (cmd) => outputWidth(cmd.optsWithGlobals()['width'] as number | undefined, toTerminal(cmd) ? process.stdout.columns : undefined),
+    terminal: (cmd) => toTerminal(cmd),
     openOutput: (cmd) => {
       const file = cmd.optsWithGlobals()['output'] as string | undefined;
       sink = file !== undefined ? outputs.fileSink(outputFlag, file) : stdoutSink();
@@ -100,6 +98,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
     .version(ctx.version, '-V, --version')
     .option('-o, --output <file>', 'write the output to a file (written whole, or not at all)')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .option('--width <n>', `fit tables and text to n columns (default: the terminal's width, else COLUMNS, else ${DEFAULT_WIDTH}); not json or ndjson`, columns)
     .option('--debug', 'show stack traces')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
@@ -137,7 +136,7 @@ export async function runProgram(argv: string[], temps: TempFiles | null, inline
   }
 }
 
-const GLOBAL_WITH_VALUE = new Set(['-o', '--output']);
+const GLOBAL_WITH_VALUE = new Set(['-o', '--output', '--width']);
 
 /**
  * The command argv names: its first word after the global options. A word that is neither a
@@ -149,7 +148,7 @@ function commandWord(argv: string[]): string | null {
     const a = args[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) i++;
     else if (!a.startsWith('-') || a === '-') return a;
-    else if (!/^(--output=|-o.|--no-color$|--debug$)/.test(a)) return null;
+    else if (!/^(--output=|--width=|-o.|--no-color$|--debug$)/.test(a)) return null;
   }
   return null;
 }
@@ -187,19 +186,8 @@ function editDistance(a: string, b: string): number {
 }
 
 function report(err: unknown, debug: boolean): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    stderr(`error: ${oneLine(err.message)}\n`);
-    return 2;
-  }
-  if (err instanceof RnnInspectError) {
-    stderr(`error: ${oneLine(err.message)}\n`);
-    if (debug && err.stack) stderr(err.stack + '\n');
-    return err.exitCode;
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  stderr(`error: internal error: ${oneLine(e.message)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
-  if (debug && e.stack) stderr(e.stack + '\n');
-  return 1;
+  const { message, exitCode, stack } = errorLine(err, debug);
+  if (message !== null) stderr(`error: ${message}\n`);
+  if (stack) stderr(stack + '\n');
+  return exitCode;
 }
-

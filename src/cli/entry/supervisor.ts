@@ -27,6 +27,8 @@ interface ProgramData {
   port: MessagePort;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The terminal's width when standard output is one. */
+  stdoutColumns: number | undefined;
 }
 
 type Note = { add: string } | { remove: string } | { exit: number };
@@ -84,7 +86,7 @@ export function supervise(entry: URL, argv: string[]): Promise<void> {
   };
   port1.on('message', apply);
 
-  const data: ProgramData = { tag: TAG, argv, port: port2, stdoutIsTTY: isatty(1), stderrIsTTY: isatty(2) };
+  const data: ProgramData = { tag: TAG, argv, port: port2, stdoutIsTTY: isatty(1), stderrIsTTY: isatty(2), stdoutColumns: isatty(1) ? process.stdout.columns : undefined };
   const worker = new Worker(entry, { workerData: data, transferList: [port2] });
   let stopping = false;
   let exited = false;
@@ -135,6 +137,7 @@ export function programWorker(data: ProgramData, run: (argv: string[], temps: Te
   // descriptors themselves and asks only whether they are terminals.
   Object.defineProperty(process.stdout, 'isTTY', { value: data.stdoutIsTTY });
   Object.defineProperty(process.stderr, 'isTTY', { value: data.stderrIsTTY });
+  Object.defineProperty(process.stdout, 'columns', { value: data.stdoutColumns });
   const post = (note: Note): void => data.port.postMessage(note);
   void run(data.argv, { add: (p) => post({ add: p }), remove: (p) => post({ remove: p }) }).then((code) => {
     post({ exit: code });

@@ -2,14 +2,16 @@
 import type { ChalkInstance } from 'chalk';
 import type { CompareReport } from '../../schema/compare.js';
 import { formatShape } from '../../tensor/tensor.js';
-import { num, table } from './style.js';
+import { num } from './style.js';
+import { renderTable } from './table.js';
+import { wrapText } from './width.js';
 
-export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
-  const t = table(c, ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], { compact: true });
+export function renderCompareTable(r: CompareReport, c: ChalkInstance, width: number): string {
+  const t = { head: ['tensor', 'shape', 'max |auto - manual|', 'where', 'auto', 'manual', 'tolerance', ''], rows: [] as string[][], compact: true, keep: [false, true, false, true] };
   const verdictOf = (x: { ok: boolean; max_abs_diff: number; tolerance: number; not_comparable?: number | undefined }): string =>
     x.ok ? c.green('OK') : x.max_abs_diff > x.tolerance ? c.red('DIFFERS') : c.red(`NOT COMPARABLE (${x.not_comparable} NaN on both sides)`);
   for (const x of r.results) {
-    t.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), verdictOf(x)]);
+    t.rows.push([x.name, formatShape(x.shape), num(x.max_abs_diff), x.max_abs_diff === 0 ? '—' : `[${x.where.join(', ')}]`, num(x.automatic), num(x.manual), num(x.tolerance), verdictOf(x)]);
   }
   const loop =
     r.manual_loop === 'time-major'
@@ -17,19 +19,19 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
       : 'manual: layer-major (bidirectional: the reverse direction needs the future): for layer: for t forward, then for t backward';
   const ref: string[] = [];
   if (r.reference) {
-    const rt = table(c, ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''], { compact: true });
+    const rt = { head: ['tensor', 'max |auto - float64 reference|', 'where', 'auto', 'reference', 'tolerance', ''], rows: [] as string[][], compact: true };
     for (const x of r.reference) {
-      rt.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), verdictOf(x)]);
+      rt.rows.push([x.name, num(x.max_abs_diff), `[${x.where.join(', ')}]`, num(x.automatic), num(x.reference), num(x.tolerance), verdictOf(x)]);
     }
-    ref.push(c.dim('reference: an independent float64 forward pass (mathjs), sharing no code with the engine'), rt.toString());
+    ref.push(wrapText(c.dim('reference: an independent float64 forward pass (mathjs), sharing no code with the engine'), width, 2), renderTable(c, rt, width));
   }
   const against: string[] = [];
   if (r.against) {
     const a = r.against;
-    const at = table(c, ['tensor', 'shape (yours)', 'max |module - yours|', 'where', 'first t', 'by layer and direction', ''], { compact: true });
+    const at = { head: ['tensor', 'shape (yours)', 'max |module - yours|', 'where', 'first t', 'by layer and direction', ''], rows: [] as string[][], compact: true, keep: [false, true, false, true] };
     for (const x of a.tensors) {
       const slices = x.slices.filter((s) => !s.ok).map((s) => `layer ${s.layer} ${s.direction}${s.first_t !== null ? ` from t=${s.first_t}` : ''}`);
-      at.push([
+      at.rows.push([
         x.name,
         formatShape(x.their_shape) + (x.max_abs_diff === null ? c.red(` ≠ ${formatShape(x.shape)}`) : ''),
         x.max_abs_diff === null ? '—' : num(x.max_abs_diff),
@@ -39,10 +41,10 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
         x.ok ? c.green('OK') : c.red('DIFFERS'),
       ]);
     }
-    against.push(c.dim(`against ${a.file}: the module's run vs the tensors your code saved (tolerance ${a.tolerance_rule})`), at.toString());
-    if (a.cause) against.push(c.yellow(`likely cause: ${a.cause.message}`), `fix: ${a.cause.fix}`);
-    else if (!a.ok) against.push(c.yellow('no known mistake of hand-written loops reproduces these tensors; the first difference is above'));
-    if (a.ignored.length) against.push(c.dim(`not compared: ${a.ignored.join(', ')}`));
+    against.push(wrapText(c.dim(`against ${a.file}: the module's run vs the tensors your code saved (tolerance ${a.tolerance_rule})`), width, 2), renderTable(c, at, width));
+    if (a.cause) against.push(wrapText(c.yellow(`likely cause: ${a.cause.message}`), width, 2), wrapText(`fix: ${a.cause.fix}`, width, 5));
+    else if (!a.ok) against.push(wrapText(c.yellow('no known mistake of hand-written loops reproduces these tensors; the first difference is above'), width, 2));
+    if (a.ignored.length) against.push(wrapText(c.dim(`not compared: ${a.ignored.join(', ')}`), width, 2));
   }
   const nan = [...r.results, ...(r.reference ?? [])].some((x) => x.not_comparable);
   const verdict = r.ok
@@ -51,14 +53,14 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance): string {
     ? c.red(`automatic = manual, but your tensors differ: see DIFFERS above`)
     : c.red(`a difference beyond tolerance${nan ? ', or NaN on both sides where no difference can be measured' : ''}: see ${nan ? 'DIFFERS and NOT COMPARABLE' : 'DIFFERS'} above`);
   return [
-    `${c.bold(r.module)}  ${c.dim('automatic (nn.' + r.module.split('(')[0] + ' over the whole sequence) vs manual (a cell loop)')}`,
-    c.dim(loop),
-    t.toString(),
-    c.dim(`tolerance: ${r.tolerance_rule}`),
+    wrapText(`${c.bold(r.module)}  ${c.dim('automatic (nn.' + r.module.split('(')[0] + ' over the whole sequence) vs manual (a cell loop)')}`, width, 2),
+    wrapText(c.dim(loop), width, 4),
+    renderTable(c, t, width),
+    wrapText(c.dim(`tolerance: ${r.tolerance_rule}`), width, 2),
     ...ref,
     ...against,
-    ...r.warnings.map((w) => c.yellow(`warning: ${w}`)),
-    verdict,
+    ...r.warnings.map((w) => wrapText(c.yellow(`warning: ${w}`), width, 2)),
+    wrapText(verdict, width, 2),
     '',
   ].join('\n');
 }

@@ -1,6 +1,5 @@
 /** The one chalk instance, with colour decided once: off for --no-color, NO_COLOR or a non-TTY. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 
 export function makeChalk(color: boolean): ChalkInstance {
   const noColorEnv = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
@@ -10,15 +9,3 @@ export function makeChalk(color: boolean): ChalkInstance {
 }
 
 export { num } from '../../report/number.js';
-
-const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-
-/** A table with a bold head; compact ones (long lists) draw no line between rows. */
-export function table(c: ChalkInstance, head: string[], options: { compact?: boolean; colWidths?: (number | null)[] } = {}): Table.Table {
-  return new Table({
-    head: head.map((h) => c.bold(h)),
-    style: { head: [], border: [] },
-    ...(options.compact ? { chars: COMPACT } : {}),
-    ...(options.colWidths ? { colWidths: options.colWidths, wordWrap: true } : {}),
-  });
-}

@@ -155,19 +155,24 @@ function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batche
  * length is positive, and the order, before the module runs; a length beyond seq_len passes
  * packing (x is sliced short) and fails inside the module's kernel, after its shape checks.
  */
-function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
+function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean, batchFirst: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
   const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
   if (lengths.length !== batch) {
+    // One length per sequence, and as many as x's seq_len dimension: x is likely in the other layout.
+    const layout =
+      lengths.length === seqLen
+        ? `; there are ${lengths.length} lengths, the size of x's dimension ${batchFirst ? 1 : 0} (seq_len here): x looks ${batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`
+        : '';
     if (enforceSorted || lengths.length < batch) {
       // Without enforce_sorted, fewer lengths silently drop the sequences not listed.
-      return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
+      return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}${layout}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
     }
     // More lengths than sequences: index_select takes x's batch rows in sorted order (longest first,
     // ties in order) and fails at the first row x does not have.
     const order = lengths.map((n, i) => [n, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     const id = order.find(([, i]) => i >= batch)?.[1] ?? batch;
     const pytorch = `INDICES element is out of DATA bounds, id=${id} axis_dim=${batch}`;
-    const message = `lengths: ${pytorch} (pack_padded_sequence(enforce_sorted=False) reorders x's batch by the sorted lengths); expected ${batch} lengths, one per batch element, got ${lengths.length}`;
+    const message = `lengths: ${pytorch} (pack_padded_sequence(enforce_sorted=False) reorders x's batch by the sorted lengths); expected ${batch} lengths, one per batch element, got ${lengths.length}${layout}`;
     return { pack: [problem('lengths-count', message, pytorch)], run: [] };
   }
   const pack: ShapeProblem[] = [];
@@ -176,7 +181,9 @@ function lengthsProblems(lengths: readonly number[], seqLen: number, batch: numb
   if (b >= 0) {
     // PyTorch's words first, then which length and what it should be.
     const ours = `lengths[${b}]: expected an integer in 1..${seqLen} (seq_len), got ${lengths[b]}`;
-    if (lengths.some((n) => !Number.isInteger(n) || n < 1)) pack.push(problem('lengths-range', `lengths: ${PACK_NON_POSITIVE}; ${ours}`, PACK_NON_POSITIVE));
+    // PyTorch converts lengths to int64, truncating: 0.5 becomes 0 (its error), 2.5 becomes 2 (no error).
+    if (lengths.some((n) => Math.trunc(n) < 1)) pack.push(problem('lengths-range', `lengths: ${PACK_NON_POSITIVE}; ${ours}`, PACK_NON_POSITIVE));
+    else if (!Number.isInteger(lengths[b]!)) pack.push(problem('lengths-range', ours, null));
     else {
       // The packed data has sum(min(length, seq_len)) rows; the kernel's step seq_len asks for more.
       const rows = lengths.reduce((sum, n) => sum + Math.min(n, seqLen), 0);
@@ -210,7 +217,7 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   // pack_padded_sequence runs before the module: its problems come first.
   const { lengths } = input;
   const enforceSorted = input.enforceSorted ?? false;
-  const lengthsCheck = lengths && batched ? lengthsProblems(lengths, seqLen, batch, enforceSorted) : { pack: [], run: [] };
+  const lengthsCheck = lengths && batched ? lengthsProblems(lengths, seqLen, batch, enforceSorted, config.batchFirst) : { pack: [], run: [] };
   if (lengths && !batched) {
     // pack_padded_sequence reads a 2-D x's dimension 1 (0 with batch_first) as the batch.
     const packBatch = config.batchFirst ? x[0]! : x[1]!;
