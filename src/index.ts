@@ -19,9 +19,16 @@ export { Tensor, formatShape, numel } from './tensor/tensor.js';
 export type { Shape, Nested } from './tensor/tensor.js';
 export { tensorFromNested } from './tensor/nested.js';
 export { RnnInspectError, UsageError, ConfigError, ShapeError, FormatError, BudgetError, InternalError } from './errors.js';
-export { Pipeline } from './modules/pipeline.js';
-export type { PipelineStage, StageRun } from './modules/pipeline.js';
-export type { PipelineSpec, ModuleSpec } from './schema/pipeline.js';
+export { Embedding } from './modules/embedding.js';
+export type { EmbeddingOptions, TokenIds } from './modules/embedding.js';
+export { Linear } from './modules/linear.js';
+export type { LinearOptions } from './modules/linear.js';
+export { selectFeatures } from './modules/select.js';
+export type { Select } from './modules/select.js';
+export { Pipeline, isTokenIds } from './modules/pipeline.js';
+export type { PipelineStage, RecurrentStage, EmbeddingStage, LinearStage, PipelineInput, StageRun, RecurrentRun, LayerRun } from './modules/pipeline.js';
+export type { PipelineSpec, ModuleSpec, RecurrentSpec, EmbeddingSpec, LinearSpec } from './schema/pipeline.js';
+export { readTokenIdsFile } from './io/ids.js';
 export { inferModules } from './modules/infer-config.js';
 export type { InferredModule, InferredModules } from './modules/infer-config.js';
 export { readTensorFile, readTensorsFile, writeTensorsFile, formats } from './io/index.js';
@@ -42,6 +49,7 @@ export type { GateStats, GateStep } from './report/gate-stats.js';
 export { differenceResult } from './report/difference.js';
 export { buildRunReport } from './report/run-report.js';
 export type { ReportOptions } from './report/run-report.js';
+export type { PipelineDocument } from './schema/pipeline.js';
 export type { RunReport, CompareReport, PipelineReport, InspectReport, DoctorReport, ExplainReport, GradReport } from './schema/index.js';
 // The float64 mathjs reference is a subpath export, `rnn-inspect/reference`, so that importing the
 // engine does not load mathjs (about half a second).

@@ -29,11 +29,16 @@ export function diagnosePipeline(pipeline: Pipeline, shapes: PipelineShapes): Pi
   const neighbour = (name: string, tensor: string): Neighbour | null => {
     const shape = done.get(name)?.shapes.get(tensor);
     if (!shape) return null;
-    const { module } = pipeline.stage(name);
-    return { name, kind: module.kind, config: module.config, shape };
+    const stage = pipeline.stage(name);
+    if (stage.type !== 'recurrent') return null;
+    return { name, kind: stage.module.kind, config: stage.module.config, shape };
   };
   for (const name of pipeline.order) {
     const stage = pipeline.stage(name);
+    if (stage.type !== 'recurrent') {
+      notes.push(`${name}: not checked, as doctor checks recurrent modules (this is ${stage.type === 'embedding' ? 'an Embedding' : 'a Linear'})`);
+      continue;
+    }
     const { kind, config } = stage.module;
     const options: DiagnoseOptions = { name, reads: stage.reads };
     let x: Shape | undefined;

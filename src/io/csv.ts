@@ -52,6 +52,8 @@ export function decodeCsv(bytes: Uint8Array, file: string): StoredTensor {
   }
   const width = rows[0]!.cells.length;
   const data = new Float32Array(rows.length * width);
+  // Whole numbers are kept exactly too (float32 is exact only up to 2^24): they may be token ids.
+  const exact = new Float64Array(rows.length * width);
   rows.forEach(({ line, cells }, r) => {
     if (cells.length !== width) {
       throw new FormatError(`${file}: expected ${width} columns at line ${line} (as in line ${rows[0]!.line}), got ${cells.length} (ragged rows)`);
@@ -65,9 +67,10 @@ export function decodeCsv(bytes: Uint8Array, file: string): StoredTensor {
       const v = Number(cell);
       if (!Number.isFinite(v)) throw new FormatError(`${file}: expected a finite number at line ${line}, column ${c + 1}, got ${cell}`);
       data[r * width + c] = v;
+      exact[r * width + c] = v;
     });
   });
-  return { tensor: new Tensor(data, [rows.length, width]), dtype: 'text' };
+  return { tensor: new Tensor(data, [rows.length, width]), dtype: 'text', ...(exact.every(Number.isInteger) ? { integers: exact } : {}) };
 }
 
 export const csvFormat: TensorFormat = {

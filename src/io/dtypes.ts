@@ -40,6 +40,23 @@ export const ITEM_SIZE: Readonly<Record<ElementType, number>> = {
   bool: 1,
 };
 
+/** Each element type by PyTorch's name for it: the one spelling `inspect` shows whatever the format. */
+export const DTYPE_NAMES: Readonly<Record<ElementType, string>> = {
+  f16: 'float16',
+  bf16: 'bfloat16',
+  f32: 'float32',
+  f64: 'float64',
+  i8: 'int8',
+  i16: 'int16',
+  i32: 'int32',
+  i64: 'int64',
+  u8: 'uint8',
+  u16: 'uint16',
+  u32: 'uint32',
+  u64: 'uint64',
+  bool: 'bool',
+};
+
 /** IEEE 754 half precision (binary16) bits to a number; exact, as every half is a float32. */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -119,14 +136,43 @@ export function decodeElements(
   return out;
 }
 
+/** Integer element types: their values can be token ids. */
+export function isIntegerType(type: ElementType): boolean {
+  return type !== 'f16' && type !== 'bf16' && type !== 'f32' && type !== 'f64' && type !== 'bool';
+}
+
+/**
+ * Integer elements as float64, exact up to 2^53 (float32 is exact only up to 2^24): token ids.
+ * Wider int64 values are rounded as Number() rounds them.
+ */
+export function decodeIntegers(bytes: Uint8Array, offset: number, count: number, type: ElementType, littleEndian: boolean): Float64Array {
+  const out = new Float64Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * ITEM_SIZE[type]);
+  const le = littleEndian;
+  for (let i = 0; i < count; i++) {
+    switch (type) {
+      case 'i8': out[i] = view.getInt8(i); break;
+      case 'u8': out[i] = view.getUint8(i); break;
+      case 'i16': out[i] = view.getInt16(i * 2, le); break;
+      case 'u16': out[i] = view.getUint16(i * 2, le); break;
+      case 'i32': out[i] = view.getInt32(i * 4, le); break;
+      case 'u32': out[i] = view.getUint32(i * 4, le); break;
+      case 'i64': out[i] = Number(view.getBigInt64(i * 8, le)); break;
+      case 'u64': out[i] = Number(view.getBigUint64(i * 8, le)); break;
+      default: throw new FormatError(`decodeIntegers: expected an integer type, got ${type}`);
+    }
+  }
+  return out;
+}
+
 /**
  * A strided view gathered into row-major order: element `[i0, i1, ...]` is
  * `source[offset + i0 * strides[0] + i1 * strides[1] + ...]`. The caller has checked the bounds.
  */
-export function gatherStrided(source: Float32Array, shape: readonly number[], strides: readonly number[], offset: number): Float32Array {
+export function gatherStrided<A extends Float32Array | Float64Array>(source: A, shape: readonly number[], strides: readonly number[], offset: number): A {
   let count = 1;
   for (const d of shape) count *= d;
-  const out = new Float32Array(count);
+  const out = new (source.constructor as new (n: number) => A)(count);
   if (count === 0) return out;
   const rank = shape.length;
   const index = new Array<number>(rank).fill(0);

@@ -4,12 +4,17 @@
  */
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { ElementType } from './dtypes.js';
 
 /** A tensor as a file stored it: the float32 tensor we compute with, and the file's own dtype name. */
 export interface StoredTensor {
   tensor: Tensor;
   /** The dtype as the file names it (`float32`, `<f4`, `F16`, `torch.FloatStorage`, ...). */
   dtype: string;
+  /** The element type the file stored (json: float32); absent for text formats (csv). */
+  elementType?: ElementType;
+  /** For an integer array (.npy, .npz members): its values exactly, as float64 (token ids). */
+  integers?: Float64Array;
 }
 
 /**

@@ -86,8 +86,11 @@ export const jsonFormat: TensorFormat = {
   },
   readTensor(bytes, file, options = {}): StoredTensor {
     const budget = new TensorBudget(options.maxBytes);
-    const tensor = tensorFromNested(parseJson(bytes, file, TENSOR_DEPTH), file, (shape) => budget.take(shape, file));
-    return { tensor, dtype: 'float32' };
+    const value = parseJson(bytes, file, TENSOR_DEPTH);
+    const tensor = tensorFromNested(value, file, (shape) => budget.take(shape, file));
+    // Whole numbers are kept exactly too (float32 is exact only up to 2^24): they may be token ids.
+    const flat = Array.isArray(value) ? (value.flat(Infinity) as number[]) : [value as number];
+    return { tensor, dtype: 'float32', elementType: 'f32', ...(flat.every(Number.isInteger) ? { integers: Float64Array.from(flat) } : {}) };
   },
   readTensors(bytes, file, options = {}): TensorFile {
     const value = parseJson(bytes, file, STATE_DICT_DEPTH);
@@ -99,7 +102,7 @@ export const jsonFormat: TensorFormat = {
     const tensors = new Map<string, StoredTensor>();
     for (const [key, v] of Object.entries(value)) {
       const at = `${file}: ${key}`;
-      tensors.set(key, { tensor: tensorFromNested(v, at, (shape) => budget.take(shape, at)), dtype: 'float32' });
+      tensors.set(key, { tensor: tensorFromNested(v, at, (shape) => budget.take(shape, at)), dtype: 'float32', elementType: 'f32' });
     }
     return { tensors };
   },

@@ -9,7 +9,7 @@
  */
 import { FormatError } from '../errors.js';
 import { Tensor, formatShape, numel } from '../tensor/tensor.js';
-import { ITEM_SIZE, TensorBudget, decodeElements, gatherStrided, type ElementType } from './dtypes.js';
+import { ITEM_SIZE, TensorBudget, decodeElements, decodeIntegers, gatherStrided, isIntegerType, type ElementType } from './dtypes.js';
 import type { DecodeOptions, StoredTensor, TensorFormat } from './format.js';
 import { describeLiteral, parsePyLiteral, type PyLiteral } from './py-literal.js';
 
@@ -137,6 +137,7 @@ export function decodeNpy(bytes: Uint8Array, file: string, options: DecodeOption
   }
   budget.take(shape, file);
   let data = decodeElements(bytes, start, count, dtype.type, dtype.littleEndian, file);
+  let integers = isIntegerType(dtype.type) ? decodeIntegers(bytes, start, count, dtype.type, dtype.littleEndian) : undefined;
   if (fortran && shape.length > 1) {
     // Fortran order: the first axis varies fastest. Gather it back into row-major.
     const strides: number[] = [];
@@ -146,8 +147,9 @@ export function decodeNpy(bytes: Uint8Array, file: string, options: DecodeOption
       s *= d;
     }
     data = gatherStrided(data, shape, strides, 0);
+    if (integers) integers = gatherStrided(integers, shape, strides, 0);
   }
-  return { tensor: new Tensor(data, shape), dtype: descr };
+  return { tensor: new Tensor(data, shape), dtype: descr, elementType: dtype.type, ...(integers ? { integers } : {}) };
 }
 
 function describeStart(bytes: Uint8Array): string {

@@ -16,6 +16,7 @@ import { ITEM_SIZE, TensorBudget } from './dtypes.js';
 import { DEFAULT_MAX_BYTES, type DecodeOptions, type StoredTensor, type TensorFile, type TensorFormat } from './format.js';
 import { PyDict, describeValue, type PyValue } from './pickle.js';
 import {
+  STORAGE_TYPES,
   collectTensors,
   decodeStorage,
   isTensorRef,
@@ -144,7 +145,9 @@ function load(bytes: Uint8Array, file: string, options: DecodeOptions): Loaded {
 }
 
 function tensorOf(loaded: Loaded, ref: TensorRef, name: string, file: string): StoredTensor {
-  return { tensor: materializeTensor(ref, loaded.storage(ref.storage), name, file, loaded.budget), dtype: `torch.${ref.storage.type}` };
+  const tensor = materializeTensor(ref, loaded.storage(ref.storage), name, file, loaded.budget);
+  const elementType = Object.hasOwn(STORAGE_TYPES, ref.storage.type) ? STORAGE_TYPES[ref.storage.type] : undefined;
+  return { tensor, dtype: `torch.${ref.storage.type}`, ...(elementType ? { elementType } : {}) };
 }
 
 export function decodePt(bytes: Uint8Array, file: string, options: DecodeOptions = {}): TensorFile {

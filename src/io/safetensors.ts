@@ -153,7 +153,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string, options: Deco
   const tensors = new Map<string, StoredTensor>();
   for (const e of sorted) {
     const data = decodeElements(bytes, bufferStart + e.begin, numel(e.shape), e.type, true, `${file}: ${e.name}`);
-    tensors.set(e.name, { tensor: new Tensor(data, e.shape as Shape), dtype: e.dtype });
+    tensors.set(e.name, { tensor: new Tensor(data, e.shape as Shape), dtype: e.dtype, elementType: e.type });
   }
   return metadata ? { tensors, metadata } : { tensors };
 }

@@ -13,7 +13,7 @@ import { Tensor, formatShape, numel } from '../tensor/tensor.js';
 import { ITEM_SIZE, decodeElements, gatherStrided, isContiguous, lastIndex, type ElementType, type TensorBudget } from './dtypes.js';
 import { PyDict, PyGlobal, PyObject, PyTuple, describeValue, unpickle, type PyValue, type Unpickled } from './pickle.js';
 
-const STORAGE_TYPES: Readonly<Record<string, ElementType>> = {
+export const STORAGE_TYPES: Readonly<Record<string, ElementType>> = {
   FloatStorage: 'f32',
   DoubleStorage: 'f64',
   HalfStorage: 'f16',

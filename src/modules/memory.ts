@@ -170,19 +170,32 @@ export function estimatePipeline(spec: PipelineSpec, sizes: StageSizes, options:
   const reads = (i: number): string => modules[i]!.input ?? (i === 0 ? 'x' : modules[i - 1]!.name);
   const total: PipelineEstimate = { bytes: 0, parameterBytes: 0, largestArray: 0, largest: { name: '', bytes: -1 } };
   modules.forEach((m, i) => {
-    let config: RecurrentConfig;
-    const kind = kindOf(m.type);
-    try {
-      config = resolveConfig(kind, optionsOf(m, 0));
-    } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError(`${m.name}: ${err.message}`);
-      throw err;
-    }
     // The input tensor this module's chain of sources starts from; a cycle (refused later) stops the walk.
     let src = i;
     for (let hops = 0; index.has(reads(src)) && hops < modules.length; hops++) src = index.get(reads(src))!;
-    const { seqLen, batch } = sizes(reads(src), modules[src]!.batch_first ?? false);
-    const e = estimateForward(kind, config, seqLen, batch, options);
+    // The layout of the chain's first recurrent module decides which dimension of token ids is batch.
+    const first = modules.slice(src, i + 1).find((n) => n.type !== 'embedding' && n.type !== 'linear');
+    const { seqLen, batch } = sizes(reads(src), (first && 'batch_first' in first ? first.batch_first : undefined) ?? false);
+    let e: MemoryEstimate;
+    if (m.type === 'embedding' || m.type === 'linear') {
+      // Parameters (the module's and one copy), the output at every position, the input a head selects.
+      const [parameters, width, input] =
+        m.type === 'embedding'
+          ? [m.num_embeddings * m.embedding_dim, m.embedding_dim, seqLen * batch * 2]
+          : [m.out_features * m.in_features + (m.bias === false ? 0 : m.out_features), m.out_features, seqLen * batch * m.in_features];
+      const out = seqLen * batch * width;
+      e = { bytes: 4 * (2 * parameters + out + input) + (options.includeTensors ? REPORT_BYTES_PER_VALUE * out : 0), parameterBytes: 8 * parameters, parameters, largestArray: Math.max(parameters, out, input) };
+    } else {
+      let config: RecurrentConfig;
+      const kind = kindOf(m.type);
+      try {
+        config = resolveConfig(kind, optionsOf(m, 0));
+      } catch (err) {
+        if (err instanceof ConfigError) throw new ConfigError(`${m.name}: ${err.message}`);
+        throw err;
+      }
+      e = estimateForward(kind, config, seqLen, batch, options);
+    }
     total.bytes += e.bytes;
     total.parameterBytes += e.parameterBytes;
     total.largestArray = Math.max(total.largestArray, e.largestArray);

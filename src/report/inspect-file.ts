@@ -1,10 +1,15 @@
 /**
- * What a weights file holds: every tensor (name, dtype, shape) and every recurrent module
- * recognised in it, with the configuration its shapes imply (the `inspect` document).
+ * What a weights file holds: every tensor (name, dtype, shape), every module recognised in it
+ * (recurrent, Embedding, Linear) with the configuration its shapes imply, and the neighbours that
+ * cannot connect (the `inspect` document).
  */
 import { readTensorsFile } from '../io/index.js';
 import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
+import { Embedding } from '../modules/embedding.js';
+import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
+import { cellsAsLayers } from '../modules/layer/parameters.js';
+import { DTYPE_NAMES } from '../io/dtypes.js';
 import { kindOf, kinds } from '../modules/kinds/index.js';
 import { countParameters } from '../modules/memory.js';
 import type { InspectReport } from '../schema/inspect.js';
@@ -12,7 +17,14 @@ import { version as packageVersion } from '../version.js';
 
 export function inspectFile(file: string, { version = packageVersion() }: { version?: string } = {}): InspectReport {
   const contents = readTensorsFile(file);
-  const { modules, unrecognised, rejected } = inferModules(contents.tensors, contents.modules);
+  const stored = new Map([...contents.tensors].map(([k, v]) => [k, v.tensor]));
+  // A cell's weights (weight_ih, ...), under any prefix, are shown as the one-layer module that steps it.
+  const cells = cellsAsLayers(stored);
+  const tensors = cells?.tensors ?? stored;
+  const original = new Map([...tensors.keys()].map((k, i) => [k, [...stored.keys()][i]!]));
+  const { modules, unrecognised, rejected } = inferModules(tensors, contents.modules);
+  const chain = inferChain(tensors, contents.modules);
+  const unused = new Set(chain.unusedKeys.map((k) => original.get(k)!));
   const notes: string[] = [];
   for (const m of modules.filter((m) => m.declaredBy)) notes.push(`${m.prefix || '(top level)'}: ${kindOf(m.type).name}${kindOf(m.type).hasNonlinearity ? ` with nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''} from ${m.declaredBy}`);
   for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type && !m.declaredBy))) {
@@ -22,15 +34,29 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
     const names = candidateKinds(m).map((t) => kindOf(t).name);
     notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
   }
+  for (const p of cells?.prefixes ?? []) {
+    notes.push(`${p.replace(/\.$/, '') || '(top level)'}: a cell's weights (weight_ih, weight_hh, ...), shown as the one-layer module that steps that cell over time; \`rnn-inspect --weights\` runs it so`);
+  }
   if (modules.length === 0) notes.push('no recurrent module recognised (keys named weight_ih_l0, weight_hh_l0, ... as PyTorch writes them)');
   return {
     command: 'inspect',
     version,
     file,
     format: contents.format,
-    tensors: [...contents.tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.tensor.shape] })),
+    tensors: [...contents.tensors].map(([name, t]) => ({ name, dtype: t.elementType ? DTYPE_NAMES[t.elementType] : t.dtype, stored_dtype: t.dtype, shape: [...t.tensor.shape] })),
     metadata: contents.metadata ?? null,
-    modules: modules.map((m) => {
+    modules: chain.entries.map((e): InspectReport['modules'][number] => {
+      const s = e.spec;
+      if (s.type === 'embedding') {
+        const module = new Embedding({ numEmbeddings: s.num_embeddings, embeddingDim: s.embedding_dim }).toString();
+        return { name: e.name, prefix: e.prefix, type: 'embedding', module, num_embeddings: s.num_embeddings, embedding_dim: s.embedding_dim, padding_idx: null, parameter_count: s.num_embeddings * s.embedding_dim, keys: e.keys.map((k) => original.get(k)!) };
+      }
+      if (s.type === 'linear') {
+        const bias = s.bias !== false;
+        const module = `Linear(in_features=${s.in_features}, out_features=${s.out_features}, bias=${bias ? 'True' : 'False'})`;
+        return { name: e.name, prefix: e.prefix, type: 'linear', module, in_features: s.in_features, out_features: s.out_features, bias, parameter_count: s.out_features * (s.in_features + (bias ? 1 : 0)), keys: e.keys.map((k) => original.get(k)!) };
+      }
+      const m = modules.find((r) => r.prefix === e.prefix)!;
       const kind = kindOf(m.type);
       const config = resolveConfig(kind, {
         ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}),
@@ -42,6 +68,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         projSize: m.projSize,
       });
       return {
+        name: e.name,
         prefix: m.prefix,
         type: m.type,
         module: moduleRepr(kind, config),
@@ -53,11 +80,12 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         proj_size: m.projSize,
         nonlinearity: kind.hasNonlinearity ? (m.nonlinearity ?? 'tanh') : null,
         parameter_count: countParameters(kind, config),
-        keys: m.keys,
+        keys: m.keys.map((k) => original.get(k)!),
       };
     }),
+    problems: chainProblems(chain.entries.map((e) => e.spec)),
     rejected,
-    unrecognised,
+    unrecognised: unrecognised.map((k) => original.get(k)!).filter((k) => unused.has(k)),
     notes,
   };
 }

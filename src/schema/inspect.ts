@@ -1,4 +1,4 @@
-/** The `inspect` document: what a weights file holds, and the recurrent modules recognised in it. */
+/** The `inspect` document: what a weights file holds, the modules recognised in it and the misfits between them. */
 import { z } from 'zod';
 import { kindNames, kinds } from '../modules/kinds/index.js';
 
@@ -6,6 +6,7 @@ const shape = z.array(z.number().int().nonnegative());
 
 export const inspectedModuleSchema = z
   .object({
+    name: z.string().describe('the module\'s name: its key prefix without the dot ("rnn1", "model.lstm"; moduleN at the top level)'),
     prefix: z.string().describe('the key prefix in a composed model ("" for a bare module, "rnn1.", "model.lstm.")'),
     type: z.enum(kindNames).describe(`from the gate multiple of weight_ih rows over hidden_size (${kinds.map((k) => `${k.type} ${k.gates.length}`).join(', ')})`),
     module: z.string().describe("PyTorch's repr of the inferred module"),
@@ -21,15 +22,63 @@ export const inspectedModuleSchema = z
   })
   .strict();
 
+/** An Embedding or a Linear layer recognised beside the recurrent modules, with PyTorch's constructor arguments. */
+export const inspectedEmbeddingSchema = z
+  .object({
+    name: z.string(),
+    prefix: z.string(),
+    type: z.literal('embedding').describe('a 2-D weight alone, "emb" in its name'),
+    module: z.string().describe("PyTorch's repr of the inferred module"),
+    num_embeddings: z.number().int().positive(),
+    embedding_dim: z.number().int().positive(),
+    padding_idx: z.null().describe('weights cannot show it'),
+    parameter_count: z.number().int().nonnegative(),
+    keys: z.array(z.string()),
+  })
+  .strict();
+
+export const inspectedLinearSchema = z
+  .object({
+    name: z.string(),
+    prefix: z.string(),
+    type: z.literal('linear').describe('a 2-D weight with a 1-D bias (or a 2-D weight alone without "emb" in its name)'),
+    module: z.string().describe("PyTorch's repr of the inferred module"),
+    in_features: z.number().int().positive(),
+    out_features: z.number().int().positive(),
+    bias: z.boolean(),
+    parameter_count: z.number().int().nonnegative(),
+    keys: z.array(z.string()),
+  })
+  .strict();
+
+export const problemSchema = z
+  .object({
+    code: z.enum(['embedding_dim_mismatch', 'input_size_mismatch', 'in_features_mismatch', 'h_0_mismatch']),
+    modules: z.array(z.string()).describe('the two modules that do not fit, the source first'),
+    message: z.string().describe('both modules and both numbers'),
+    fix: z.string().describe('the likely fix, as PyTorch code'),
+  })
+  .strict();
+
 export const inspectReportSchema = z
   .object({
     command: z.literal('inspect'),
     version: z.string(),
     file: z.string(),
     format: z.string(),
-    tensors: z.array(z.object({ name: z.string(), dtype: z.string(), shape }).strict()),
+    tensors: z.array(
+      z
+        .object({
+          name: z.string(),
+          dtype: z.string().describe('PyTorch\'s name for the element type (float32, bfloat16, int64, ...) whatever the format'),
+          stored_dtype: z.string().describe('the dtype as the file spells it (<f4, F32, torch.FloatStorage, ...)'),
+          shape,
+        })
+        .strict(),
+    ),
     metadata: z.record(z.string(), z.string()).nullable(),
-    modules: z.array(inspectedModuleSchema),
+    modules: z.array(z.union([inspectedModuleSchema, inspectedEmbeddingSchema, inspectedLinearSchema])).describe('every module recognised, in state_dict order'),
+    problems: z.array(problemSchema).describe('neighbouring modules that cannot connect (--strict exits 1 when there is one)'),
     rejected: z.array(z.object({ prefix: z.string(), reason: z.string(), keys: z.array(z.string()) }).strict()),
     unrecognised: z.array(z.string()),
     notes: z.array(z.string()),
@@ -37,4 +86,11 @@ export const inspectReportSchema = z
   .strict();
 
 export type InspectedModule = z.infer<typeof inspectedModuleSchema>;
+export type InspectedLayer = z.infer<typeof inspectedEmbeddingSchema> | z.infer<typeof inspectedLinearSchema>;
+export type InspectProblem = z.infer<typeof problemSchema>;
+
+/** A recurrent module's entry (the others are Embedding and Linear layers). */
+export function isRecurrentInspected(m: InspectReport['modules'][number]): m is InspectedModule {
+  return m.type !== 'embedding' && m.type !== 'linear';
+}
 export type InspectReport = z.infer<typeof inspectReportSchema>;

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
 import { maybeFinite, NON_FINITE_TEXT } from './numbers.js';
 
-const shape = z.array(z.number().int().nonnegative());
-const nested: z.ZodType<unknown> = z.lazy(() => z.union([maybeFinite(), z.array(nested)]));
+export const shape = z.array(z.number().int().nonnegative());
+export const nested: z.ZodType<unknown> = z.lazy(() => z.union([maybeFinite(), z.array(nested)]));
 const direction = z.enum(['forward', 'reverse']);
 const nonFiniteValue = z.enum(NON_FINITE_TEXT).transform(Number).describe('the non-finite value, as JSON writes it');
 const tensorNames = ['x', 'h_0', 'c_0', 'out', 'h_n', 'c_n'] as const;

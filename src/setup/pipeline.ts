@@ -1,39 +1,35 @@
 /**
- * A composed model from a checkpoint alone: the recurrent modules it holds, in file order, named
- * by their key prefixes, as a pipeline spec, and the state_dict renamed to those names.
+ * A composed model from a checkpoint alone: the modules it holds (recurrent, Embedding, Linear), in
+ * file order, named by their key prefixes, as a pipeline spec, and the state_dict renamed to those names.
  */
 import { UsageError } from '../errors.js';
 import { readBytes } from '../io/index.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../io/json.js';
-import { inferModules, type Declaration } from '../modules/infer-config.js';
+import { inferChain } from '../modules/infer-chain.js';
+import type { Declaration } from '../modules/infer-config.js';
+import { cellsAsLayers } from '../modules/layer/parameters.js';
 import { MAX_PIPELINE_MODULES, type PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
- * A spec from the modules a checkpoint holds, in file order, named by their key prefixes, and the
- * state_dict renamed to those names. Keys of no recurrent module (a Linear head) are not part of it.
+ * A spec from the modules a checkpoint holds, in file order, named by their key prefixes: the
+ * recurrent modules, and the Embedding and Linear layers around them (src/modules/infer-chain.ts);
+ * the state_dict renamed to those names. What a state_dict cannot tell is assumed and said in
+ * `notes`; keys of no module recognised are `unusedKeys`, for the caller to list.
  */
-export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>, declared: readonly Declaration[] = []): { spec: PipelineSpec; weights: Map<string, Tensor> } {
-  const { modules } = inferModules(tensors, declared);
-  if (!modules.length) throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
-  if (modules.length > MAX_PIPELINE_MODULES) throw new UsageError(`--weights ${file}: expected at most ${MAX_PIPELINE_MODULES} recurrent modules for a pipeline, got ${modules.length}`);
-  const named = modules.map((m, i) => ({ m, name: m.prefix.replace(/\.$/, '') || `module${i}` }));
+export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>, declared: readonly Declaration[] = []): { spec: PipelineSpec; weights: Map<string, Tensor>; notes: string[]; unusedKeys: string[] } {
+  const cells = cellsAsLayers(tensors);
+  if (cells) tensors = cells.tensors;
+  const { entries, notes, unusedKeys } = inferChain(tensors, declared);
+  for (const p of cells?.prefixes ?? []) notes.unshift(`${p.replace(/\.$/, '') || '(top level)'}: a cell's weights, run as the one-layer module that steps that cell over time`);
+  if (!entries.some((e) => e.spec.type !== 'embedding' && e.spec.type !== 'linear')) {
+    throw new UsageError(`--weights ${file}: expected recurrent modules to build a pipeline from, got none; give a --spec`);
+  }
+  if (entries.length > MAX_PIPELINE_MODULES) throw new UsageError(`--weights ${file}: expected at most ${MAX_PIPELINE_MODULES} modules for a pipeline, got ${entries.length}`);
   const weights = new Map<string, Tensor>();
-  for (const { m, name } of named) for (const key of m.keys) weights.set(`${name}.${key.slice(m.prefix.length)}`, tensors.get(key)!);
-  const spec: PipelineSpec = {
-    modules: named.map(({ m, name }) => ({
-      name,
-      type: m.type,
-      input_size: m.inputSize,
-      hidden_size: m.hiddenSize,
-      num_layers: m.numLayers,
-      bias: m.bias,
-      bidirectional: m.bidirectional,
-      proj_size: m.projSize,
-      ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}),
-    })),
-  };
-  return { spec, weights };
+  for (const e of entries) for (const key of e.keys) weights.set(`${e.name}.${key.slice(e.prefix.length)}`, tensors.get(key)!);
+  const said = `the spec is inferred from ${file} (--print-spec writes it, to edit and pass back with --spec)`;
+  return { spec: { modules: entries.map((e) => e.spec) }, weights, notes: [said, ...notes], unusedKeys };
 }
 
 /** zod loads only here, when a spec is read: it costs start-up that the other commands need not pay. */

@@ -9,7 +9,7 @@ import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js
 import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
 import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, type CellKind, type KindName } from '../modules/kinds/index.js';
-import { cellAsLayer } from '../modules/layer/parameters.js';
+import { cellsAsLayers } from '../modules/layer/parameters.js';
 import { checkBudget, estimateForward, formatBytes, type EstimateOptions } from '../modules/memory.js';
 import { Recurrent, type ForwardOptions } from '../modules/recurrent.js';
 import type { RunGeometry } from '../report/describe.js';
@@ -162,13 +162,14 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
   const notes: string[] = [];
   if (flags.weights) {
     weights = readTensorsFile(flags.weights, { maxBytes: flags.maxMemory });
-    const asLayer = cellAsLayer(weights.tensors);
-    if (asLayer) {
-      weights = { ...weights, tensors: asLayer };
-      cell = true;
-      notes.push(`${flags.weights} holds a cell's weights (weight_ih, weight_hh, ...): run as a one-layer module, which steps that cell over every time step`);
-    }
+    const asLayers = cellsAsLayers(weights.tensors);
+    if (asLayers) weights = { ...weights, tensors: asLayers.tensors };
     inferred = pickModule(flags.weights, weights, flags.module);
+    if (inferred && asLayers?.prefixes.includes(inferred.prefix)) {
+      cell = true;
+      const where = inferred.prefix ? ` under ${inferred.prefix.replace(/\.$/, '')}` : '';
+      notes.push(`${flags.weights} holds a cell's weights${where} (weight_ih, weight_hh, ...): run as a one-layer module, which steps that cell over every time step`);
+    }
   } else if (flags.module !== undefined) {
     throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
   }

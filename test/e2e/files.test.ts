@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readTensorFile, readTensorsFile } from '../../src/io/index.js';
-import { inspectReportSchema, type InspectReport, type PipelineReport, type RunReport } from '../../src/schema/index.js';
+import { inspectReportSchema, isRecurrentInspected, type InspectReport, type PipelineReport, type RunReport } from '../../src/schema/index.js';
+import { isRecurrentModuleReport } from '../../src/schema/pipeline.js';
 import { item } from '../helpers/checked.js';
 import { assertUserError, plain, runCli, runJson } from '../helpers/cli.js';
 import { readJson, tempDir } from '../helpers/files.js';
@@ -23,6 +24,7 @@ for (const weights of ['weights.pt', 'weights.npz', 'weights.safetensors']) {
     inspectReportSchema.parse(doc);
     assert.equal(doc.modules.length, 1);
     const m = item(doc.modules, 0, 'modules');
+    assert.ok(isRecurrentInspected(m));
     assert.deepEqual(
       [m.type, m.input_size, m.hidden_size, m.num_layers, m.bidirectional, m.bias, m.proj_size, m.prefix],
       ['rnn', 100, 20, 4, false, true, 0, ''],
@@ -55,13 +57,16 @@ test('inspect: the table lists modules and tensors, and safetensors metadata', (
 test('inspect: a composed checkpoint lists each module with its prefix; --module picks one', () => {
   const file = join(GEN, 'composed.pt');
   const doc = runJson<InspectReport>(['inspect', file, '--format', 'json']);
-  const prefixes = doc.modules.map((m) => m.prefix);
+  // The Linear head (head.weight, head.bias) is listed too; --module picks among the recurrent ones.
+  assert.deepEqual(doc.modules.filter((m) => !isRecurrentInspected(m)).map((m) => [m.name, m.module]), [['head', 'Linear(in_features=2, out_features=1, bias=True)']]);
+  const recurrent = doc.modules.filter(isRecurrentInspected);
+  const prefixes = recurrent.map((m) => m.prefix);
   assert.ok(prefixes.length >= 2, `modules: ${prefixes}`);
   const r = runCli(['--weights', file]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, new RegExp(`^error: --module: .* holds ${prefixes.length} recurrent modules; expected --module with one of`));
   const one = runJson<RunReport>(['--weights', file, '--module', item(prefixes, 1, 'prefixes').replace(/\.$/, ''), '--format', 'json', '--trace', 'none']);
-  const second = item(doc.modules, 1, 'modules');
+  const second = item(recurrent, 1, 'modules');
   assert.equal(one.config.input_size, second.input_size);
   assert.equal(one.config.type, second.type);
   const bad = runCli(['--weights', file, '--module', 'nope']);
@@ -114,7 +119,9 @@ test('--save writes out, h_n to .npz, .safetensors and .json, and out alone to .
 test('pipeline --weights without --spec builds the chain from the checkpoint', () => {
   const doc = runJson<PipelineReport>(['pipeline', '--weights', join(SEED, 'weights.pt'), '--format', 'json']);
   assert.equal(doc.modules.length, 1);
-  assert.deepEqual(item(doc.modules, 0, 'modules').shapes.h_n, [4, 3, 20]);
+  const m = item(doc.modules, 0, 'modules');
+  assert.ok(isRecurrentModuleReport(m));
+  assert.deepEqual(m.shapes.h_n, [4, 3, 20]);
 });
 
 // Bad files through the CLI: exit 2 and one `error:` line naming the file and the problem.

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { pipelineReportSchema } from '../../src/schema/index.js';
+import { isRecurrentModuleReport } from '../../src/schema/pipeline.js';
 import { runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 import { maxAbsDiff, shapeOf } from '../helpers/nested.js';
@@ -48,9 +49,10 @@ for (const g of cases) {
     const doc = pipelineReportSchema.parse(runJson([...args, '--format', 'json', '--include-tensors']));
     assert.deepEqual(doc.modules.map((m) => m.name), g.modules.map((m) => m.name));
     for (const m of doc.modules) {
+      assert.ok(isRecurrentModuleReport(m), `${g.name} ${m.name}: a recurrent module`);
       assert.ok(m.tensors, `${g.name} ${m.name}: --include-tensors gives the tensors`);
       for (const t of ['out', 'h_n'] as const) {
-        const want = g.outputs[m.name]?.[t];
+        const want: unknown = g.outputs[m.name]?.[t];
         assert.deepEqual(m.shapes[t], shapeOf(want));
         const diff = maxAbsDiff(m.tensors[t], want);
         console.log(`${g.name} ${m.name}.${t}: ${diff <= 1e-5 ? 'OK' : 'MISMATCH'} maxdiff = ${diff.toExponential(2)}`);
@@ -67,7 +69,7 @@ test('the seed MyModel: both modules with their own shapes, parameter counts and
   const spec = { modules: [{ name: 'rnn1', type: 'rnn', input_size: 100, hidden_size: 50 }, { name: 'rnn2', type: 'rnn', input_size: 50, hidden_size: 20 }] };
   const doc = pipelineReportSchema.parse(runJson(['pipeline', '--spec', writeJson(dir, 'spec.json', spec), '--format', 'json']));
   const [a, b] = doc.modules;
-  assert.ok(a && b, 'two modules');
+  assert.ok(a && b && isRecurrentModuleReport(a) && isRecurrentModuleReport(b), 'two recurrent modules');
   assert.deepEqual([a.shapes.x, a.shapes.out, a.shapes.h_n], [[10, 3, 100], [10, 3, 50], [1, 3, 50]]);
   assert.deepEqual([b.shapes.x, b.shapes.out, b.shapes.h_n], [[10, 3, 50], [10, 3, 20], [1, 3, 20]]);
   assert.equal(a.parameter_count, 50 * 100 + 50 * 50 + 2 * 50);

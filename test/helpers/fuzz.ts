@@ -417,6 +417,14 @@ export const SPEC_BUILD_MAX_VALUES = 5e6;
 export function specValues(spec: PipelineSpec): number {
   let n = 0;
   for (const m of spec.modules) {
+    if (m.type === 'embedding') {
+      n += m.num_embeddings * m.embedding_dim;
+      continue;
+    }
+    if (m.type === 'linear') {
+      n += m.out_features * (m.in_features + 1);
+      continue;
+    }
     const gates = kindOf(m.type).gates.length;
     const D = m.bidirectional ? 2 : 1;
     const L = m.num_layers ?? 1;

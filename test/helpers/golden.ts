@@ -26,6 +26,7 @@ export const GOLDEN_TOLERANCE = 1e-5;
 /** The commands that rewrite the fixtures, run from the repository root. */
 export const REGENERATE_COMMAND = '/usr/bin/python3 scripts/fixtures/make_golden.py';
 export const REGENERATE_GRAD_COMMAND = '/usr/bin/python3 scripts/fixtures/make_grad_golden.py';
+export const REGENERATE_MODELS_COMMAND = '/usr/bin/python3 scripts/fixtures/make_model_fixtures.py';
 
 export const REGENERATE_HINT =
   'If PyTorch really computes something else now, the fixture is stale: regenerate test/fixtures/golden/ and ' +
@@ -36,6 +37,11 @@ export const REGENERATE_GRAD_HINT =
   'If PyTorch really computes something else now, the fixture is stale: regenerate test/fixtures/golden-grad/ from ' +
   `the repository root with \`${REGENERATE_GRAD_COMMAND}\` ` +
   "(Debian's python3-torch; deterministic, seed 2000), then run the tests again.";
+
+export const REGENERATE_MODELS_HINT =
+  'If PyTorch really computes something else now, the fixture is stale: regenerate test/fixtures/models/ from ' +
+  `the repository root with \`${REGENERATE_MODELS_COMMAND}\` ` +
+  "(Debian's python3-torch and python3-numpy; deterministic, seed 3000), then run the tests again.";
 
 /** PyTorch's constructor arguments, as the fixtures hold them. */
 export interface TorchConfig {

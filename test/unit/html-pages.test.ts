@@ -110,13 +110,16 @@ function pipelineDoc(names: [string, string]): PipelineReport {
     command: 'pipeline',
     version: '0',
     order: pipeline.order.map(rename),
-    modules: pipeline.stages.map((stage) => {
+    modules: pipeline.recurrentStages().map((stage) => {
       const run = runs.get(stage.name)!;
+      assert.ok('result' in run);
       const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, { version: '0', trace: 'full', includeTensors: false, geometry: { seqLen: 4, batch: 2, batched: true, h0Given: !!run.h0, c0Given: false, lengths: null } });
       return { name: rename(stage.name), reads: rename(stage.reads), h_0_from: stage.h0From ? rename(stage.h0From) : null, fingerprint: 'f', ...rest };
     }),
     parameter_count: pipeline.parameterCount(),
     warnings: [],
+    notes: [],
+    unused_keys: [],
   };
 }
 

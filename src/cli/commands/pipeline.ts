@@ -3,16 +3,18 @@
  * own hidden state. Without --spec, the chain is built from the recurrent modules in --weights.
  */
 import { Option, type Command } from 'commander';
-import { ConfigError, UsageError } from '../../errors.js';
+import { ConfigError, ShapeError, UsageError } from '../../errors.js';
 import { readTensorsFile, writableExtensions, writerFor, writeTensorsFile } from '../../io/index.js';
+import { readTokenIdsFile } from '../../io/ids.js';
 import { checkBudget, estimatePipeline, formatBytes } from '../../modules/memory.js';
-import { Pipeline } from '../../modules/pipeline.js';
-import { fingerprint } from '../../report/fingerprint.js';
-import { buildRunReport, type TraceLevel } from '../../report/run-report.js';
-import type { PipelineReport, PipelineSpec } from '../../schema/pipeline.js';
+import { isTokenIds, Pipeline, type PipelineInput, type PipelineStage, type StageRun } from '../../modules/pipeline.js';
+import { buildPipelineReport } from '../../report/pipeline-report.js';
+import type { TraceLevel } from '../../report/run-report.js';
+import { isRecurrentModuleReport, type PipelineDocument, type PipelineSpec } from '../../schema/pipeline.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { action, type CommandEnv, type Outcome } from '../command.js';
+import { jsonText } from '../output.js';
 import type { CliContext } from '../context.js';
 import { allowNonfiniteOption, DEFAULT_MAX_MEMORY, strictFailure } from '../model-options.js';
 import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
@@ -40,11 +42,13 @@ export interface PipelineOptions {
   maxMemory: number;
   allowNonfinite?: boolean | undefined;
   strict?: boolean | undefined;
+  lengths?: string[] | undefined;
+  printSpec?: boolean | undefined;
   html?: string | undefined;
 }
 
 /** The composed model built from --spec (or the modules in --weights), run on its inputs; the report. */
-export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Promise<Outcome<PipelineReport>> {
+export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Promise<Outcome<PipelineDocument | PipelineSpec>> {
   const save = o.save;
   if (save) {
     const format = writerFor(save);
@@ -57,17 +61,32 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const warnings: string[] = [];
   const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
   let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
+  const notes: string[] = [];
+  const unusedKeys: string[] = [];
   let spec: PipelineSpec;
   if (o.spec) spec = await readSpec(o.spec);
-  else if (weightMap && o.weights) ({ spec, weights: weightMap } = specFromWeights(o.weights, weightMap, weights?.modules));
-  else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
+  else if (weightMap && o.weights) {
+    const inferredSpec = specFromWeights(o.weights, weightMap, weights?.modules);
+    ({ spec, weights: weightMap } = inferredSpec);
+    notes.push(...inferredSpec.notes);
+    unusedKeys.push(...inferredSpec.unusedKeys);
+  } else throw new UsageError('pipeline: expected --spec FILE (or --weights FILE holding the modules), got neither');
+  const inferred = !o.spec;
+  if (o.printSpec) return { document: spec };
 
-  const given = new Map<string, Tensor>();
+  // The inputs an embedding reads hold token ids; from the spec, before any module is constructed.
+  const embedded = new Set(spec.modules.flatMap((m, i) => (m.type === 'embedding' ? [m.input ?? (i === 0 ? 'x' : spec.modules[i - 1]!.name)] : [])));
+  const given = new Map<string, PipelineInput>();
   for (const arg of o.input ?? []) {
-    const eq = arg.indexOf('=');
-    const [name, file] = eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : ['x', arg];
+    const [name, file] = named(arg, 'x');
     if (given.has(name)) throw new UsageError(`--input: expected one file per input name, got "${name}" twice`);
-    given.set(name, readInput(file, name, budget, allowed, warnings));
+    given.set(name, embedded.has(name) ? readTokenIdsFile(file, name, { maxBytes: budget }) : readInput(file, name, budget, allowed, warnings));
+  }
+  const lengths = new Map<string, number[]>();
+  for (const arg of o.lengths ?? []) {
+    const [name, list] = named(arg, firstInput(spec));
+    if (lengths.has(name)) throw new UsageError(`--lengths: expected one list per input name, got "${name}" twice`);
+    lengths.set(name, parseLengths(list, name));
   }
   // Every module's estimate from the spec, before any module is constructed (each allocates its
   // parameters at once): steps and batch from its input file, else from the flags.
@@ -77,7 +96,9 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     (input, batchFirst) => {
       const x = given.get(input);
       if (!x) return { seqLen: o.seqLen, batch: o.batch };
-      return x.rank === 3 ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0]!, batch: 1 };
+      const idsOnly = isTokenIds(x);
+      const batchedRank = idsOnly ? 2 : 3;
+      return x.shape.length === batchedRank ? { seqLen: x.shape[batchFirst ? 1 : 0]!, batch: x.shape[batchFirst ? 0 : 1]! } : { seqLen: x.shape[0] ?? 1, batch: 1 };
     },
     { keepTrace: true, training: !!o.train, report: o.format === 'json' ? trace : 'none', includeTensors: !!o.includeTensors },
   );
@@ -89,79 +110,110 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
     `${n} module${n === 1 ? '' : 's'}, the largest ${estimate.largest.name} with ${formatBytes(estimate.largest.bytes)}; parameters ${formatBytes(estimate.parameterBytes)} of it`,
     estimate.largestArray,
   );
-  let pipeline: Pipeline;
-  try {
-    pipeline = new Pipeline(spec, { seed: o.seed }).train(!!o.train);
-  } catch (err) {
-    if (err instanceof ConfigError && !o.spec) throw new ConfigError(`${err.message}; the modules in ${o.weights} do not chain on their own: give a --spec`);
-    throw err;
-  }
-  if (weightMap) pipeline.loadStateDict(weightMap);
+  // Constructed only now: each module allocates its parameters at once.
+  const pipeline = buildPipeline(spec, o, inferred).train(!!o.train);
+  if (weightMap) unusedKeys.push(...pipeline.loadStateDict(weightMap, { strict: !!o.spec }));
+  if (unusedKeys.length) notes.push(`${unusedKeys.length} key(s) of ${o.weights} belong to no module of the spec and were not used: ${unusedKeys.join(', ')}`);
   const needed = pipeline.inputNames();
-  const unused = [...given.keys()].filter((n) => !needed.includes(n));
-  if (unused.length) throw new UsageError(`--input: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
+  for (const [what, map] of [['--input', given], ['--lengths', lengths]] as const) {
+    const unused = [...map.keys()].filter((k) => !needed.includes(k));
+    if (unused.length) throw new UsageError(`${what}: expected inputs named ${needed.join(', ')}, got ${unused.join(', ')} which no module reads`);
+  }
   const random = new Random(o.seed ^ 0x5eed);
-  const inputs = new Map<string, Tensor>();
+  const inputs = new Map<string, PipelineInput>();
   for (const name of needed) {
     const file = given.get(name);
     if (file) {
       inputs.set(name, file);
       continue;
     }
-    if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${pipeline.stages.find((s) => s.reads === name)!.name}), got none`);
-    const reader = pipeline.stages.find((s) => !s.readsModule && s.reads === name)!.module.config;
-    const [B, T] = [o.batch, o.seqLen];
-    const x = Tensor.zeros(reader.batchFirst ? [B, T, reader.inputSize] : [T, B, reader.inputSize]);
-    random.fillNormal(x.data);
-    inputs.set(name, x);
+    const reader = pipeline.stages.find((st) => !st.readsModule && st.reads === name)!;
+    if (given.size) throw new UsageError(`--input: expected a file for input "${name}" (read by ${reader.name}), got none`);
+    inputs.set(name, randomInput(pipeline, reader.name, o.batch, o.seqLen, random));
   }
 
-  const gates = new Map(html ? pipeline.stages.map((s) => [s.name, gateCollector(s.module, null)]) : []);
-  const runs = pipeline.forward(inputs, (stage) => gates.get(stage.name)?.onStep);
+  const gates = new Map(html ? pipeline.recurrentStages().map((st) => [st.name, gateCollector(st.module, null)]) : []);
+  let runs: Map<string, StageRun>;
+  try {
+    runs = pipeline.forward(inputs, lengths, (stage) => gates.get(stage.name)?.onStep);
+  } catch (err) {
+    if (err instanceof ShapeError && inferred) throw new ShapeError(`${err.message}; the spec was inferred from ${o.weights} with batch_first=False: for (batch, seq_len) data write it with --print-spec, set "batch_first": true and pass it with --spec`);
+    throw err;
+  }
   if (save) {
     const all = new Map<string, Tensor>();
-    for (const [name, run] of runs) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
+    for (const [name, run] of runs) {
+      if ('result' in run) for (const [k, t] of outputTensors(save, run.result, `${name}.`)) all.set(k, t);
+      else all.set(`${name}.out`, run.out);
+    }
     writeTensorsFile(save, all, saveTo);
   }
-  const build = (trace: TraceLevel): PipelineReport => ({
-    command: 'pipeline',
-    version: env.version,
-    order: pipeline.order,
-    modules: pipeline.stages.map((stage) => {
-      const run = runs.get(stage.name)!;
-      const { config } = stage.module;
-      const batched = run.x.rank === 3;
-      const { command: _c, version: _v, ...rest } = buildRunReport(stage.module, run.result, {
-        version: env.version,
-        trace,
-        includeTensors: !!o.includeTensors,
-        geometry: {
-          seqLen: run.x.shape[batched && config.batchFirst ? 1 : 0]!,
-          batch: batched ? run.x.shape[config.batchFirst ? 0 : 1]! : 1,
-          batched,
-          h0Given: !!run.h0,
-          c0Given: !!run.c0,
-          lengths: null,
-        },
-      });
-      return { name: stage.name, reads: stage.reads, h_0_from: stage.h0From, fingerprint: fingerprint(stage.module.stateDict()), ...rest };
-    }),
-    parameter_count: pipeline.parameterCount(),
-    warnings,
-  });
+  const build = (level: TraceLevel): PipelineDocument => buildPipelineReport(pipeline, runs, { version: env.version, trace: level, includeTensors: !!o.includeTensors, warnings, notes, unusedKeys });
   const report = build(trace);
-  // The page embeds the document with --trace full when every module's values fit it.
-  if (html) writeHtml(env, html, renderHtmlReport(build(fitsPageTrace([...runs.values()].map((r) => r.result)) ? 'full' : 'summary'), { gates: pipeline.stages.map((s) => gates.get(s.name)?.stats() ?? null) }));
-  return { document: report, failure: strictFailure(!!o.strict, report.modules.map((m) => ({ where: `module ${m.name}`, nonFinite: m.non_finite }))) };
+  if (html) {
+    // The page draws the recurrent modules (an Embedding or a Linear has no grid); it embeds the
+    // document with --trace full when every module's values fit it.
+    const recurrent = [...runs.values()].flatMap((r) => ('result' in r ? [r.result] : []));
+    const page = build(fitsPageTrace(recurrent) ? 'full' : 'summary');
+    const drawn = { ...page, modules: page.modules.filter(isRecurrentModuleReport) };
+    writeHtml(env, html, renderHtmlReport(drawn, { gates: pipeline.recurrentStages().map((st) => gates.get(st.name)?.stats() ?? null) }));
+  }
+  const checked = report.modules.flatMap((m) => ('non_finite' in m ? [{ where: `module ${m.name}`, nonFinite: m.non_finite }] : []));
+  return { document: report, failure: strictFailure(!!o.strict, checked) };
+}
+
+/** The input the first module reads. */
+function firstInput(spec: PipelineSpec): string {
+  return spec.modules[0]?.input ?? 'x';
+}
+
+/** `NAME=VALUE`, or VALUE alone for `fallback`; a path holding `=` is not taken for a name. */
+function named(arg: string, fallback: string): [string, string] {
+  const eq = arg.indexOf('=');
+  return eq > 0 && !arg.slice(0, eq).includes('/') ? [arg.slice(0, eq), arg.slice(eq + 1)] : [fallback, arg];
+}
+
+function parseLengths(list: string, name: string): number[] {
+  const values = list.split(',').map((v) => v.trim());
+  if (!values.every((v) => /^\d+$/.test(v))) throw new UsageError(`--lengths: expected positive integers like 3,10,7 for "${name}", got "${list}"`);
+  return values.map(Number);
+}
+
+function buildPipeline(spec: PipelineSpec, o: PipelineOptions, inferred: boolean): Pipeline {
+  try {
+    return new Pipeline(spec, { seed: o.seed });
+  } catch (err) {
+    if (err instanceof ConfigError && inferred) throw new ConfigError(`${err.message}; the modules in ${o.weights} do not chain on their own: give a --spec (--print-spec writes the inferred one to start from)`);
+    throw err;
+  }
+}
+
+/** Random input for a module: token ids uniform in 0..num_embeddings-1 for an embedding, else standard normal features. */
+function randomInput(pipeline: Pipeline, name: string, B: number, T: number, random: Random): PipelineInput {
+  const stage = pipeline.stage(name);
+  // The layout of the first recurrent module the input reaches decides (batch, seq) or (seq, batch).
+  let next: PipelineStage | undefined = stage;
+  while (next && next.type !== 'recurrent') next = pipeline.stages.find((st) => st.readsModule && st.reads === next!.name);
+  const batchFirst = next?.type === 'recurrent' && next.module.config.batchFirst;
+  const layout = batchFirst ? [B, T] : [T, B];
+  if (stage.type === 'embedding') {
+    const ids = new Float64Array(B * T).map(() => Math.min(stage.module.numEmbeddings - 1, Math.floor(random.next() * stage.module.numEmbeddings)));
+    return { ids, shape: layout };
+  }
+  const features = stage.type === 'linear' ? stage.module.inFeatures : stage.module.config.inputSize;
+  const x = Tensor.zeros([...layout, features]);
+  random.fillNormal(x.data);
+  return x;
 }
 
 export function registerPipeline(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('pipeline')
     .description('run a composed model (modules in series, encoder-decoder) where each module keeps its own weights and state')
-    .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}')
+    .option('--spec <file>', 'the modules as JSON: {"modules": [{"name", "type", "input_size", "hidden_size", ...}]}; type also embedding, linear')
     .option('--weights <file>', 'the composed state_dict, keys prefixed by module name (rnn1.weight_ih_l0)')
-    .option('--input <[name=]file>', 'x from a file, or NAME=FILE for another named input (repeatable)', collect(String))
+    .option('--input <[name=]file>', 'x from a file, or NAME=FILE for another named input (repeatable); an embedding\'s input holds integer token ids', collect(String))
+    .option('--lengths <[name=]list>', 'valid steps per batch element (3,10,7) of the first input, or NAME=3,10,7 of a named one, as pack_padded_sequence (repeatable)', collect(String))
     .option('--batch <n>', 'batch size of random inputs', positiveInt, 3)
     .option('--seq-len <n>', 'time steps of random inputs', positiveInt, 10)
     .option('--seed <n>', 'seed for random weights (module i gets seed + i) and inputs', seed, 0)
@@ -176,7 +228,12 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
     .addOption(allowNonfiniteOption())
-    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)');
-  addHtmlOption(cmd, 'one grid per module side by side, the h_n -> h_0 hand-offs drawn')
-    .action(action(ctx, { execute: pipelineCommand, render: (report: PipelineReport, _o, style, layout) => renderPipelineTable(report, style, layout.width) }));
+    .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
+    .option('--print-spec', 'write the spec (with --weights alone, the one inferred from the file) as JSON, to edit and pass back with --spec; nothing runs');
+  addHtmlOption(cmd, 'one grid per recurrent module side by side, the h_n -> h_0 hand-offs drawn').action(
+    action(ctx, {
+      execute: pipelineCommand,
+      render: (document: PipelineDocument | PipelineSpec, _o, style, layout) => ('command' in document ? renderPipelineTable(document, style, layout.width) : jsonText(document)),
+    }),
+  );
 }

@@ -1,14 +1,19 @@
 /** The human rendering of a pipeline: a summary row per module, then each module's own shapes. */
 import type { ChalkInstance } from 'chalk';
-import type { PipelineReport } from '../../schema/pipeline.js';
+import type { PipelineDocument } from '../../schema/pipeline.js';
 import { formatShape } from '../../tensor/tensor.js';
 import { shapesSection } from './run-table.js';
 import { renderTable } from './table.js';
 import { wrapText } from './width.js';
 
-export function renderPipelineTable(r: PipelineReport, c: ChalkInstance, width: number): string {
+export function renderPipelineTable(r: PipelineDocument, c: ChalkInstance, width: number): string {
   const rows: string[][] = [];
   for (const m of r.modules) {
+    if ('type' in m) {
+      const how = m.select ? ` (${m.select})` : '';
+      rows.push([c.cyan(m.name), m.module, m.reads + how, formatShape(m.shapes.input), formatShape(m.shapes.out), '—', '—', '—', String(m.parameter_count), m.fingerprint]);
+      continue;
+    }
     rows.push([
       c.cyan(m.name),
       m.module,
@@ -29,9 +34,14 @@ export function renderPipelineTable(r: PipelineReport, c: ChalkInstance, width: 
     wrapText(c.dim(`total parameters: ${r.parameter_count}; "weights" is a hash of each module's parameters`), width, 2),
   ];
   for (const m of r.modules) {
+    if ('type' in m) {
+      for (const note of m.notes) sections.push(wrapText(c.dim(`note: ${m.name}: ${note}`), width, 2));
+      continue;
+    }
     sections.push('', wrapText(`${c.bold(m.name)}  ${c.dim(m.module)}`, width, 2), shapesSection({ ...m, command: 'run', version: r.version }, c, width));
     for (const w of m.warnings) sections.push(wrapText(c.yellow(`warning: ${m.name}: ${w}`), width, 2));
   }
+  for (const note of r.notes) sections.push(wrapText(c.dim(`note: ${note}`), width, 2));
   for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w}`), width, 2));
   return sections.join('\n') + '\n';
 }

@@ -82,7 +82,7 @@ export function initParameters(specs: readonly ParameterSpec[], hiddenSize: numb
  */
 export function checkStateDict(
   moduleName: string,
-  specs: readonly ParameterSpec[],
+  specs: readonly Pick<ParameterSpec, 'name' | 'shape'>[],
   stateDict: ReadonlyMap<string, Tensor>,
 ): Map<string, Tensor> {
   const problems: string[] = [];
@@ -125,8 +125,29 @@ export function weightsWithSuffix(params: ReadonlyMap<string, Tensor>, suffix: s
  * as layer 0 of a one-layer module, which steps the same cell over time; null when it is not one.
  */
 export function cellAsLayer<T>(stateDict: ReadonlyMap<string, T>): Map<string, T> | null {
-  const keys = [...stateDict.keys()];
+  const renamed = cellsAsLayers(stateDict);
+  return renamed && renamed.prefixes.length === 1 && renamed.prefixes[0] === '' && renamed.tensors.size === stateDict.size ? renamed.tensors : null;
+}
+
+/**
+ * Every cell's weights in a state_dict, under any prefix (`encoder.cell.weight_ih`), renamed as
+ * layer 0 of a one-layer module (`encoder.cell.weight_ih_l0`); other keys are kept as they are, in
+ * order. `prefixes` are the cells' prefixes (with their dot); null when there is no cell.
+ */
+export function cellsAsLayers<T>(stateDict: ReadonlyMap<string, T>): { tensors: Map<string, T>; prefixes: string[] } | null {
   const names = new Set<string>(kinds.flatMap((k) => k.parameters.map((p) => p.name)));
-  if (!keys.includes('weight_ih') || !keys.every((k) => names.has(k))) return null;
-  return new Map(keys.map((k) => [`${k}_l0`, stateDict.get(k)!]));
+  const split = (key: string): [string, string] => {
+    const dot = key.lastIndexOf('.');
+    return [key.slice(0, dot + 1), key.slice(dot + 1)];
+  };
+  const groups = new Map<string, string[]>();
+  for (const key of stateDict.keys()) {
+    const [prefix, leaf] = split(key);
+    groups.set(prefix, [...(groups.get(prefix) ?? []), leaf]);
+  }
+  const prefixes = [...groups].filter(([, leaves]) => leaves.includes('weight_ih') && leaves.every((l) => names.has(l))).map(([p]) => p);
+  if (!prefixes.length) return null;
+  const cells = new Set(prefixes);
+  const tensors = new Map([...stateDict].map(([k, t]) => [cells.has(split(k)[0]) ? `${k}_l0` : k, t]));
+  return { tensors, prefixes };
 }
