@@ -11,6 +11,7 @@
  * to float32, as the kernels do). Forward only: its W_hn gradient is not one the executor forms.
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
+import { gruKind } from './gru.js';
 import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
 
 /** r ⊙ h_{t-1} of one batch row, reused across steps. */
@@ -20,11 +21,8 @@ export const gruResetBeforeKind = defineKind({
   type: 'gru-reset-before',
   name: 'GRUResetBefore',
   cellName: 'GRUResetBeforeCell',
-  gates: [
-    { name: 'r', role: 'reset', activation: 'sigmoid' },
-    { name: 'z', role: 'update', activation: 'sigmoid' },
-    { name: 'n', role: 'state-candidate', activation: 'tanh' },
-  ],
+  // The same gates as PyTorch's GRU, in the same rows: only where r is applied differs.
+  gates: gruKind.gates,
   parameters: PYTORCH_PARAMETERS,
   hasCellState: false,
   supportsProjection: false,
