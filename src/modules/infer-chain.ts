@@ -10,6 +10,7 @@
 import type { PipelineSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { inferModules, type Declaration } from './infer-config.js';
+import { kindOf } from './kinds/index.js';
 
 export type ChainModule = PipelineSpec['modules'][number];
 
@@ -109,7 +110,7 @@ export function inferChain(tensors: ReadonlyMap<string, Tensor>, declared: reado
     if (!isLayer(m)) {
       m.batch_first = false;
       notes.push(`${m.name}: batch_first=False assumed (a state_dict does not store it): x is (seq_len, batch, features); set "batch_first": true if your data is (batch, seq_len)`);
-      if (m.type === 'rnn') notes.push(`${m.name}: nonlinearity tanh assumed (a state_dict does not store it)`);
+      if (kindOf(m.type).hasNonlinearity) notes.push(`${m.name}: nonlinearity tanh assumed (a state_dict does not store it)`);
       // A recurrent module starting a later chain: the decoder of an encoder of its kind whose out nothing reads.
       const readers = (e: ChainModule): boolean => specs.some((r, i) => r.input === undefined && specs[i - 1] === e && r.type !== 'embedding');
       const encoder = chains > 1 ? specs.find((e) => !isLayer(e) && e.type === m.type && !readers(e) && !specs.some((d) => !isLayer(d) && d.h_0_from === e.name)) : undefined;

@@ -5,6 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { LayerReport, RunReport } from '../../schema/run.js';
+import { kindOf } from '../../modules/kinds/index.js';
 import { formatShape } from '../../tensor/tensor.js';
 import type { Cell } from './table.js';
 import { colorDepth, GRID_MIN_WIDTH, gridView, renderGrid, type GridStat } from './grid.js';
@@ -178,7 +179,7 @@ export function renderRunTable(r: RunReport, c: ChalkInstance, o: RunTableOption
   const cfg = r.config;
   const width = o.width;
   const mode = cfg.training ? `training mode (dropout ${cfg.dropout} active)` : 'eval mode';
-  const about = `${cfg.type === 'rnn' ? `nonlinearity=${cfg.nonlinearity}, ` : ''}${mode}, seed ${cfg.seed}`;
+  const about = `${kindOf(cfg.type).hasNonlinearity ? `nonlinearity=${cfg.nonlinearity}, ` : ''}${mode}, seed ${cfg.seed}`;
   // The module, then what it ran with: on one line when they fit, else the second under the first.
   const oneLine = `${c.bold(r.module)}  ${c.dim(about)}`;
   const title = displayWidth(oneLine) <= width ? oneLine : `${wrapText(c.bold(r.module), width, 2)}\n${wrapText(c.dim(`  ${about}`), width, 2)}`;
