@@ -8,15 +8,19 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { displayWidth } from '../../src/cli/render/width.js';
 import type { RunReport } from '../../src/schema/index.js';
+import { LSTM, writeTensorsFile } from '../../src/index.js';
 import { BIN, plain, runCli, runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
 
 const SEED_FILES = fileURLToPath(new URL('../fixtures/files/seed/', import.meta.url));
 const AGAINST = fileURLToPath(new URL('../fixtures/against/', import.meta.url));
+const ONNX = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url));
 const SEED = ['--layers', '4', '--hidden', '20', '--batch-first'];
 
 /** Every command with a human output, and the runs the issue measured on the old layout. */
 function commands(dir: string): [string, string[]][] {
+  const other = join(dir, 'other-weights.safetensors');
+  writeTensorsFile(other, new LSTM({ inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 7 }).stateDict());
   const spec = writeJson(dir, 'spec.json', { modules: [{ name: 'encoder', type: 'lstm', input_size: 100, hidden_size: 50, num_layers: 2, bidirectional: true }, { name: 'decoder', type: 'lstm', input_size: 100, hidden_size: 50, num_layers: 2, bidirectional: true, h_0_from: 'encoder' }] });
   return [
     ['run: the seed example', SEED],
@@ -37,6 +41,9 @@ function commands(dir: string): [string, string[]][] {
     ['inspect', ['inspect', join(SEED_FILES, 'weights.pt')]],
     ['grad: LSTM bidirectional, 50 steps', ['grad', '--type', 'lstm', '--layers', '2', '--bidirectional', '--seq-len', '50']],
     ['grad --connectivity', ['grad', '--layers', '2', '--seq-len', '30', '--connectivity']],
+    ['convert: a long path into ONNX', ['convert', join(ONNX, 'lstm_bi2.state_dict.pt'), join(dir, 'a-rather-long-name-for-the-converted-model.onnx')]],
+    ['diff: agreeing files', ['diff', join(ONNX, 'lstm_bi2.state_dict.pt'), join(ONNX, 'lstm_bi2.onnx')]],
+    ['diff: other weights, no known cause', ['diff', join(ONNX, 'lstm_bi2.state_dict.pt'), other]],
   ];
 }
 

@@ -39,5 +39,5 @@ export function registerConvert(program: Command, ctx: CliContext): void {
     .addOption(new Option('--max-memory <size>', 'refuse files that hold or inflate to more than this').argParser(byteSize).default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY))
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
     .addHelpText('after', '\nExamples:\n  rnn-inspect convert model.pt model.onnx\n  rnn-inspect convert model.onnx model.safetensors --format json\n')
-    .action(action(ctx, { execute: convertCommand, render: (report: ConvertReport, _o, style) => renderConvert(report, style) }));
+    .action(action(ctx, { execute: convertCommand, render: (report: ConvertReport, _o, style, layout) => renderConvert(report, style, layout.width) }));
 }

@@ -40,5 +40,5 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .option('--fix <file>', "write B with the cause undone (its format from the extension)")
     .addOption(new Option('--max-memory <size>', 'refuse files that hold or inflate to more than this').argParser(byteSize).default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY))
     .addOption(new Option('--format <format>', 'table|json').argParser(oneOf(['table', 'json'] as const)).default('table'))
-    .action(action(ctx, { execute: diffCommand, render: (report: DiffReport, _o, style) => renderDiff(report, style) }));
+    .action(action(ctx, { execute: diffCommand, render: (report: DiffReport, _o, style, layout) => renderDiff(report, style, layout.width) }));
 }
