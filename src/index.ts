@@ -15,6 +15,8 @@ export type { RecurrentOptions, RecurrentConfig } from './modules/layer/config.j
 export type { ParameterSpec } from './modules/layer/parameters.js';
 export { kinds, kindNames, kindOf } from './modules/kinds/index.js';
 export type { CellKind, KindName } from './modules/kinds/index.js';
+export { kernelNames, kernelFor } from './kernels/kernel.js';
+export type { Kernel, KernelChoice, KernelName, Product } from './kernels/kernel.js';
 export { Tensor, formatShape, numel } from './tensor/tensor.js';
 export type { Shape, Nested } from './tensor/tensor.js';
 export { tensorFromNested } from './tensor/nested.js';

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CheckFailedError } from '../errors.js';
 import { kindNames } from '../modules/kinds/index.js';
+import { kernelNames } from '../kernels/kernel.js';
 import type { NonFinite } from '../schema/run.js';
 import { byteSize, intList, nonNegativeInt, oneOf, positiveInt, probability, seed } from './parse.js';
 import type { Explicit, ModelFlags } from '../setup/run.js';
@@ -66,6 +67,8 @@ export function addModelOptions(cmd: Command): Command {
         .argParser(positiveInt)
         .default(availableParallelism(), 'the number of cores'),
     )
+    .addOption(new Option('--kernel <name>', `the products' kernel: ${kernelNames.join('|')} (default wasm where WebAssembly SIMD is available, else js)`).argParser(oneOf(kernelNames)))
+    .option('--exact', 'float64 sums: bit for bit the js kernel (default: float32 SIMD lanes)')
     .addOption(
       new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
         .argParser(byteSize)
@@ -118,6 +121,8 @@ export function modelFlags(o: ModelOptions & Given): { flags: ModelFlags; explic
     maxMemory: o.maxMemory,
     allowNonfinite: o.allowNonfinite,
     threads: o.threads,
+    kernel: o.kernel,
+    exact: o.exact,
   };
   const explicit: Explicit = (k) => o.given(k);
   return { flags, explicit };

@@ -34,7 +34,7 @@ export function inlineScript(js: string): string {
 
 export function renderPlaygroundPage(engine: string, version: string): string {
   return (
-    pageHead('rnn-inspect playground', CSS + PLAYGROUND_CSS) +
+    pageHead('rnn-inspect playground', CSS + PLAYGROUND_CSS, 'en', true) +
     `<body><main><header><h1>rnn-inspect playground</h1>` +
     `<p class="sub">Change the model or its data: the shapes, h_n and the layers × time grid are recomputed in this page, offline, by the same engine as <code>rnn-inspect run</code> ${escapeHtml(version)} (random weights and x from the seed: the CLI's numbers exactly).</p></header>` +
     `<section aria-labelledby="pg-model"><h2 id="pg-model">Model and data</h2>` +

@@ -346,11 +346,14 @@ function runPage(doc: RunReport, o: HtmlReportOptions): string {
   return page({ lang: 'en', title: parts.title, heading: doc.module, summary: runSummary(doc), body: Object.values(parts.sections).join(''), data: parts.data, grids: [], panels: [panel] });
 }
 
-/** The page's head: the viewport, a policy that allows no network at all, the title and the stylesheet. */
-export function pageHead(title: string, css: string, lang = 'en'): string {
+/**
+ * The page's head: the viewport, a policy that allows no network at all, the title and the
+ * stylesheet. `wasm`: the page compiles the engine's WebAssembly kernels (the playground).
+ */
+export function pageHead(title: string, css: string, lang = 'en', wasm = false): string {
   return (
     `<!DOCTYPE html>\n<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'${wasm ? " 'wasm-unsafe-eval'" : ''};">` +
     `<title>${escapeHtml(title)}</title><style>${css}</style></head>`
   );
 }

@@ -10,6 +10,7 @@
  * where D = 2 if bidirectional else 1 and realHidden = projSize || hiddenSize.
  */
 import { dropoutMask } from '../kernels/dropout.js';
+import type { KernelChoice } from '../kernels/kernel.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { execute, type ExecuteOptions, type ProgressObserver, type StepObserver } from './run/index.js';
@@ -30,7 +31,7 @@ export type { TraceStats } from './layer/trace-stats.js';
 export type { ForwardResult, LayerTrace, Trace } from './layer/result.js';
 export type { BackwardOptions, BackwardResult, Connectivity, StepGradients } from './run/gradients.js';
 
-export interface ForwardOptions extends ForwardState {
+export interface ForwardOptions extends ForwardState, KernelChoice {
   /** Seed for the dropout masks (training mode only); defaults to the module's seed. */
   dropoutSeed?: number | undefined;
   /**
@@ -170,6 +171,7 @@ export class Recurrent {
       onProgress: options.onProgress,
       threads: options.threads,
       parallelMinFlops: options.parallelMinFlops,
+      kernel: { kernel: options.kernel, exact: options.exact },
       mistake,
     });
     return assembleResult(this.config, input, raw);

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { FormatError, ShapeError, UsageError } from '../errors.js';
+import type { KernelName } from '../kernels/kernel.js';
 import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
 import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
 import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
@@ -45,6 +46,10 @@ export interface ModelFlags {
   allowNonfinite?: boolean | undefined;
   /** Threads for the automatic path at most (the pool decides below that). */
   threads: number;
+  /** The products' kernel (src/kernels/kernel.ts): default wasm where WebAssembly SIMD is available. */
+  kernel?: KernelName | undefined;
+  /** Float64 sums on every kernel: bit for bit the js kernel's results. */
+  exact?: boolean | undefined;
 }
 
 /** Whether the user typed the option (as opposed to its default). */
@@ -303,6 +308,8 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
     threads = cores;
   }
   const forward: ForwardOptions = { threads };
+  if (flags.kernel) forward.kernel = flags.kernel;
+  if (flags.exact) forward.exact = true;
   // For tests and tuning: the FLOPs from which a pass uses the worker pool (src/modules/run/pool.ts).
   const minFlops = process.env['RNN_INSPECT_PARALLEL_MIN_FLOPS'];
   if (minFlops !== undefined && minFlops !== '' && Number.isFinite(Number(minFlops))) forward.parallelMinFlops = Number(minFlops);

@@ -2,8 +2,9 @@
  * The automatic path, as nn.RNN / nn.LSTM / nn.GRU run: layer by layer, each over the whole
  * sequence. The input projections of a layer are matrix products over many steps at once (all of
  * them for short sequences, chunks of GI_ROWS rows otherwise, which keeps gi small); then each
- * step adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products use the register-blocked
- * kernel (src/kernels/gemm.ts); the time loop allocates nothing.
+ * step adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products run on the chosen
+ * kernel (src/kernels/kernel.ts), each weight prepared once per layer and direction; the time loop
+ * allocates nothing.
  *
  * Shape: layer input (seqLen * batch, inFeatures) | gi (chunk * batch, gates * hidden) |
  *        gh (batch, gates * hidden) | layer output (seqLen, batch, D * realHidden)
@@ -13,7 +14,7 @@
  * (src/modules/trace-stats.ts) instead.
  */
 import { applyMask } from '../../kernels/dropout.js';
-import { gemm } from '../../kernels/gemm.js';
+import { kernelFor, type Kernel } from '../../kernels/kernel.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
@@ -51,6 +52,8 @@ export interface AutomaticOptions {
   statsData?: Float64Array | undefined;
   /** Written: what the backward pass needs besides the trace (src/modules/run/backward.ts). */
   save?: ForwardSaves | undefined;
+  /** The products' kernel (default: kernelFor()'s choice). */
+  kernel?: Kernel | undefined;
 }
 
 /**
@@ -68,6 +71,26 @@ export interface ForwardSaves {
 export function runAutomatic(
   kind: CellKind,
   config: RecurrentConfig,
+  params: ReadonlyMap<string, Tensor>,
+  input: PreparedInput,
+  dropoutMasks: readonly (Float32Array | null)[],
+  options: AutomaticOptions,
+): RawResult {
+  const kernel = options.kernel ?? kernelFor();
+  const mark = kernel.mark();
+  try {
+    return layers(kernel, mark, config, kind, params, input, dropoutMasks, options);
+  } finally {
+    kernel.release(mark);
+  }
+}
+
+/** runAutomatic's passes, each layer's weights prepared on `kernel` above `mark`. */
+function layers(
+  kernel: Kernel,
+  mark: number,
+  config: RecurrentConfig,
+  kind: CellKind,
   params: ReadonlyMap<string, Tensor>,
   input: PreparedInput,
   dropoutMasks: readonly (Float32Array | null)[],
@@ -107,6 +130,10 @@ export function runAutomatic(
     for (let d = 0; d < D; d++) {
       const w = layerWeights(params, l, d);
       const inF = w.inFeatures;
+      kernel.release(mark);
+      const projectInput = kernel.prepare(w.weightIh, G, inF, w.biasIh);
+      const recur = kernel.prepare(w.weightHh, G, Hr, w.biasHh);
+      const project = w.weightHr ? kernel.prepare(w.weightHr, Hr, H, null) : null;
       if (gi.length !== chunk * B * G) gi = new Float32Array(chunk * B * G);
       let chunkStart = 0;
       const idx = l * D + d;
@@ -122,9 +149,9 @@ export function runAutomatic(
           // x_t W_ih^T + b_ih for the next `chunk` steps in time order, as one product.
           const steps = Math.min(chunk, T - s);
           chunkStart = d === 0 ? s : T - s - steps;
-          gemm(layerIn, chunkStart * B * inF, steps * B, inF, w.weightIh, G, w.biasIh, gi, 0);
+          projectInput(layerIn, chunkStart * B * inF, steps * B, gi, 0);
         }
-        gemm(h, 0, B, Hr, w.weightHh, G, w.biasHh, gh, 0);
+        recur(h, 0, B, gh, 0);
         args.giOffset = (t - chunkStart) * B * G;
         kind.step(args);
         if (save) {
@@ -132,7 +159,7 @@ export function runAutomatic(
           save.gh[idx]?.set(gh, t * B * G);
           save.hFull[idx]?.set(hFull, t * B * H);
         }
-        if (w.weightHr) gemm(hFull, 0, B, H, w.weightHr, Hr, null, hProj, 0);
+        if (project) project(hFull, 0, B, hProj, 0);
         const hAt = keepTrace ? t * B * Hr : 0;
         const cAt = keepTrace ? t * B * H : 0;
         if (lengths === null) {

@@ -22,7 +22,7 @@
  * directions: dGI (and dGH) and H_prev over every step, dX, and the layer's input and dL/d(out).
  * Runs on one thread.
  */
-import { gemm } from '../../kernels/gemm.js';
+import { kernelFor, product, type Kernel } from '../../kernels/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import { type RecurrentConfig } from '../layer/config.js';
@@ -87,11 +87,12 @@ export function runForwardBackward(
   dropoutMasks: readonly (Float32Array | null)[],
   loss: LossKind,
   target: Float32Array | null,
+  kernel: Kernel = kernelFor(),
 ): RawBackward {
   const save = allocateSaves(kind, config, input);
-  const forward = runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace: true, save });
+  const forward = runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace: true, save, kernel });
   const seed = lossSeed(loss, input, forward.out, forward.hN, target);
-  const grads = runBackward(kind, config, params, input, dropoutMasks, forward, save, seed.dOut, seed.dhN);
+  const grads = runBackward(kind, config, params, input, dropoutMasks, forward, save, seed.dOut, seed.dhN, kernel);
   return { forward, loss: seed.value, grads };
 }
 
@@ -103,7 +104,7 @@ export const GRAD_ROWS = 512;
  * GRAD_ROWS rows at a time (each chunk transposed, so both operands are unit-stride in the inner
  * dimension and stay in cache), the chunks' products summed in float64 and rounded once.
  */
-function productOverRows(a: Float32Array, M: number, b: Float32Array, N: number, R: number): Float32Array {
+function productOverRows(kernel: Kernel, a: Float32Array, M: number, b: Float32Array, N: number, R: number): Float32Array {
   const rows = Math.min(R, GRAD_ROWS);
   const aT = new Float32Array(M * rows);
   const bT = new Float32Array(N * rows);
@@ -113,7 +114,7 @@ function productOverRows(a: Float32Array, M: number, b: Float32Array, N: number,
     const n = Math.min(rows, R - r0);
     transpose(a.subarray(r0 * M, (r0 + n) * M), n, M, aT);
     transpose(b.subarray(r0 * N, (r0 + n) * N), n, N, bT);
-    gemm(aT, 0, M, n, bT, N, null, part, 0);
+    product(kernel, aT, 0, M, n, bT, N, null, part, 0);
     if (sum) for (let i = 0; i < part.length; i++) sum[i] = sum[i]! + part[i]!;
   }
   return sum ? Float32Array.from(sum) : part;
@@ -137,6 +138,7 @@ export function runBackward(
   saves: ForwardSaves,
   dOutTop: Float32Array,
   dhN: Float32Array,
+  kernel: Kernel = kernelFor(),
 ): RawGradients {
   const { lengths } = input;
   const { seqLen: T, batch: B, D, H, Hr, G, L, inputSize } = input.geometry;
@@ -184,8 +186,10 @@ export function runBackward(
     for (let d = 0; d < D; d++) {
       const idx = l * D + d;
       const w = layerWeights(params, l, d);
-      const whhT = transpose(w.weightHh, G, Hr);
-      const whrT = proj ? transpose(w.weightHr!, Hr, H) : null;
+      const mark = kernel.mark();
+      // dL/dh_{t-1} = dGH_t W_hh and, projecting, dL/dh_full = dL/dh W_hr: products with the transposes.
+      const recurT = kernel.prepare(transpose(w.weightHh, G, Hr), Hr, G, null);
+      const projectT = proj ? kernel.prepare(transpose(w.weightHr!, Hr, H), H, Hr, null) : null;
       const trace = forward.layers[idx]!;
       const hTrace = trace.h.data;
       const cTrace = trace.c?.data ?? null;
@@ -233,7 +237,7 @@ export function runBackward(
             if (cPrevRows) cPrevRows.set(fromTrace ? cTrace!.subarray((prevT * B + b) * H, (prevT * B + b + 1) * H) : c0!.subarray(b * H, (b + 1) * H), b * H);
           }
         }
-        if (whrT) gemm(stepDh, stepAt, B, Hr, whrT, H, null, dhFull!, 0);
+        if (projectT) projectT(stepDh, stepAt, B, dhFull!, 0);
         kind.backward!({
           batch: B,
           hiddenSize: H,
@@ -263,7 +267,7 @@ export function runBackward(
             dgh?.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
           }
         }
-        gemm(dgh ?? dgi, t * B * G, B, G, whhT, Hr, null, carryNext, 0);
+        recurT(dgh ?? dgi, t * B * G, B, carryNext, 0);
         if (!proj) for (let i = 0; i < B * Hr; i++) carryNext[i] = carryNext[i]! + direct[i]!;
         if (stepDc) stepDc.set(dcTotal!, t * B * H);
         if (lengths) {
@@ -277,21 +281,22 @@ export function runBackward(
         [carry, carryNext] = [carryNext, carry];
         if (cell) [cCarry, cNext] = [cNext, cCarry];
       }
+      kernel.release(mark);
       dh0.set(carry, idx * B * Hr);
       if (dc0 && cCarry) dc0.set(cCarry, idx * B * H);
       steps[idx] = { dh: stepDh, dc: stepDc };
 
       // The layer's gradients, each a product over every step.
       const suffix = parameterSuffix(l, d);
-      named.set('weight_ih' + suffix, productOverRows(dgi, G, layerIn, K, R));
-      named.set('weight_hh' + suffix, productOverRows(dgh ?? dgi, G, hPrevAll, Hr, R));
+      named.set('weight_ih' + suffix, productOverRows(kernel, dgi, G, layerIn, K, R));
+      named.set('weight_hh' + suffix, productOverRows(kernel, dgh ?? dgi, G, hPrevAll, Hr, R));
       if (config.bias) {
         const dbIh = columnSums(dgi, R, G);
         named.set('bias_ih' + suffix, dbIh);
         named.set('bias_hh' + suffix, dgh ? columnSums(dgh, R, G) : dbIh.slice());
       }
-      if (proj) named.set('weight_hr' + suffix, productOverRows(stepDh, Hr, saves.hFull[idx]!, H, R));
-      gemm(dgi, 0, R, G, transpose(w.weightIh, G, K), K, null, dxDirection, 0);
+      if (proj) named.set('weight_hr' + suffix, productOverRows(kernel, stepDh, Hr, saves.hFull[idx]!, H, R));
+      product(kernel, dgi, 0, R, G, transpose(w.weightIh, G, K), K, null, dxDirection, 0);
       if (dxDirection !== dx) for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! + dxDirection[i]!;
     }
     if (mask) for (let i = 0; i < dx.length; i++) dx[i] = dx[i]! * mask[i]!;

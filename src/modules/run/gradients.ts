@@ -10,6 +10,7 @@
 import { ConfigError, ShapeError } from '../../errors.js';
 import { formatShape, sameShape, Tensor, type Shape } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
+import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
 import type { RecurrentConfig } from '../layer/config.js';
 import { parameterSpecs } from '../layer/parameters.js';
 import { prepareInput, transpose01, type ForwardState } from '../layer/prepare.js';
@@ -18,7 +19,7 @@ import { allocateSaves, runBackward, runForwardBackward } from './backward.js';
 import { runAutomatic } from './automatic.js';
 import { checkLoss, lossesWithTarget, type LossKind } from './loss.js';
 
-export interface BackwardOptions extends ForwardState {
+export interface BackwardOptions extends ForwardState, KernelChoice {
   loss: LossKind;
   /** mse only: of out's shape. */
   target?: Tensor | undefined;
@@ -102,7 +103,7 @@ export function backwardPass(
   } else if (options.target) {
     throw new ConfigError(`target: expected none for loss ${loss} (only ${lossesWithTarget.join(', ')} compares out with a target), got a tensor ${formatShape(options.target.shape)}`);
   }
-  const raw = runForwardBackward(kind, config, params, input, dropoutMasks(input), loss, target);
+  const raw = runForwardBackward(kind, config, params, input, dropoutMasks(input), loss, target, kernelFor(options));
   const { grads } = raw;
   const dx = input.batched && config.batchFirst ? transpose01(grads.dx, T, B, config.inputSize) : grads.dx;
   const specs = parameterSpecs(kind, config);

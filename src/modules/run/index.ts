@@ -4,6 +4,7 @@
  * path (a cell stepped in a loop, the plain reference product). Each takes the prepared input
  * (time-major x, states, lengths, the geometry) and returns time-major results.
  */
+import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import type { RecurrentConfig } from '../layer/config.js';
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   /** Threads at most (default: the cores); the automatic path without an observer only. */
   threads?: number | undefined;
   parallelMinFlops?: number | undefined;
+  /** The automatic path's products (src/kernels/kernel.ts); the manual path runs the plain reference. */
+  kernel?: KernelChoice | undefined;
   /** The manual path only: make this known mistake of hand-written loops. */
   mistake?: LoopMistake | undefined;
 }
@@ -46,6 +49,7 @@ export function execute(
   const requested = onStep ? 1 : (options.threads ?? defaultThreads());
   const flops = forwardFlops(kind, config, input.seqLen, input.batch);
   const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops ?? parallelMinFlops());
-  if (threads > 1) return runParallel(kind, config, params, input, dropoutMasks, threads, keepTrace, onProgress);
-  return runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace, onStep, gates: options.gates, onProgress });
+  const kernel = options.kernel ?? {};
+  if (threads > 1) return runParallel(kind, config, params, input, dropoutMasks, threads, keepTrace, kernel, onProgress);
+  return runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace, onStep, gates: options.gates, onProgress, kernel: kernelFor(kernel) });
 }

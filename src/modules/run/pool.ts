@@ -22,6 +22,7 @@ import type { CellKind, KindName } from '../kinds/index.js';
 import type { LayerTrace, RawResult } from '../layer/result.js';
 import { emptyStats, mergeStats, STAT_FIELDS } from '../layer/trace-stats.js';
 import { Tensor } from '../../tensor/tensor.js';
+import type { KernelChoice } from '../../kernels/kernel.js';
 import { CONTROL_DONE, CONTROL_FAILED, CONTROL_STEPS, CONTROL_WORDS, runSlices, type SliceJob } from './slice.js';
 
 /**
@@ -155,6 +156,7 @@ export function runParallel(
   dropoutMasks: readonly (Float32Array | null)[],
   threads: number,
   keepTrace: boolean,
+  kernel: KernelChoice,
   onProgress?: ProgressObserver,
 ): RawResult {
   const { seqLen: T, batch: B, D, H, Hr, L } = input.geometry;
@@ -191,6 +193,7 @@ export function runParallel(
     lengths,
     masks: dropoutMasks.map((m) => (m ? sharedCopy(m) : null)),
     keepTrace,
+    kernel: { kernel: kernel.kernel, exact: kernel.exact },
     out: shared32(T * B * D * Hr),
     hN: shared32(LD * B * Hr),
     cN: kind.hasCellState ? shared32(LD * B * H) : null,

@@ -11,6 +11,7 @@
  *        stats (slices, layers * D * seqLen * STAT_FIELDS)
  */
 import { runAutomatic, type ProgressObserver } from './automatic.js';
+import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
 import { geometryOf, type RecurrentConfig } from '../layer/config.js';
 import { kindOf, type KindName } from '../kinds/index.js';
 import { STAT_FIELDS } from '../layer/trace-stats.js';
@@ -31,6 +32,8 @@ export interface SliceJob {
   lengths: Int32Array | null;
   masks: (Float32Array | null)[];
   keepTrace: boolean;
+  /** The products' kernel, resolved on each thread. */
+  kernel: KernelChoice;
   out: Float32Array;
   hN: Float32Array;
   cN: Float32Array | null;
@@ -129,7 +132,7 @@ export function runSlice(job: SliceJob, s: number, onProgress?: ProgressObserver
       lengths: job.lengths ? job.lengths.slice(first, first + count) : null,
     },
     job.masks.map((m) => (m ? gatherBatch(m, T, B, D * Hr, first, count) : null)),
-    { keepTrace: job.keepTrace, onProgress, statsData: job.stats ? job.stats.subarray(s * entryStats, (s + 1) * entryStats) : undefined },
+    { keepTrace: job.keepTrace, onProgress, kernel: kernelFor(job.kernel), statsData: job.stats ? job.stats.subarray(s * entryStats, (s + 1) * entryStats) : undefined },
   );
   scatterBatch(raw.out, job.out, T, B, D * Hr, first, count);
   scatterBatch(raw.hN, job.hN, LD, B, Hr, first, count);

@@ -1,0 +1,91 @@
+/**
+ * The matrix-product kernels an RNN pass runs on, and the one place that chooses among them:
+ *   - `js`: the plain-TypeScript register-blocked kernel (src/kernels/gemm.ts), float64 sums;
+ *     the reference the others are tested against;
+ *   - `wasm`: the WebAssembly SIMD kernels (src/kernels/wasm/), float32 lanes (the fast mode) or,
+ *     with `exact`, float64 lanes that give the `js` kernel's results bit for bit.
+ * A pass asks for a Kernel once and prepares each weight once (prepare), then runs its products;
+ * weights prepared after mark() are freed by release(mark).
+ * Shape: x (rows, inFeatures) | W (outFeatures, inFeatures), row-major as PyTorch stores it |
+ *        b (outFeatures) or null | y (rows, outFeatures)
+ */
+import { ConfigError } from '../errors.js';
+import { gemm } from './gemm.js';
+import { precision, prepare, simdMemory } from './wasm/simd.js';
+
+export const kernelNames = ['js', 'wasm'] as const;
+export type KernelName = (typeof kernelNames)[number];
+
+/** What a caller asks for: a kernel (default: wasm where WebAssembly SIMD is available) and the mode. */
+export interface KernelChoice {
+  kernel?: KernelName | undefined;
+  /** Float64 sums, bit for bit the `js` kernel's (always true of `js`). */
+  exact?: boolean | undefined;
+}
+
+/** y[yOffset...] = x[xOffset...] W^T + b for `rows` rows, W and b fixed when prepared. */
+export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float32Array, yOffset: number) => void;
+
+export interface Kernel {
+  /** `js`, `wasm` or `wasm exact`: what ran, for reports. */
+  readonly label: string;
+  /** Float64 sums (js, wasm exact): the plain kernel's results bit for bit. */
+  readonly exact: boolean;
+  prepare(w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null): Product;
+  mark(): number;
+  release(mark: number): void;
+}
+
+const jsKernel: Kernel = {
+  label: 'js',
+  exact: true,
+  prepare: (w, N, K, b) => (x, xOffset, rows, y, yOffset) => gemm(x, xOffset, rows, K, w, N, b, y, yOffset),
+  mark: () => 0,
+  release: () => {},
+};
+
+function wasmKernel(exact: boolean): Kernel | null {
+  const mem = simdMemory();
+  if (!mem) return null;
+  const p = precision(exact ? 'f64' : 'f32');
+  return {
+    label: exact ? 'wasm exact' : 'wasm',
+    exact,
+    prepare: (w, N, K, b) => prepare(mem, p, w, N, K, b),
+    mark: () => mem.mark,
+    release: (mark) => mem.release(mark),
+  };
+}
+
+const cache = new Map<string, Kernel>();
+
+/**
+ * The kernel for a choice. Without one, wasm where WebAssembly SIMD is available, else js; an
+ * explicit `wasm` where it is not is a ConfigError.
+ */
+export function kernelFor(choice: KernelChoice = {}): Kernel {
+  const exact = choice.exact === true;
+  const name = choice.kernel ?? 'auto';
+  const key = `${name} ${exact}`;
+  const known = cache.get(key);
+  if (known) return known;
+  let kernel: Kernel | null;
+  if (name === 'js') kernel = jsKernel;
+  else {
+    kernel = wasmKernel(exact);
+    if (!kernel && name === 'wasm') throw new ConfigError('expected a runtime with WebAssembly SIMD for --kernel wasm, got none; use --kernel js');
+    kernel ??= jsKernel;
+  }
+  cache.set(key, kernel);
+  return kernel;
+}
+
+/** Runs y = x W^T + b once (W prepared for this call only). */
+export function product(kernel: Kernel, x: Float32Array, xOffset: number, rows: number, inFeatures: number, w: Float32Array, outFeatures: number, b: Float32Array | null, y: Float32Array, yOffset: number): void {
+  const mark = kernel.mark();
+  try {
+    kernel.prepare(w, outFeatures, inFeatures, b)(x, xOffset, rows, y, yOffset);
+  } finally {
+    kernel.release(mark);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The WebAssembly SIMD kernels, written as WAT text by this generator: y = x W^T + b for the
+ * products an RNN pass needs, with W packed into panels (src/kernels/wasm/simd.ts packs them).
+ * `npm run build:wasm` assembles this text with wabt into src/kernels/wasm/binary.ts; a unit test
+ * checks that the committed binary is this text's.
+ *
+ * Two precisions, one generator:
+ *   - f32 (the fast mode): panels of 8 outputs, two f32x4 accumulators per row, each lane one
+ *     output summed over k in order in float32, then the bias;
+ *   - f64 (the exact mode): panels of 4 outputs, two f64x2 accumulators per row, W packed as
+ *     float64: each lane one output summed over k in order in float64, plus the bias, rounded
+ *     once to float32. These are the plain-TypeScript kernel's sums in its order (src/kernels/gemm.ts),
+ *     so the results are its bits.
+ * A tile is ROWS rows of x times one panel; the driver runs every panel over every block of rows
+ * (the panel, K * 32 bytes, stays in L1 while the rows stream past), then the rows left over with
+ * a tile of their own height. A panel with fewer valid outputs than its width (the last one) is
+ * stored lane by lane.
+ *
+ * Pointers are byte offsets into the module's memory; 0 for the bias means none (the memory's
+ * first bytes are never handed out).
+ */
+
+/** Rows of x per tile: 4 rows × 2 vectors = 8 accumulators, plus 2 weight vectors and a splat. */
+export const TILE_ROWS = 4;
+
+export interface Precision {
+  readonly name: 'f32' | 'f64';
+  /** Outputs per panel (two vectors). */
+  readonly panel: number;
+  /** Bytes per packed weight. */
+  readonly bytes: number;
+}
+
+export const PRECISIONS: readonly Precision[] = [
+  { name: 'f32', panel: 8, bytes: 4 },
+  { name: 'f64', panel: 4, bytes: 8 },
+];
+
+const lanes = (p: Precision): number => p.panel / 2;
+const vec = (p: Precision): string => (p.name === 'f32' ? 'f32x4' : 'f64x2');
+/** x[r][k] (float32 in memory) as a splat of the accumulators' type. */
+const splat = (p: Precision, ptr: string): string =>
+  p.name === 'f32' ? `(f32x4.splat (f32.load (local.get ${ptr})))` : `(f64x2.splat (f64.promote_f32 (f32.load (local.get ${ptr}))))`;
+/** One lane of an accumulator as the float32 stored. */
+const laneValue = (p: Precision, acc: string, lane: number): string =>
+  p.name === 'f32' ? `(f32x4.extract_lane ${lane} (local.get ${acc}))` : `(f32.demote_f64 (f64x2.extract_lane ${lane} (local.get ${acc})))`;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** tile_<p>_<rows>(x, K, wp, b, y, N, ncols): `rows` rows of x (stride K) times one panel. */
+function tile(p: Precision, rows: number): string {
+  const rs = range(rows);
+  const acc = (r: number, v: number): string => `$a${r}_${v}`;
+  const panelBytes = p.panel * p.bytes;
+  const vecBytes = panelBytes / 2;
+  const lines: string[] = [];
+  lines.push(`(func $tile_${p.name}_${rows} (param $x i32) (param $K i32) (param $wp i32) (param $b i32) (param $y i32) (param $N i32) (param $ncols i32)`);
+  lines.push('  (local $k i32) (local $w0 v128) (local $w1 v128) (local $s v128)');
+  for (const r of rs) lines.push(`  (local $x${r} i32) (local ${acc(r, 0)} v128) (local ${acc(r, 1)} v128)`);
+  for (const r of rs) lines.push(`  (local.set $x${r} (i32.add (local.get $x) (i32.mul (local.get $K) (i32.const ${r * 4}))))`);
+  lines.push('  (local.set $k (local.get $K))');
+  lines.push('  (block $done (loop $next');
+  lines.push('    (br_if $done (i32.eqz (local.get $k)))');
+  lines.push('    (local.set $w0 (v128.load (local.get $wp)))');
+  lines.push(`    (local.set $w1 (v128.load offset=${vecBytes} (local.get $wp)))`);
+  for (const r of rs) {
+    lines.push(`    (local.set $s ${splat(p, `$x${r}`)})`);
+    for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (${vec(p)}.mul (local.get $s) (local.get $w${v}))))`);
+    lines.push(`    (local.set $x${r} (i32.add (local.get $x${r}) (i32.const 4)))`);
+  }
+  lines.push(`    (local.set $wp (i32.add (local.get $wp) (i32.const ${panelBytes})))`);
+  lines.push('    (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('    (br $next)))');
+  // The bias (packed like a panel row, in the accumulators' type), when there is one.
+  lines.push('  (if (local.get $b) (then');
+  for (const r of rs) for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (v128.load offset=${v * vecBytes} (local.get $b))))`);
+  lines.push('  ))');
+  // Stores: row r's outputs start at y + r * N * 4.
+  const n = lanes(p);
+  for (const r of rs) {
+    const yRow = r === 0 ? '(local.get $y)' : `(i32.add (local.get $y) (i32.mul (local.get $N) (i32.const ${r * 4})))`;
+    lines.push(`  (local.set $k ${yRow})`);
+    if (p.name === 'f32') {
+      lines.push(`  (if (i32.eq (local.get $ncols) (i32.const ${p.panel})) (then`);
+      lines.push(`    (v128.store (local.get $k) (local.get ${acc(r, 0)}))`);
+      lines.push(`    (v128.store offset=16 (local.get $k) (local.get ${acc(r, 1)})))`);
+      lines.push('  (else');
+    }
+    for (const j of range(p.panel)) {
+      const store = `(f32.store offset=${j * 4} (local.get $k) ${laneValue(p, acc(r, Math.floor(j / n)), j % n)})`;
+      lines.push(j === 0 ? `    ${store}` : `    (if (i32.gt_u (local.get $ncols) (i32.const ${j})) (then ${store}))`);
+    }
+    if (p.name === 'f32') lines.push('  ))');
+  }
+  lines.push(')');
+  return lines.join('\n');
+}
+
+/**
+ * gemm_<p>(x, rows, K, wp, N, b, y): y (rows, N) = x (rows, K) W^T + b, W packed (see simd.ts).
+ * For each panel, the blocks of TILE_ROWS rows, then the rows left over in one shorter tile.
+ */
+function driver(p: Precision): string {
+  const panelBytes = p.panel * p.bytes;
+  const tail = range(TILE_ROWS - 1).map((i) => i + 1);
+  return `(func (export "gemm_${p.name}") (param $x i32) (param $rows i32) (param $K i32) (param $wp i32) (param $N i32) (param $b i32) (param $y i32)
+  (local $o i32) (local $r i32) (local $ncols i32) (local $full i32) (local $xr i32) (local $yr i32) (local $bp i32)
+  (local.set $full (i32.sub (local.get $rows) (i32.rem_u (local.get $rows) (i32.const ${TILE_ROWS}))))
+  (local.set $bp (local.get $b))
+  (block $panels (loop $panel
+    (br_if $panels (i32.ge_u (local.get $o) (local.get $N)))
+    (local.set $ncols (i32.sub (local.get $N) (local.get $o)))
+    (if (i32.gt_u (local.get $ncols) (i32.const ${p.panel})) (then (local.set $ncols (i32.const ${p.panel}))))
+    (local.set $r (i32.const 0))
+    (local.set $xr (local.get $x))
+    (local.set $yr (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))))
+    (block $blocks (loop $block
+      (br_if $blocks (i32.ge_u (local.get $r) (local.get $full)))
+      (call $tile_${p.name}_${TILE_ROWS} (local.get $xr) (local.get $K) (local.get $wp) (local.get $bp) (local.get $yr) (local.get $N) (local.get $ncols))
+      (local.set $xr (i32.add (local.get $xr) (i32.mul (local.get $K) (i32.const ${TILE_ROWS * 4}))))
+      (local.set $yr (i32.add (local.get $yr) (i32.mul (local.get $N) (i32.const ${TILE_ROWS * 4}))))
+      (local.set $r (i32.add (local.get $r) (i32.const ${TILE_ROWS})))
+      (br $block)))
+${tail
+  .map(
+    (rows) =>
+      `    (if (i32.eq (i32.sub (local.get $rows) (local.get $full)) (i32.const ${rows})) (then (call $tile_${p.name}_${rows} (local.get $xr) (local.get $K) (local.get $wp) (local.get $bp) (local.get $yr) (local.get $N) (local.get $ncols))))`,
+  )
+  .join('\n')}
+    (local.set $wp (i32.add (local.get $wp) (i32.mul (local.get $K) (i32.const ${panelBytes}))))
+    (if (local.get $b) (then (local.set $bp (i32.add (local.get $bp) (i32.const ${panelBytes})))))
+    (local.set $o (i32.add (local.get $o) (i32.const ${p.panel})))
+    (br $panel)))
+)`;
+}
+
+/** The whole module's text: its memory (grown by the host) and a gemm per precision. */
+export function kernelsWat(): string {
+  const parts = ['(module', '(memory (export "memory") 1)'];
+  for (const p of PRECISIONS) {
+    for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
+    parts.push(driver(p));
+  }
+  parts.push(')');
+  return parts.join('\n') + '\n';
+}

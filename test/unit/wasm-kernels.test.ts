@@ -1,0 +1,83 @@
+/**
+ * The WebAssembly SIMD kernels (src/kernels/wasm/) against the plain-TypeScript kernel
+ * (src/kernels/gemm.ts), on random shapes that reach every tile height (1-4 rows left over), a
+ * partial last panel, offsets into x and y, and with and without a bias: the exact mode's results
+ * are the plain kernel's bits, the fast mode's within float32 rounding of the sums. And the
+ * committed binary is the generator's text assembled (wabt).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { gemm } from '../../src/kernels/gemm.js';
+import { kernelFor, product } from '../../src/kernels/kernel.js';
+import { KERNELS_WASM_BASE64 } from '../../src/kernels/wasm/binary.js';
+import { assembleKernels } from '../../scripts/wasm-assemble.js';
+
+const bits = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+
+const shape = fc.record({
+  rows: fc.integer({ min: 1, max: 13 }),
+  K: fc.integer({ min: 1, max: 70 }),
+  N: fc.integer({ min: 1, max: 41 }),
+  xOffset: fc.integer({ min: 0, max: 5 }),
+  yOffset: fc.integer({ min: 0, max: 5 }),
+  bias: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+function operands(s: { rows: number; K: number; N: number; xOffset: number; bias: boolean; seed: number }) {
+  let state = s.seed;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32 - 0.5;
+  };
+  const fill = (n: number) => Float32Array.from({ length: n }, next);
+  return { x: fill(s.xOffset + s.rows * s.K), w: fill(s.N * s.K), b: s.bias ? fill(s.N) : null };
+}
+
+test('wasm exact equals the plain kernel bit for bit; wasm fast is within float32 rounding', () => {
+  const exact = kernelFor({ kernel: 'wasm', exact: true });
+  const fast = kernelFor({ kernel: 'wasm' });
+  assert.equal(exact.label, 'wasm exact');
+  assert.equal(fast.label, 'wasm');
+  fc.assert(
+    fc.property(shape, (s) => {
+      const { x, w, b } = operands(s);
+      const size = s.yOffset + s.rows * s.N;
+      const ref = new Float32Array(size).fill(7);
+      gemm(x, s.xOffset, s.rows, s.K, w, s.N, b, ref, s.yOffset);
+      const e = new Float32Array(size).fill(7);
+      product(exact, x, s.xOffset, s.rows, s.K, w, s.N, b, e, s.yOffset);
+      assert.deepEqual(bits(e), bits(ref));
+      const f = new Float32Array(size).fill(7);
+      product(fast, x, s.xOffset, s.rows, s.K, w, s.N, b, f, s.yOffset);
+      for (let i = 0; i < size; i++) {
+        // Each |term| <= 0.25 and K terms: float32 rounding of K partial sums bounds the error.
+        assert.ok(Math.abs(f[i]! - ref[i]!) <= s.K * 0.25 * 2 ** -22 + 1e-7, `fast [${i}]: ${f[i]} vs ${ref[i]}`);
+        if (i < s.yOffset) assert.equal(f[i], 7, 'nothing before y offset is written');
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('prepared weights stay valid while later ones are prepared and freed', () => {
+  const k = kernelFor({ kernel: 'wasm', exact: true });
+  const mark = k.mark();
+  const w1 = Float32Array.of(1, 2, 3, 4);
+  const first = k.prepare(w1, 2, 2, null);
+  const inner = k.mark();
+  for (let i = 0; i < 10; i++) k.prepare(new Float32Array(1 << 16).fill(9), 256, 256, null);
+  k.release(inner);
+  k.prepare(Float32Array.of(5, 5, 5, 5), 2, 2, null);
+  const y = new Float32Array(2);
+  first(Float32Array.of(1, 1), 0, 1, y, 0);
+  assert.deepEqual([...y], [3, 7]);
+  k.release(mark);
+  assert.equal(k.mark(), mark);
+});
+
+test('the committed binary is the generator\'s WAT assembled (regenerate: npm run build:wasm)', async () => {
+  const bytes = await assembleKernels();
+  assert.equal(Buffer.from(bytes).toString('base64'), KERNELS_WASM_BASE64, 'src/kernels/wasm/binary.ts is stale: run npm run build:wasm');
+});
