@@ -60,12 +60,27 @@ function wasmKernel(exact: boolean): Kernel | null {
 const cache = new Map<string, Kernel>();
 
 /**
- * The kernel for a choice. Without one, wasm where WebAssembly SIMD is available, else js; an
- * explicit `wasm` where it is not is a ConfigError.
+ * Matrix-multiply FLOPs from which a pass without a chosen kernel runs on wasm. Below, compiling
+ * the module (measured: 2-7 ms on first use, on a busy 2-core machine) costs more than the js
+ * kernel spends on the whole pass (1e7 FLOPs: about 3-7 ms), and the seed example (3e5) stays as
+ * quick to start as without wasm. A rule on the pass's size alone, so the same pass always runs on
+ * the same kernel, whatever ran before it in the process.
  */
-export function kernelFor(choice: KernelChoice = {}): Kernel {
+export const WASM_MIN_FLOPS = 1e7;
+
+/** The kernel a choice means for a pass of `flops`: what the caller named, else by size (wasm where available). */
+export function resolveKernel(choice: KernelChoice = {}, flops = Infinity): { kernel: KernelName; exact: boolean } {
   const exact = choice.exact === true;
-  const name = choice.kernel ?? 'auto';
+  if (choice.kernel) return { kernel: choice.kernel, exact };
+  return { kernel: flops >= WASM_MIN_FLOPS && simdMemory() ? 'wasm' : 'js', exact };
+}
+
+/**
+ * The kernel for a choice: as named (an explicit `wasm` where WebAssembly SIMD is not available is
+ * a ConfigError), else as resolveKernel decides for a pass of `flops`.
+ */
+export function kernelFor(choice: KernelChoice = {}, flops = Infinity): Kernel {
+  const { kernel: name, exact } = resolveKernel(choice, flops);
   const key = `${name} ${exact}`;
   const known = cache.get(key);
   if (known) return known;
@@ -73,8 +88,7 @@ export function kernelFor(choice: KernelChoice = {}): Kernel {
   if (name === 'js') kernel = jsKernel;
   else {
     kernel = wasmKernel(exact);
-    if (!kernel && name === 'wasm') throw new ConfigError('expected a runtime with WebAssembly SIMD for --kernel wasm, got none; use --kernel js');
-    kernel ??= jsKernel;
+    if (!kernel) throw new ConfigError('--kernel wasm: expected a runtime with WebAssembly SIMD, got none; use --kernel js');
   }
   cache.set(key, kernel);
   return kernel;

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { buildCompareReport, compareWithReference } from '../../report/compare-report.js';
 import { kernelFor } from '../../kernels/kernel.js';
+import { forwardFlops } from '../../modules/run/index.js';
 import { buildRunReport, configJson } from '../../report/run-report.js';
 import { differenceResult } from '../../report/difference.js';
 import { htmlKeepsValues } from '../../html/budget.js';
@@ -48,7 +49,7 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
   const report = buildCompareReport(module, auto, manual, {
     version: env.version,
     config: configJson(module, setup.geometry),
-    kernel: kernelFor(setup.forward),
+    kernel: kernelFor(setup.forward, forwardFlops(module.kind, module.config, setup.geometry.seqLen, setup.geometry.batch)),
     ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
   });
   if (o.reference) {

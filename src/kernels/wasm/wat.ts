@@ -40,7 +40,7 @@ const lanes = (p: Precision): number => p.panel / 2;
 const vec = (p: Precision): string => (p.name === 'f32' ? 'f32x4' : 'f64x2');
 /** x[r][k] (float32 in memory) as a splat of the accumulators' type. */
 const splat = (p: Precision, ptr: string): string =>
-  p.name === 'f32' ? `(f32x4.splat (f32.load (local.get ${ptr})))` : `(f64x2.splat (f64.promote_f32 (f32.load (local.get ${ptr}))))`;
+  p.name === 'f32' ? `(v128.load32_splat (local.get ${ptr}))` : `(f64x2.splat (f64.promote_f32 (f32.load (local.get ${ptr}))))`;
 /** One lane of an accumulator as the float32 stored. */
 const laneValue = (p: Precision, acc: string, lane: number): string =>
   p.name === 'f32' ? `(f32x4.extract_lane ${lane} (local.get ${acc}))` : `(f32.demote_f64 (f64x2.extract_lane ${lane} (local.get ${acc})))`;

@@ -11,6 +11,7 @@ import { ConfigError, ShapeError } from '../../errors.js';
 import { formatShape, sameShape, Tensor, type Shape } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
+import { forwardFlops } from './pool.js';
 import type { RecurrentConfig } from '../layer/config.js';
 import { parameterSpecs } from '../layer/parameters.js';
 import { prepareInput, transpose01, type ForwardState } from '../layer/prepare.js';
@@ -103,7 +104,9 @@ export function backwardPass(
   } else if (options.target) {
     throw new ConfigError(`target: expected none for loss ${loss} (only ${lossesWithTarget.join(', ')} compares out with a target), got a tensor ${formatShape(options.target.shape)}`);
   }
-  const raw = runForwardBackward(kind, config, params, input, dropoutMasks(input), loss, target, kernelFor(options));
+  // The backward pass's products are about twice the forward's.
+  const kernel = kernelFor(options, 3 * forwardFlops(kind, config, T, B));
+  const raw = runForwardBackward(kind, config, params, input, dropoutMasks(input), loss, target, kernel);
   const { grads } = raw;
   const dx = input.batched && config.batchFirst ? transpose01(grads.dx, T, B, config.inputSize) : grads.dx;
   const specs = parameterSpecs(kind, config);

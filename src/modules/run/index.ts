@@ -4,7 +4,7 @@
  * path (a cell stepped in a loop, the plain reference product). Each takes the prepared input
  * (time-major x, states, lengths, the geometry) and returns time-major results.
  */
-import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
+import { kernelFor, resolveKernel, type KernelChoice } from '../../kernels/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import type { RecurrentConfig } from '../layer/config.js';
@@ -49,7 +49,7 @@ export function execute(
   const requested = onStep ? 1 : (options.threads ?? defaultThreads());
   const flops = forwardFlops(kind, config, input.seqLen, input.batch);
   const threads = threadsFor(requested, flops, input.batch, options.parallelMinFlops ?? parallelMinFlops());
-  const kernel = options.kernel ?? {};
+  const kernel = resolveKernel(options.kernel, flops);
   if (threads > 1) return runParallel(kind, config, params, input, dropoutMasks, threads, keepTrace, kernel, onProgress);
   return runAutomatic(kind, config, params, input, dropoutMasks, { keepTrace, onStep, gates: options.gates, onProgress, kernel: kernelFor(kernel) });
 }
