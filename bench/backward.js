@@ -1,5 +1,5 @@
 // Forward+backward against forward alone (run by hand after npm run build; not part of npm test):
-//   node bench/backward.js [--workloads W1,W2,W3] [--kinds rnn,lstm] [--forward-only]
+//   node bench/backward.js [--workloads W1,W2,W3] [--kinds rnn,lstm] [--forward-only] [--kernel js|wasm] [--exact]
 // One thread. Both passes keep the full trace, as the backward pass needs it; each workload's two
 // timings alternate in the same process (median of the repeats), so a busy machine slows both.
 // The loss is `sum`, which sends a gradient into every step of the top layer.
@@ -10,6 +10,7 @@ const pick = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1].split
 const only = pick('--workloads');
 const kinds = pick('--kinds') ?? ['rnn', 'lstm'];
 const forwardOnly = args.includes('--forward-only');
+const kernel = { ...(pick('--kernel') ? { kernel: pick('--kernel')[0] } : {}), exact: args.includes('--exact') };
 
 const WORKLOADS = [
   { id: 'W1', batch: 3, seqLen: 10, inputSize: 100, hiddenSize: 20, numLayers: 4, repeats: 40 },
@@ -33,8 +34,8 @@ for (const w of WORKLOADS) {
   for (const kind of kinds) {
     const module = new KINDS[kind]({ inputSize: w.inputSize, hiddenSize: w.hiddenSize, numLayers: w.numLayers, seed: 1 }).eval();
     const x = new Tensor(new Float32Array(w.seqLen * w.batch * w.inputSize).map((_, i) => Math.sin(i)), [w.seqLen, w.batch, w.inputSize]);
-    const forward = () => module.forward(x, { threads: 1 });
-    const backward = () => module.backward(x, { loss: 'sum' });
+    const forward = () => module.forward(x, { threads: 1, ...kernel });
+    const backward = () => module.backward(x, { loss: 'sum', ...kernel });
     // Warm-up: the JIT, and the first allocation of the large buffers.
     forward();
     if (!forwardOnly) backward();

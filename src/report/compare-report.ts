@@ -1,7 +1,7 @@
 /**
  * Automatic vs manual, tensor by tensor and layer by layer: the largest absolute difference, where
  * it is, and whether it is within tolerance (by default 1e-6 × max(1, the tensor's largest finite
- * |value|)). Equal infinities agree; a NaN facing a number is a difference (Infinity); NaN on both
+ * |value|) for float64 sums, 1e-5 × for the fast kernel's float32 ones). Equal infinities agree; a NaN facing a number is a difference (Infinity); NaN on both
  * sides cannot be compared, which is counted and is not ok.
  */
 import type { Recurrent } from '../modules/recurrent.js';
