@@ -157,7 +157,7 @@ export class Recurrent {
    * ‖∂out_t/∂x_s‖ for every t and s (src/modules/run/gradients.ts `connectivityPass`): one forward
    * pass and seq_len backward passes, in eval mode whatever the module's mode (no dropout).
    */
-  connectivity(x: Tensor, state: ForwardState = {}): Connectivity {
+  connectivity(x: Tensor, state: ForwardState & KernelChoice = {}): Connectivity {
     return connectivityPass(this.kind, this.config, this.params, x, state);
   }
 

@@ -14,7 +14,7 @@ import { kernelFor, type KernelChoice } from '../../kernels/kernel.js';
 import { forwardFlops } from './pool.js';
 import type { RecurrentConfig } from '../layer/config.js';
 import { parameterSpecs } from '../layer/parameters.js';
-import { prepareInput, transpose01, type ForwardState } from '../layer/prepare.js';
+import { prepareInput, transpose01, type ForwardState, type PreparedInput } from '../layer/prepare.js';
 import { assembleResult, type Direction, type ForwardResult } from '../layer/result.js';
 import { allocateSaves, runBackward, runForwardBackward } from './backward.js';
 import { runAutomatic } from './automatic.js';
@@ -104,8 +104,7 @@ export function backwardPass(
   } else if (options.target) {
     throw new ConfigError(`target: expected none for loss ${loss} (only ${lossesWithTarget.join(', ')} compares out with a target), got a tensor ${formatShape(options.target.shape)}`);
   }
-  // The backward pass's products are about twice the forward's.
-  const kernel = kernelFor(options, 3 * forwardFlops(kind, config, T, B));
+  const kernel = backwardKernel(kind, config, input, options);
   const raw = runForwardBackward(kind, config, params, input, dropoutMasks(input), loss, target, kernel);
   const { grads } = raw;
   const dx = input.batched && config.batchFirst ? transpose01(grads.dx, T, B, config.inputSize) : grads.dx;
@@ -131,6 +130,11 @@ export function backwardPass(
   return result;
 }
 
+/** The kernel of a forward and backward pass: as chosen, else by size (the backward's products are about twice the forward's). */
+function backwardKernel(kind: CellKind, config: RecurrentConfig, input: PreparedInput, choice: KernelChoice) {
+  return kernelFor(choice, 3 * forwardFlops(kind, config, input.geometry.seqLen, input.geometry.batch));
+}
+
 export interface Connectivity {
   /** matrix[t][s] = ‖∂(Σ_{b,j} out[t, b, j]) / ∂x_s‖ (L2 over batch and features); seqLen × seqLen, time order. */
   matrix: number[][];
@@ -144,11 +148,12 @@ export interface Connectivity {
  * nothing), each giving ∂(Σ out_t)/∂x; its slice at s is entry [t][s]. A unidirectional module's
  * entries with s > t are exactly 0. Eval mode only (no dropout masks).
  */
-export function connectivityPass(kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor, state: ForwardState): Connectivity {
+export function connectivityPass(kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor, state: ForwardState & KernelChoice): Connectivity {
   const input = prepareInput(kind, config, x, state);
   const { seqLen: T, batch: B, D, Hr, L } = input.geometry;
   const save = allocateSaves(kind, config, input);
-  const forward = runAutomatic(kind, config, params, input, [], { keepTrace: true, save });
+  const kernel = backwardKernel(kind, config, input, state);
+  const forward = runAutomatic(kind, config, params, input, [], { keepTrace: true, save, kernel });
   const width = D * Hr;
   const dOut = new Float32Array(T * B * width);
   const dhN = new Float32Array(L * D * B * Hr);
@@ -156,7 +161,7 @@ export function connectivityPass(kind: CellKind, config: RecurrentConfig, params
   for (let t = 0; t < T; t++) {
     dOut.fill(0);
     for (let b = 0; b < B; b++) if (!input.lengths || t < input.lengths[b]!) dOut.fill(1, (t * B + b) * width, (t * B + b + 1) * width);
-    const grads = runBackward(kind, config, params, input, [], forward, save, dOut, dhN);
+    const grads = runBackward(kind, config, params, input, [], forward, save, dOut, dhN, kernel);
     matrix.push([...stepNorms(grads.dx, T, B, config.inputSize, null)]);
   }
   return { matrix, passes: T };
