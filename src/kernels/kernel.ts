@@ -11,7 +11,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { gemm } from './gemm.js';
-import { precision, prepare, simdMemory } from './wasm/simd.js';
+import { precision, prepare, prepareGated, simdMemory, type GateBlock } from './wasm/simd.js';
 
 export const kernelNames = ['js', 'wasm'] as const;
 export type KernelName = (typeof kernelNames)[number];
@@ -26,12 +26,22 @@ export interface KernelChoice {
 /** y[yOffset...] = x[xOffset...] W^T + b for `rows` rows, W and b fixed when prepared. */
 export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float32Array, yOffset: number) => void;
 
+/** y = act(gi + h W^T + b) per block of gate columns: the recurrent product fused with the gates. */
+export type GatedProduct = (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number) => void;
+
+export type { GateBlock } from './wasm/simd.js';
+
 export interface Kernel {
   /** `js`, `wasm` or `wasm exact`: what ran, for reports. */
   readonly label: string;
   /** Float64 sums (js, wasm exact): the plain kernel's results bit for bit. */
   readonly exact: boolean;
   prepare(w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null): Product;
+  /**
+   * The fast mode only (absent on js and wasm exact, whose gates are the kinds' own float64 steps):
+   * the recurrent product fused with the gate activations, in float32 SIMD lanes.
+   */
+  prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[]) => GatedProduct;
   mark(): number;
   release(mark: number): void;
 }
@@ -52,6 +62,7 @@ function wasmKernel(exact: boolean): Kernel | null {
     label: exact ? 'wasm exact' : 'wasm',
     exact,
     prepare: (w, N, K, b) => prepare(mem, p, w, N, K, b),
+    ...(exact ? {} : { prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks) }),
     mark: () => mem.mark,
     release: (mark) => mem.release(mark),
   };

@@ -81,3 +81,34 @@ test('the committed binary is the generator\'s WAT assembled (regenerate: npm ru
   const bytes = await assembleKernels();
   assert.equal(Buffer.from(bytes).toString('base64'), KERNELS_WASM_BASE64, 'src/kernels/wasm/binary.ts is stale: run npm run build:wasm');
 });
+
+test("the fast mode's gate activations are within 3e-7 of float64 ones, saturate, and pass NaN through", () => {
+  const k = kernelFor({ kernel: 'wasm' });
+  assert.ok(k.prepareGated, 'the fast mode fuses the gates');
+  assert.equal(kernelFor({ kernel: 'wasm', exact: true }).prepareGated, undefined, 'the exact mode runs the kinds\' own steps');
+  const values = [...Array.from({ length: 4001 }, (_, i) => -20 + i / 100), -100, 100, -1e30, 1e30, -Infinity, Infinity, NaN, -0, 1e-30];
+  const N = values.length * 4;
+  const gi = Float32Array.from([...values, ...values, ...values, ...values]);
+  const blocks = (['identity', 'sigmoid', 'tanh', 'relu'] as const).map((activation, i) => ({ start: i * values.length, end: (i + 1) * values.length, activation }));
+  const mark = k.mark();
+  const y = new Float32Array(N);
+  // W = 0 and h = 0: y = act(gi).
+  k.prepareGated!(new Float32Array(N), N, 1, null, blocks)(new Float32Array(1), 0, 1, gi, 0, y, 0);
+  k.release(mark);
+  const exact = [(v: number) => v, (v: number) => 1 / (1 + Math.exp(-v)), Math.tanh, (v: number) => (v > 0 || v !== v ? v : 0)];
+  let worst = 0;
+  values.forEach((v0, i) => {
+    const v = Math.fround(v0);
+    exact.forEach((f, a) => {
+      const want = f(v);
+      const got = y[a * values.length + i]!;
+      if (Number.isNaN(want)) assert.ok(Number.isNaN(got), `activation ${a} of NaN: ${got}`);
+      else if (!Number.isFinite(want)) assert.equal(got, want, `activation ${a} of ${v}`);
+      else {
+        worst = Math.max(worst, Math.abs(got - want));
+        assert.ok(Math.abs(got - want) <= 3e-7, `activation ${a} of ${v}: ${got}, float64 ${want}`);
+      }
+    });
+  });
+  assert.ok(worst > 0, 'float32 lanes differ from float64 somewhere');
+});

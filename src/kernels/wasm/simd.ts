@@ -11,9 +11,10 @@
  */
 import { InternalError } from '../../errors.js';
 import { KERNELS_WASM_BASE64 } from './binary.js';
-import { PRECISIONS, type Precision } from './wat.js';
+import { ACTIVATIONS, PRECISIONS, type ActivationName, type Precision } from './wat.js';
 
 type GemmExport = (x: number, rows: number, K: number, wp: number, N: number, b: number, y: number) => void;
+type GatesExport = (y: number, gi: number, rows: number, N: number, blocks: number, count: number) => void;
 
 /** The part of the WebAssembly API used here (typed locally: the library's types need no DOM lib). */
 interface WasmMemory {
@@ -51,7 +52,7 @@ function compile(): object | null {
 /** One instance of the module: its memory and the stack of prepared weights. */
 export class SimdMemory {
   private readonly memory: WasmMemory;
-  readonly exports: Record<'gemm_f32' | 'gemm_f64', GemmExport>;
+  readonly exports: Record<'gemm_f32' | 'gemm_f64', GemmExport> & { gates_f32: GatesExport };
   private top = BASE;
   private f32 = new Float32Array(0);
   private f64 = new Float64Array(0);
@@ -158,4 +159,39 @@ export function prepare(mem: SimdMemory, p: Precision, w: Float32Array, N: numbe
   const biasAt = b ? mem.push(size.bias) : 0;
   pack(mem, p, w, N, K, b, at, biasAt || at + size.weights);
   return product(mem, p, N, K, at, biasAt);
+}
+
+/** A block of gate columns [start, end) and its activation. */
+export interface GateBlock {
+  start: number;
+  end: number;
+  activation: ActivationName;
+}
+
+/**
+ * The fast mode's recurrent product fused with the gates: y = act(gi + h W^T + b) per block of
+ * columns, W (N, K) packed once (float32 panels), the blocks' table beside it.
+ */
+export function prepareGated(mem: SimdMemory, w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) {
+  const p = precision('f32');
+  const size = packedBytes(p, N, K);
+  const at = mem.push(size.weights);
+  const biasAt = b ? mem.push(size.bias) : 0;
+  pack(mem, p, w, N, K, b, at, biasAt || at + size.weights);
+  const table = mem.push(blocks.length * 12);
+  const words = new Int32Array(blocks.flatMap((k) => [k.start, k.end, ACTIVATIONS.indexOf(k.activation)]));
+  new Int32Array(mem.views(table + words.byteLength).f32.buffer, table, words.length).set(words);
+  const { gemm_f32: run, gates_f32: gates } = mem.exports;
+  return (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number): void => {
+    if (rows === 0) return;
+    const xAt = mem.mark;
+    const yAt = align(xAt + rows * K * 4);
+    const gAt = align(yAt + rows * N * 4);
+    const { f32 } = mem.views(gAt + rows * N * 4);
+    f32.set(h.subarray(hOffset, hOffset + rows * K), xAt >> 2);
+    f32.set(gi.subarray(giOffset, giOffset + rows * N), gAt >> 2);
+    run(xAt, rows, K, at, N, biasAt, yAt);
+    gates(yAt, gAt, rows, N, table, blocks.length);
+    y.set(f32.subarray(yAt >> 2, (yAt >> 2) + rows * N), yOffset);
+  };
 }

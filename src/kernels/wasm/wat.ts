@@ -134,13 +134,97 @@ ${tail
 )`;
 }
 
-/** The whole module's text: its memory (grown by the host) and a gemm per precision. */
+/**
+ * The activations a gate block can have, by code: what `gates_f32` applies to gi + gh. Float32
+ * lanes (the fast mode only: the exact mode keeps the kinds' own float64 steps).
+ */
+export const ACTIVATIONS = ['identity', 'sigmoid', 'tanh', 'relu'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+/**
+ * exp on f32x4 (Cephes' expf): x clamped to [-87.3, 88.3] (NaN stays NaN: wasm's min and max
+ * propagate it), n = round(x log2 e), r = x - n ln 2 in two parts, a degree-6 polynomial for
+ * e^r (within 2 float32 ulps), times 2^n built in the exponent bits.
+ */
+const EXP = `(func $exp4 (param $x v128) (result v128)
+  (local $n v128) (local $r v128) (local $p v128)
+  (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 88.3 88.3 88.3 88.3)) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3)))
+  (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+  (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+  (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+  (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+${['1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '5.0000001201e-1']
+  .map((c) => `  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 ${c} ${c} ${c} ${c})))`)
+  .join('\n')}
+  (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+  (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+)`;
+
+/** Each activation on f32x4: sigmoid 1 / (1 + e^-x); tanh (1 - e) / (1 + e) with e = e^(-2|x|), the sign restored. */
+const ACTIVATION_FUNCS = `(func $act_identity (param $x v128) (result v128) (local.get $x))
+(func $act_sigmoid (param $x v128) (result v128)
+  (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+(func $act_tanh (param $x v128) (result v128)
+  (local $e v128) (local $t v128)
+  (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 -2 -2 -2 -2))))
+  (local.set $t (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e))))
+  ;; the sign bit of x on |t|
+  (v128.or (v128.and (local.get $t) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+(func $act_relu (param $x v128) (result v128)
+  (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))`;
+
+/**
+ * gates_f32(y, gi, rows, N, blocks, count): y (rows, N) = act(y + gi) in place, gi (rows, N), where
+ * \`blocks\` points at \`count\` triples (start, end, activation code) of i32 covering [0, N).
+ * Four lanes at a time; the last 1-3 of a block one lane at a time.
+ */
+function gates(): string {
+  const perAct = ACTIVATIONS.map(
+    (name, code) => `      (if (i32.eq (local.get $act) (i32.const ${code})) (then
+        (block $vdone (loop $vnext
+          (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $end)))
+          (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $g (i32.add (local.get $girow) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.store (local.get $at) (call $act_${name} (f32x4.add (v128.load (local.get $at)) (v128.load (local.get $g)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vnext)))
+        (block $sdone (loop $snext
+          (br_if $sdone (i32.ge_u (local.get $j) (local.get $end)))
+          (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $g (i32.add (local.get $girow) (i32.shl (local.get $j) (i32.const 2))))
+          (f32.store (local.get $at) (f32x4.extract_lane 0 (call $act_${name} (f32x4.splat (f32.add (f32.load (local.get $at)) (f32.load (local.get $g)))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $snext)))))`,
+  ).join('\n');
+  return `(func (export "gates_f32") (param $y i32) (param $gi i32) (param $rows i32) (param $N i32) (param $blocks i32) (param $count i32)
+  (local $r i32) (local $b i32) (local $t i32) (local $j i32) (local $end i32) (local $act i32) (local $row i32) (local $girow i32) (local $at i32) (local $g i32)
+  (block $rdone (loop $rnext
+    (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+    (local.set $row (i32.add (local.get $y) (i32.shl (i32.mul (local.get $r) (local.get $N)) (i32.const 2))))
+    (local.set $girow (i32.add (local.get $gi) (i32.shl (i32.mul (local.get $r) (local.get $N)) (i32.const 2))))
+    (local.set $b (i32.const 0))
+    (block $bdone (loop $bnext
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $count)))
+      (local.set $t (i32.add (local.get $blocks) (i32.mul (local.get $b) (i32.const 12))))
+      (local.set $j (i32.load (local.get $t)))
+      (local.set $end (i32.load offset=4 (local.get $t)))
+      (local.set $act (i32.load offset=8 (local.get $t)))
+${perAct}
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bnext)))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    (br $rnext)))
+)`;
+}
+
+/** The whole module's text: its memory (grown by the host), a gemm per precision, the gates. */
 export function kernelsWat(): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
     for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
     parts.push(driver(p));
   }
+  parts.push(EXP, ACTIVATION_FUNCS, gates());
   parts.push(')');
   return parts.join('\n') + '\n';
 }

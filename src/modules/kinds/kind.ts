@@ -96,6 +96,16 @@ export interface StepArgs {
   recurrent: RecurrentWeights | null;
 }
 
+/** What a kind's `update` reads and writes: `gates` (batch, gates * hiddenSize), activated, in the order of `gates`. */
+export interface UpdateArgs {
+  batch: number;
+  hiddenSize: number;
+  gates: Float32Array;
+  cPrev: Float32Array | null;
+  hOut: Float32Array;
+  cOut: Float32Array | null;
+}
+
 /** A layer's recurrent weights, handed to the step of a kind that multiplies h by a gate before W_hh. */
 export interface RecurrentWeights {
   weightHh: Float32Array;
@@ -185,6 +195,13 @@ export interface CellKind<T extends string = string> {
    */
   readonly recurrentInStep: boolean;
   step(args: StepArgs): void;
+  /**
+   * For a kind whose every gate is its activation of gi + gh (no gated recurrent term, nothing of
+   * the recurrent product in the step): the step's state update from the gates already activated
+   * (the fast kernel computes them with the recurrent product, src/kernels/kernel.ts). Absent:
+   * the step always runs.
+   */
+  readonly update?: ((args: UpdateArgs) => void) | undefined;
   /**
    * The step's derivative (the backward contract above); null for a kind the backward pass cannot
    * run (a recurrent product computed in the step has a weight gradient the executor does not form).

@@ -8,7 +8,7 @@
  *   da_o = dL/dh_t ⊙ tanh(c_t) ⊙ o(1 - o)   dL/dc_{t-1} = dc ⊙ f   (the same for gi and gh)
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const lstmKind = defineKind({
   type: 'lstm',
@@ -55,6 +55,17 @@ export const lstmKind = defineKind({
           gates[hi + 2 * H + j] = g;
           gates[hi + 3 * H + j] = o;
         }
+      }
+    }
+  },
+  update({ batch, hiddenSize: H, gates, cPrev, hOut, cOut }: UpdateArgs): void {
+    const G = 4 * H;
+    for (let b = 0; b < batch; b++) {
+      const at = b * G;
+      for (let j = 0; j < H; j++) {
+        const c = Math.fround(gates[at + H + j]! * cPrev![b * H + j]! + gates[at + j]! * gates[at + 2 * H + j]!);
+        cOut![b * H + j] = c;
+        hOut[b * H + j] = gates[at + 3 * H + j]! * tanh(c);
       }
     }
   },

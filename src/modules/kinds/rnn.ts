@@ -4,7 +4,7 @@
  * Backward: dL/da = dL/dh_t ⊙ (1 - h_t²) (relu: ⊙ [h_t > 0]), the same for gi and gh.
  */
 import { relu, tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const rnnKind = defineKind({
   type: 'rnn',
@@ -28,6 +28,9 @@ export const rnnKind = defineKind({
     if (nonlinearity === 'tanh') for (let i = 0; i < n; i++) hOut[i] = tanh(gi[giOffset + i]! + gh[i]!);
     else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
     gates?.set(hOut.subarray(0, n));
+  },
+  update({ batch, hiddenSize, gates, hOut }: UpdateArgs): void {
+    hOut.set(gates.subarray(0, batch * hiddenSize));
   },
   backward: ({ batch, hiddenSize, gates, gatesOffset, dh, dgi, dgiOffset, dhPrev, nonlinearity }: BackwardStepArgs): void => {
     const n = batch * hiddenSize;

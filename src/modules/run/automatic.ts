@@ -14,7 +14,7 @@
  * (src/modules/trace-stats.ts) instead.
  */
 import { applyMask } from '../../kernels/dropout.js';
-import { kernelFor, type Kernel } from '../../kernels/kernel.js';
+import { kernelFor, type GateBlock, type Kernel } from '../../kernels/kernel.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
@@ -85,6 +85,11 @@ export function runAutomatic(
   }
 }
 
+/** Each gate's columns of gi + gh and its activation, from the kind's gates (`nonlinearity`: the module's). */
+function gateBlocks(kind: CellKind, nonlinearity: RecurrentConfig['nonlinearity'], H: number): GateBlock[] {
+  return kind.gates.map((g, i) => ({ start: i * H, end: (i + 1) * H, activation: g.activation === 'nonlinearity' ? nonlinearity : g.activation }));
+}
+
 /** runAutomatic's passes, each layer's weights prepared on `kernel` above `mark`. */
 function layers(
   kernel: Kernel,
@@ -105,7 +110,10 @@ function layers(
   const hFull = new Float32Array(B * H);
   const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
   const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
-  const gateValues = (onStep && options.gates) || save ? new Float32Array(B * G) : null;
+  // The fast kernel activates the gates with the recurrent product when the kind can update its
+  // state from them; the other kernels (and kinds) run the kind's own float64 step.
+  const blocks = kernel.prepareGated && kind.update ? gateBlocks(kind, config.nonlinearity, H) : null;
+  const gateValues = (onStep && options.gates) || save || blocks ? new Float32Array(B * G) : null;
   const stepGates = onStep && options.gates ? gateValues : null;
   // Without a full trace, one step's h and c, for the observer.
   const hStep = keepTrace ? null : new Float32Array(B * Hr);
@@ -132,7 +140,8 @@ function layers(
       const inF = w.inFeatures;
       kernel.release(mark);
       const projectInput = kernel.prepare(w.weightIh, G, inF, w.biasIh);
-      const recur = kernel.prepare(w.weightHh, G, Hr, w.biasHh);
+      const recurGated = blocks ? kernel.prepareGated!(w.weightHh, G, Hr, w.biasHh, blocks) : null;
+      const recur = recurGated ? null : kernel.prepare(w.weightHh, G, Hr, w.biasHh);
       const project = w.weightHr ? kernel.prepare(w.weightHr, Hr, H, null) : null;
       if (gi.length !== chunk * B * G) gi = new Float32Array(chunk * B * G);
       let chunkStart = 0;
@@ -151,9 +160,14 @@ function layers(
           chunkStart = d === 0 ? s : T - s - steps;
           projectInput(layerIn, chunkStart * B * inF, steps * B, gi, 0);
         }
-        recur(h, 0, B, gh, 0);
         args.giOffset = (t - chunkStart) * B * G;
-        kind.step(args);
+        if (recurGated) {
+          recurGated(h, 0, B, gi, args.giOffset, gateValues!, 0);
+          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, cPrev: c, hOut: hFull, cOut: cNew });
+        } else {
+          recur!(h, 0, B, gh, 0);
+          kind.step(args);
+        }
         if (save) {
           save.gates[idx]!.set(gateValues!, t * B * G);
           save.gh[idx]?.set(gh, t * B * G);
