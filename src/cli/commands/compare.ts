@@ -47,6 +47,7 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
   const report = buildCompareReport(module, auto, manual, {
     version: env.version,
     config: configJson(module, setup.geometry),
+    warnings: setup.warnings,
     ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
   });
   if (o.reference) {
