@@ -8,7 +8,7 @@ import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
 import { Embedding } from '../modules/embedding.js';
 import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
-import { cellsAsLayers } from '../modules/layer/parameters.js';
+import { cellsAsLayers, gateBlocks } from '../modules/layer/parameters.js';
 import { DTYPE_NAMES } from '../io/dtypes.js';
 import { kindOf, kinds } from '../modules/kinds/index.js';
 import { countParameters } from '../modules/memory.js';
@@ -81,6 +81,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         nonlinearity: kind.hasNonlinearity ? (m.nonlinearity ?? 'tanh') : null,
         parameter_count: countParameters(kind, config),
         keys: m.keys.map((k) => original.get(k)!),
+        gate_blocks: gateBlocks(kind, config).map(({ name, blocks }) => ({ key: original.get(m.prefix + name)!, blocks })),
       };
     }),
     problems: chainProblems(chain.entries.map((e) => e.spec)),

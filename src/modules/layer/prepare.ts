@@ -158,11 +158,16 @@ function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batche
 function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean, batchFirst: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
   const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
   if (lengths.length !== batch) {
-    // One length per sequence, and as many as x's seq_len dimension: x is likely in the other layout.
-    const layout =
-      lengths.length === seqLen
-        ? `; there are ${lengths.length} lengths, the size of x's dimension ${batchFirst ? 1 : 0} (seq_len here): x looks ${batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`
-        : '';
+    // One length per sequence, and as many as x's seq_len dimension, or the longest as long as x's
+    // batch dimension (and beyond seq_len): x is likely in the other layout.
+    const longest = Math.max(...lengths);
+    const signs = [
+      lengths.length === seqLen ? `there are ${lengths.length} lengths, the size of x's dimension ${batchFirst ? 1 : 0} (seq_len here)` : '',
+      longest === batch && longest > seqLen ? `the longest length, ${longest}, is the size of x's dimension ${batchFirst ? 0 : 1} (the batch here)` : '',
+    ].filter(Boolean);
+    const layout = signs.length
+      ? `; ${signs.join(', and ')}: x looks ${batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`
+      : '';
     if (enforceSorted || lengths.length < batch) {
       // Without enforce_sorted, fewer lengths silently drop the sequences not listed.
       return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}${layout}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
@@ -249,10 +254,13 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   if (kind.hasCellState && (h0 || c0)) {
     if (!h0 || !c0) {
       const [missing, lone] = h0 ? (['c_0', h0] as const) : (['h_0', c0!] as const);
+      // The zeros PyTorch would start from: c keeps hidden_size, h has proj_size features when projecting.
+      const features = missing === 'c_0' ? config.hiddenSize : realHiddenSize(config);
+      const zeros = `torch.zeros(${[config.numLayers * numDirections(config), ...(batched ? [batch] : []), features].join(', ')})`;
       problems.push({
         code: 'state-pair',
         tensor: missing,
-        message: `${missing}: expected both h_0 and c_0 for LSTM (PyTorch takes the pair (h_0, c_0)), got only ${missing === 'c_0' ? 'h_0' : 'c_0'}`,
+        message: `${missing}: expected both h_0 and c_0 for ${kind.name} (PyTorch takes the pair (h_0, c_0)), got only ${missing === 'c_0' ? 'h_0' : 'c_0'}; pass zeros for the one you lack, ${missing} = ${zeros} (a file of zeros of that shape), or neither for zeros in both`,
         pytorch: h0 ? lonePairMessage(lone, batched) : null,
         expected: null,
         got: [],
