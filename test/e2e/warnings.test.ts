@@ -6,7 +6,7 @@
  * padded in the other layout); the layout mistakes that do fail say so in their error.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,12 @@ describe('every warning code', () => {
       assert.deepEqual(item.properties.code.enum, warningCodes, document);
       assert.deepEqual([...item.required].sort(), ['code', 'message'], document);
     }
+  });
+
+  test("README's table of codes lists every code, in the same order", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const listed = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| /gm)].map((m) => m[1]!).filter((c) => (warningCodes as readonly string[]).includes(c));
+    assert.deepEqual(listed, warningCodes);
   });
 
   for (const [code, { fires, quiet }] of Object.entries(CASES) as [WarningCode, (typeof CASES)[WarningCode]][]) {
