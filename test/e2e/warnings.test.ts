@@ -199,6 +199,15 @@ describe('the layout mistakes that fail: their error names the other layout', ()
     assert.deepEqual(codes(['--input', x, '--lengths', '10,7,3', '--batch-first']), []);
   });
 
+  test("an h_0 built for x's other dimension: its error names the other layout; with --batch-first it runs", () => {
+    const h0 = f32('h0_3.npy', [1, 3, 20], () => 0);
+    assertUserError(['--input', x, '--h0', h0], /^error: h_0: Expected hidden size \(1, 10, 20\), got \[1, 3, 20\]; h_0's batch must equal x's batch, 10; 3 is the size of x's dimension 0 \(seq_len here\): x looks batch-first \(batch, seq_len, features\), but the module has batch_first=False$/);
+    assert.deepEqual(codes(['--input', x, '--h0', h0, '--batch-first']), []);
+    // Another batch altogether: the plain hint.
+    const h0Other = f32('h0_7.npy', [1, 7, 20], () => 0);
+    assertUserError(['--input', x, '--h0', h0Other], /h_0's batch must equal x's batch, 10$/);
+  });
+
   test('doctor names the cause for the same shapes, and fits with --batch-first', () => {
     const doc = doctorJson(['--x-shape', '3,10,5', '--lengths', '10,7,3']);
     assert.equal(doc.ok, false);
