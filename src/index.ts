@@ -21,6 +21,7 @@ export { Tensor, formatShape, numel } from './tensor/tensor.js';
 export type { Shape, Nested } from './tensor/tensor.js';
 export { tensorFromNested } from './tensor/nested.js';
 export { RnnInspectError, UsageError, ConfigError, ShapeError, FormatError, BudgetError, InternalError } from './errors.js';
+export { WARNING_CODES, warningCodes, type Warning, type WarningCode } from './warnings.js';
 export { Embedding } from './modules/embedding.js';
 export type { EmbeddingOptions, TokenIds } from './modules/embedding.js';
 export { Linear } from './modules/linear.js';

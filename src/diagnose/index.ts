@@ -11,6 +11,7 @@ import type { DoctorReport } from '../schema/doctor.js';
 import type { Shape } from '../tensor/tensor.js';
 import { version as packageVersion } from '../version.js';
 import { diagnoseModule } from './doctor.js';
+import { layoutWarnings } from './layout.js';
 import { pitfalls } from './pitfalls.js';
 import { completeModule, type PartialModule } from './sizes.js';
 
@@ -37,6 +38,7 @@ export function doctor(module: Recurrent | { kind: CellKind; config: RecurrentCo
     problems: d.problems,
     modules: [d.module],
     notes,
+    warnings: layoutWarnings(config, shapes),
     pitfalls: pitfalls(kind, config, d.geometry, shapes.lengths),
   };
 }

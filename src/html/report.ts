@@ -330,7 +330,7 @@ function runParts(doc: RunReport, o: HtmlReportOptions): { parts: ReportParts; p
       flow: flowSection(panel, 'Flow: layers × time', howItFlows(doc)),
       heatmaps: panel.heat ? section('rnn-units', 'Units × time', panel.heat) : '',
       gates: panel.gates ? section('rnn-gates', 'Gates', panel.gates) : '',
-      warnings: listSection('Warnings', 'rnn-warnings', doc.warnings),
+      warnings: listSection('Warnings', 'rnn-warnings', doc.warnings.map((w) => w.message)),
       notes: listSection('Notes', 'rnn-notes', doc.notes),
       expectations: listSection('Expectations', 'rnn-expect', expectations),
       parameters: section('rnn-params', `Parameters (${doc.parameter_count})`, parametersTable(doc)),
@@ -420,7 +420,7 @@ function comparePage(doc: CompareReport, o: HtmlReportOptions): string {
   const diff = o.grids?.[0];
   const summary = `compare, ${doc.config.type.toUpperCase()}, ${doc.config.num_layers} layer(s), batch ${doc.config.batch}, ${doc.config.seq_len} step(s); rnn-inspect ${doc.version}`;
   const config = configSection(doc.config, []);
-  const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings);
+  const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings.map((w) => w.message));
   if (!diff) return page({ lang: 'en', title: `rnn-inspect compare: ${doc.module}`, heading: doc.module, summary, body: results + against + config + warnings, data: doc, grids: [], panels: [] });
   const what = 'automatic − manual h_t';
   const panel = buildPanel(0, spec(diff, o, { grid: { what }, initial: o.statistic ?? 'absmax' }));
@@ -505,7 +505,7 @@ function pipelinePage(doc: PipelineReport, o: HtmlReportOptions): string {
       return `<details class="module" data-module-details="${escapeHtml(m.name)}"${i === 0 ? ' open' : ''}><summary><code>${escapeHtml(m.name)}</code>: ${escapeHtml(m.module)}</summary>${inner}</details>`;
     })
     .join('');
-  const body = modules + flow + section('rnn-each', 'Each module', perModule) + listSection('Warnings', 'rnn-warnings', [...doc.warnings, ...mods.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))]);
+  const body = modules + flow + section('rnn-each', 'Each module', perModule) + listSection('Warnings', 'rnn-warnings', [...doc.warnings.map((w) => w.message), ...mods.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w.message}`))]);
   // Embedded: the document as printed, each module's values trimmed to its share of the budget.
   const data = given ? doc : { ...doc, modules: doc.modules.map((m, j) => ({ ...m, layers: panels[at.indexOf(j)]?.data.layers ?? m.layers })) };
   const grids = given ? panels.map((p, i) => ({ id: `rnn-inspect-grid-${i}`, doc: p.data })) : [];
@@ -560,7 +560,7 @@ function gradPage(doc: GradReport, o: HtmlReportOptions): string {
   const inputs = section('rnn-xgrad', '‖dL/dx_t‖ per step', `<div class="scroll"><table class="values" style="white-space: nowrap"><thead><tr>${doc.x_grad_norms.map((_, t) => `<th>t=${t}</th>`).join('')}</tr></thead><tbody><tr>${xs}</tr></tbody></table></div>`);
   const summary = `grad, ${doc.config.type.toUpperCase()}, ${doc.config.num_layers} layer(s)${D === 2 ? ', bidirectional' : ''}, batch ${doc.config.unbatched ? 1 : doc.config.batch}, ${doc.config.seq_len} step(s), loss ${doc.loss.kind}; rnn-inspect ${doc.version}`;
   const run = o.grids?.[0];
-  const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings);
+  const warnings = listSection('Warnings', 'rnn-warnings', doc.warnings.map((w) => w.message));
   if (!run) return page({ lang: 'en', title: `rnn-inspect grad: ${doc.module}`, heading: doc.module, summary, body: loss + inputs + parameters + warnings, data: doc, grids: [], panels: [] });
   const panel = buildPanel(0, spec(run, o, { grid: { what: 'dL/dh_t' }, log: true }));
   const intro =

@@ -50,8 +50,17 @@ export interface Declaration {
 
 export interface RejectedGroup {
   prefix: string;
+  /** Why, in the group's own terms (a cell's parameters without their `_l0`). */
   reason: string;
   keys: string[];
+  /** The kind weight_ih's rows imply (gates × hidden_size), when they imply one. */
+  kind: KindName | null;
+}
+
+/** Options of `inferModules`. */
+export interface InferOptions {
+  /** Prefixes (with their dot) holding a cell's weights renamed as layer 0 (cellsAsLayers): reasons name the cell and its own keys. */
+  cells?: readonly string[];
 }
 
 export interface InferredModules {
@@ -80,9 +89,25 @@ function shapeText(shape: readonly number[] | undefined): string {
   return shape ? `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})` : 'missing';
 }
 
-/** The module a group describes, or the reason it does not describe one. */
-function inferGroup(group: Group): InferredModule | string {
+/** "an LSTM", "a GRU": the article as the name is read aloud (letters named with a vowel sound first). */
+export function withArticle(name: string): string {
+  return `${/^[AEFHILMNORSX]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** The kind weight_ih_l0's rows imply over hidden_size (weight_hr_l0's or weight_hh_l0's columns), or null. */
+function rowsKind(p: ReadonlyMap<string, readonly number[]>): KindName | null {
+  const ih0 = p.get('weight_ih_l0');
+  const cols = p.get('weight_hr_l0') ?? p.get('weight_hh_l0');
+  if (ih0?.length !== 2 || cols?.length !== 2 || !(cols[1]! > 0)) return null;
+  const gates = ih0[0]! / cols[1]!;
+  return (Number.isInteger(gates) ? kindsWithGates(gates)[0]?.type : undefined) ?? null;
+}
+
+/** The module a group describes, or the reason it does not describe one (for a cell, in the cell's own terms). */
+function inferGroup(group: Group, cell: boolean): InferredModule | string {
   const p = group.params;
+  // A cell's keys are renamed as layer 0 (weight_ih -> weight_ih_l0): its reasons name them as the file does.
+  const key = (name: string): string => (cell ? name.replace(/_l0$/, '') : name);
   const layers = new Set<number>();
   let bidirectional = false;
   for (const name of p.keys()) {
@@ -99,8 +124,8 @@ function inferGroup(group: Group): InferredModule | string {
   }
   const hh0 = p.get('weight_hh_l0');
   const ih0 = p.get('weight_ih_l0');
-  if (!hh0 || !ih0) return 'weight_ih_l0 and weight_hh_l0 are needed to tell the module';
-  if (ih0.length !== 2 || hh0.length !== 2) return `weight_ih_l0 ${shapeText(ih0)} and weight_hh_l0 ${shapeText(hh0)} should be 2-D`;
+  if (!hh0 || !ih0) return `${key('weight_ih_l0')} and ${key('weight_hh_l0')} are needed to tell the ${cell ? 'cell' : 'module'}`;
+  if (ih0.length !== 2 || hh0.length !== 2) return `${key('weight_ih_l0')} ${shapeText(ih0)} and ${key('weight_hh_l0')} ${shapeText(hh0)} should be 2-D`;
 
   const hr0 = p.get('weight_hr_l0');
   const projSize = hr0 ? hr0[0]! : 0;
@@ -110,11 +135,11 @@ function inferGroup(group: Group): InferredModule | string {
   const fitting = Number.isInteger(gates) ? kindsWithGates(gates) : [];
   const first = fitting[0];
   if (!first) {
-    return `weight_ih_l0 has ${ih0[0]} rows, not ${GATE_COUNTS.join(', ').replace(/, (\d+)$/, ' or $1')} times hidden_size ${hiddenSize} (weight_${hr0 ? 'hr' : 'hh'}_l0 columns)`;
+    return `${key('weight_ih_l0')} has ${ih0[0]} rows, not ${GATE_COUNTS.join(', ').replace(/, (\d+)$/, ' or $1')} times hidden_size ${hiddenSize} (${key(hr0 ? 'weight_hr_l0' : 'weight_hh_l0')} columns)`;
   }
   const candidates = fitting.filter((k) => !hr0 || k.supportsProjection);
   const kind = candidates[0];
-  if (!kind) return `weight_hr_l0 (a projection) belongs to an ${kinds.filter((k) => k.supportsProjection).map((k) => k.name).join(' or ')}, but the rows say ${first.name}`;
+  if (!kind) return `${key('weight_hr_l0')} (a projection) belongs to ${withArticle(kinds.filter((k) => k.supportsProjection).map((k) => k.name).join(' or '))}, but the rows say ${first.name}`;
   const type = kind.type;
   const inputSize = ih0[1]!;
   const bias = p.has('bias_ih_l0');
@@ -129,17 +154,18 @@ function inferGroup(group: Group): InferredModule | string {
     throw err;
   }
   const expected = new Map(specs.map((spec) => [spec.name, spec.shape]));
-  const described = `${kind.name} with input_size ${inputSize}, hidden_size ${hiddenSize}${projSize ? `, proj_size ${projSize}` : ''}`;
+  const whole = cell ? withArticle(kind.cellName) : `a ${numLayers}-layer ${bidirectional ? 'bidirectional ' : ''}${kind.name}`;
+  const described = `${withArticle(cell ? kind.cellName : kind.name)} with input_size ${inputSize}, hidden_size ${hiddenSize}${projSize ? `, proj_size ${projSize}` : ''}`;
   for (const [name, shape] of expected) {
     const got = p.get(name);
-    if (!got) return `${name} is missing for a ${numLayers}-layer ${bidirectional ? 'bidirectional ' : ''}${kind.name}`;
-    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) return `${name} is ${shapeText(got)}, expected ${shapeText(shape)} for a ${described}`;
+    if (!got) return `${key(name)} is missing for ${whole}`;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) return `${key(name)} is ${shapeText(got)}, expected ${shapeText(shape)} for ${described}`;
   }
   for (const name of p.keys()) {
     if (expected.has(name)) continue;
-    if (name.startsWith('bias') && !bias) return `${name} is present but bias_ih_l0 is not`;
-    if (name.startsWith('weight_hr') && !projSize) return `${name} is present but weight_hr_l0 is not`;
-    return `${name} is not a parameter of a ${numLayers}-layer ${kind.name}`;
+    if (name.startsWith('bias') && !bias) return `${key(name)} is present but ${key('bias_ih_l0')} is not`;
+    if (name.startsWith('weight_hr') && !projSize) return `${key(name)} is present but ${key('weight_hr_l0')} is not`;
+    return `${key(name)} is not a parameter of ${whole}`;
   }
   return { prefix: group.prefix, type, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize, keys: group.keys };
 }
@@ -163,6 +189,7 @@ function shapeOf(v: Shaped | { readonly tensor: Shaped }): readonly number[] {
 export function inferModules(
   tensors: ReadonlyMap<string, Shaped | { readonly tensor: Shaped }> | Iterable<{ readonly name: string; readonly shape: readonly number[] }>,
   declared: readonly Declaration[] = [],
+  options: InferOptions = {},
 ): InferredModules {
   const entries: [string, readonly number[]][] = [];
   if (tensors instanceof Map) {
@@ -188,9 +215,9 @@ export function inferModules(
   const modules: InferredModule[] = [];
   const rejected: RejectedGroup[] = [];
   for (const group of groups.values()) {
-    const result = inferGroup(group);
+    const result = inferGroup(group, options.cells?.includes(group.prefix) ?? false);
     if (typeof result === 'string') {
-      rejected.push({ prefix: group.prefix, reason: result, keys: group.keys });
+      rejected.push({ prefix: group.prefix, reason: result, keys: group.keys, kind: rowsKind(group.params) });
       continue;
     }
     const said = declared.find((d) => d.prefix === group.prefix);

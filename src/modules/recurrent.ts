@@ -13,6 +13,7 @@ import { dropoutMask } from '../kernels/dropout.js';
 import type { KernelChoice } from '../kernels/kernel.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Warning } from '../warnings.js';
 import { execute, type ExecuteOptions, type ProgressObserver, type StepObserver } from './run/index.js';
 import type { LoopMistake } from './run/manual.js';
 import { configWarnings, moduleRepr, numDirections, realHiddenSize, resolveConfig, type RecurrentConfig, type RecurrentOptions } from './layer/config.js';
@@ -81,7 +82,7 @@ export class Recurrent {
   }
 
   /** PyTorch's warnings for this configuration (dropout on a single layer). */
-  get warnings(): string[] {
+  get warnings(): Warning[] {
     return configWarnings(this.config);
   }
 

@@ -8,6 +8,7 @@ import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult } from '../modules/layer/result.js';
 import type { CompareReport, Comparison, ReferenceComparison } from '../schema/compare.js';
 import type { RunConfigJson } from '../schema/run.js';
+import type { Warning } from '../warnings.js';
 import { unravel } from '../tensor/stats.js';
 import { addPair, agreement, firstNonFinite, nonFiniteWarning } from './non-finite.js';
 import type { Nested, Tensor } from '../tensor/tensor.js';
@@ -27,6 +28,8 @@ export interface CompareOptions {
   tolerance?: number;
   /** The automatic path's kernel: its label, and whether its sums are float64 (the default tolerance follows). */
   kernel: { label: string; exact: boolean };
+  /** Warnings of the setup (an input accepted with non-finite values, data that looks like the other layout). */
+  warnings?: readonly Warning[] | undefined;
 }
 
 function compareTensors(
@@ -79,10 +82,14 @@ export function buildCompareReport(module: Recurrent, auto: ForwardResult, manua
   const D = module.numDirections;
   const batched = options.config.unbatched === false;
   const nonFinite = { automatic: firstNonFinite(auto, D), manual: firstNonFinite(manual, D) };
-  const warnings = (['automatic', 'manual'] as const).flatMap((pass) => {
-    const nf = nonFinite[pass];
-    return nf ? [`${pass} pass: ${nonFiniteWarning(nf, batched, D)}`] : [];
-  });
+  const warnings = [
+    ...module.warnings,
+    ...(options.warnings ?? []),
+    ...(['automatic', 'manual'] as const).flatMap((pass) => {
+      const nf = nonFinite[pass];
+      return nf ? [nonFiniteWarning(nf, batched, D, `${pass} pass: `)] : [];
+    }),
+  ];
   return {
     command: 'compare',
     version: options.version,

@@ -25,6 +25,7 @@ import type { Decay, GradLayer, GradReport } from '../schema/grad.js';
 import { Random, randomInput } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { version as packageVersion } from '../version.js';
+import type { Warning } from '../warnings.js';
 import { describeTensors, type RunGeometry } from './describe.js';
 import { num } from './number.js';
 import { configJson } from './run-report.js';
@@ -149,7 +150,7 @@ export interface GradReportOptions {
   /** Given with the backward pass (mse): its shape is reported. */
   targetShape?: readonly number[] | undefined;
   notes?: readonly string[] | undefined;
-  warnings?: readonly string[] | undefined;
+  warnings?: readonly Warning[] | undefined;
 }
 
 export function buildGradReport(module: Recurrent, result: BackwardResult, options: GradReportOptions): GradReport {

@@ -8,7 +8,7 @@ import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
 import { Embedding } from '../modules/embedding.js';
 import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
-import { cellsAsLayers } from '../modules/layer/parameters.js';
+import { cellsAsLayers, gateBlocks } from '../modules/layer/parameters.js';
 import { DTYPE_NAMES } from '../io/dtypes.js';
 import { kindOf, kinds } from '../modules/kinds/index.js';
 import { countParameters } from '../modules/memory.js';
@@ -22,7 +22,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
   const cells = cellsAsLayers(stored);
   const tensors = cells?.tensors ?? stored;
   const original = new Map([...tensors.keys()].map((k, i) => [k, [...stored.keys()][i]!]));
-  const { modules, unrecognised, rejected } = inferModules(tensors, contents.modules);
+  const { modules, unrecognised, rejected } = inferModules(tensors, contents.modules, { cells: cells?.prefixes ?? [] });
   const chain = inferChain(tensors, contents.modules);
   const unused = new Set(chain.unusedKeys.map((k) => original.get(k)!));
   const notes: string[] = [];
@@ -34,7 +34,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
     const names = candidateKinds(m).map((t) => kindOf(t).name);
     notes.push(`${m.prefix || '(top level)'}: the weights fit ${names.join(', ')} alike (same gates and parameters); shown as ${names[0]}, pass --type to choose`);
   }
-  for (const p of cells?.prefixes ?? []) {
+  for (const p of (cells?.prefixes ?? []).filter((p) => modules.some((m) => m.prefix === p))) {
     notes.push(`${p.replace(/\.$/, '') || '(top level)'}: a cell's weights (weight_ih, weight_hh, ...), shown as the one-layer module that steps that cell over time; \`rnn-inspect --weights\` runs it so`);
   }
   if (modules.length === 0) notes.push('no recurrent module recognised (keys named weight_ih_l0, weight_hh_l0, ... as PyTorch writes them)');
@@ -81,10 +81,11 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         nonlinearity: kind.hasNonlinearity ? (m.nonlinearity ?? 'tanh') : null,
         parameter_count: countParameters(kind, config),
         keys: m.keys.map((k) => original.get(k)!),
+        gate_blocks: gateBlocks(kind, config).map(({ name, blocks }) => ({ key: original.get(m.prefix + name)!, blocks })),
       };
     }),
     problems: chainProblems(chain.entries.map((e) => e.spec)),
-    rejected,
+    rejected: rejected.map((g) => ({ prefix: g.prefix, reason: g.reason, keys: g.keys.map((k) => original.get(k)!) })),
     unrecognised: unrecognised.map((k) => original.get(k)!).filter((k) => unused.has(k)),
     notes,
   };

@@ -9,6 +9,7 @@
 import type { ForwardResult } from '../modules/layer/result.js';
 import { nonFiniteAt, statsAt } from '../modules/layer/trace-stats.js';
 import type { NonFinite } from '../schema/run.js';
+import { warning, type Warning } from '../warnings.js';
 
 /**
  * |a - b| where either may be non-finite: equal values (equal infinities among them) differ by 0,
@@ -72,13 +73,14 @@ export function firstNonFinite(result: ForwardResult, numDirections: number): No
   return null;
 }
 
-/** The warning a report carries for it, in words. */
-export function nonFiniteWarning(nf: NonFinite, batched: boolean, numDirections: number): string {
+/** The warning a report carries for it, in words; `pass` names the pass it happened in (compare's `automatic pass: `). */
+export function nonFiniteWarning(nf: NonFinite, batched: boolean, numDirections: number, pass = ''): Warning {
   const where = `layer ${nf.layer}${numDirections === 2 ? ` (${nf.direction})` : ''}`;
   const element = batched ? `, batch element ${nf.batch}` : '';
-  return (
-    `non-finite value: h of ${where} first held ${nf.value} at t=${nf.t}${element}; ` +
-    'what is computed from it (later steps, the layers above, out and h_n) may be Infinity or NaN too ' +
-    '(float32 holds at most 3.4e38: an unbounded ReLU, large weights or large inputs overflow it)'
+  return warning(
+    'non-finite-value',
+    `${pass}non-finite value: h of ${where} first held ${nf.value} at t=${nf.t}${element}; ` +
+      'what is computed from it (later steps, the layers above, out and h_n) may be Infinity or NaN too ' +
+      '(float32 holds at most 3.4e38: an unbounded ReLU, large weights or large inputs overflow it)',
   );
 }

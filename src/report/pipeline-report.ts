@@ -4,6 +4,7 @@
  */
 import type { LayerRun, Pipeline, StageRun } from '../modules/pipeline.js';
 import type { LayerModuleReport, PipelineModuleReport, PipelineDocument } from '../schema/pipeline.js';
+import type { Warning } from '../warnings.js';
 import { fingerprint } from './fingerprint.js';
 import { buildRunReport, type TraceLevel } from './run-report.js';
 
@@ -11,7 +12,7 @@ export interface PipelineReportOptions {
   version: string;
   trace: TraceLevel;
   includeTensors: boolean;
-  warnings: string[];
+  warnings: Warning[];
   notes: string[];
   unusedKeys: string[];
 }

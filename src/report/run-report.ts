@@ -7,6 +7,7 @@ import type { Recurrent } from '../modules/recurrent.js';
 import type { ForwardResult, LayerTrace } from '../modules/layer/result.js';
 import { nonFiniteAt, statsAt, summarize, type TraceStats } from '../modules/layer/trace-stats.js';
 import type { Expectation, HnSlice, LayerReport, RunConfigJson, RunReport, StepStats } from '../schema/run.js';
+import type { Warning } from '../warnings.js';
 import { describeTensors, type RunGeometry, type TensorName } from './describe.js';
 import { addPair, agreement, firstNonFinite, nonFiniteWarning } from './non-finite.js';
 import { stepStats } from './step-stats.js';
@@ -22,7 +23,7 @@ export interface ReportOptions {
   /** What the tool did on the user's behalf. */
   notes?: readonly string[] | undefined;
   /** Warnings of the setup (an input accepted with non-finite values). */
-  warnings?: readonly string[] | undefined;
+  warnings?: readonly Warning[] | undefined;
 }
 
 /** What layer l of direction d reads at each step, in words. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { loopMistakes } from '../modules/run/manual.js';
 import { maybeFinite } from './numbers.js';
-import { configSchema, nonFiniteSchema } from './run.js';
+import { configSchema, nonFiniteSchema, warningsSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 
@@ -86,7 +86,7 @@ export const compareReportSchema = z
     manual_loop: z.enum(['time-major', 'layer-major']).describe('layer-major when bidirectional: the reverse direction needs the future'),
     tolerance_rule: z.string(),
     results: z.array(comparisonSchema),
-    warnings: z.array(z.string()).describe('where a non-finite value first appeared in either pass'),
+    warnings: warningsSchema.describe('where a non-finite value first appeared in either pass, inputs accepted with --allow-nonfinite, data that looks like the other layout'),
     non_finite: z
       .object({ automatic: nonFiniteSchema.nullable(), manual: nonFiniteSchema.nullable() })
       .strict()

@@ -4,6 +4,7 @@
  * With --spec, tensor names are qualified by module (`rnn2.x`, `decoder.h_0`).
  */
 import { z } from 'zod';
+import { warningsSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 
@@ -76,7 +77,8 @@ export const doctorReportSchema = z
     expected: z.record(z.string(), shape).describe('the expected shape of every tensor, by name'),
     problems: z.array(doctorProblemSchema),
     modules: z.array(doctorModuleSchema),
-    notes: z.array(z.string()).describe('what doctor assumed (sizes taken from the shapes) and warnings PyTorch would not raise'),
+    notes: z.array(z.string()).describe('what doctor assumed (sizes taken from the shapes)'),
+    warnings: warningsSchema.describe('shapes that fit but look like a mistake PyTorch cannot see (an h_0 whose batch equals num_layers * num_directions)'),
     pitfalls: z.array(doctorPitfallSchema).optional().describe('one module: the silent mistakes that apply to it and the right expressions'),
   })
   .strict();

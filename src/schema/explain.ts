@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
 import { maybeFinite } from './numbers.js';
-import { nonFiniteSchema } from './run.js';
+import { nonFiniteSchema, warningsSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 const direction = z.enum(['forward', 'reverse']);
@@ -124,7 +124,7 @@ export const explainReportSchema = z
     h_n_slices: z.array(z.object({ index: z.number().int().nonnegative(), layer: z.number().int().nonnegative(), direction, steps: z.array(z.number().int().nonnegative()) }).strict()),
     checks: z.array(explainCheckSchema),
     backward: explainBackwardSchema.optional().describe("the chief's error passed back (loss last): how much of it reaches each editor's pages and the input; absent when the backward pass would exceed --max-memory"),
-    warnings: z.array(z.string()).optional().describe('only when there are some: where a non-finite value first appeared, inputs accepted with --allow-nonfinite'),
+    warnings: warningsSchema.optional().describe('only when there are some: where a non-finite value first appeared, inputs accepted with --allow-nonfinite, the backward account left out, data that looks like the other layout'),
     non_finite: nonFiniteSchema.optional().describe('only when some h held Infinity or NaN'),
   })
   .strict();

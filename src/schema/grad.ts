@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lossKinds } from '../modules/run/loss.js';
 import { maybeFinite } from './numbers.js';
-import { configSchema } from './run.js';
+import { configSchema, warningsSchema } from './run.js';
 
 const shape = z.array(z.number().int().nonnegative());
 const direction = z.enum(['forward', 'reverse']);
@@ -91,7 +91,7 @@ export const gradReportSchema = z
       .record(z.string(), nested)
       .optional()
       .describe("with --include-tensors: x, h_0 and c_0 (when given), and every parameter by state_dict name, as tensor.grad.tolist()"),
-    warnings: z.array(z.string()),
+    warnings: warningsSchema,
     notes: z.array(z.string()),
   })
   .strict();

@@ -19,6 +19,26 @@ export const inspectedModuleSchema = z
     nonlinearity: z.enum(['tanh', 'relu']).nullable().describe('null for LSTM/GRU; for RNN tanh is assumed (weights cannot show it) unless the file declares it (an ONNX node\'s activations)'),
     parameter_count: z.number().int().nonnegative(),
     keys: z.array(z.string()),
+    gate_blocks: z
+      .array(
+        z
+          .object({
+            key: z.string().describe('the parameter as the file names it'),
+            blocks: z.array(
+              z
+                .object({
+                  name: z.string().describe("PyTorch's name for the block (W_ii, W_hf, b_in, ...)"),
+                  gate: z.string().describe(`the gate (${kinds.map((k) => `${k.type}: ${k.gates.map((g) => g.name).join(', ')}`).join('; ')})`),
+                  rows: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).describe("the block's rows of the parameter, [start, end)"),
+                  shape,
+                  count: z.number().int().nonnegative(),
+                })
+                .strict(),
+            ),
+          })
+          .strict(),
+      )
+      .describe("each parameter with gates × hidden_size rows (weight_ih, weight_hh, bias_ih, bias_hh) cut into its gates' blocks, in PyTorch's row order"),
   })
   .strict();
 

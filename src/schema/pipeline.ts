@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
-import { nested, parameterSchema, runReportSchema, shape } from './run.js';
+import { nested, parameterSchema, runReportSchema, shape, warningsSchema } from './run.js';
 
 /** What a Linear head reads of a recurrent module (src/modules/select.ts). */
 export const selects = ['last', 'h_n', 'all'] as const;
@@ -113,7 +113,7 @@ export const pipelineReportSchema = z
     order: z.array(z.string()).describe('the order the modules ran in'),
     modules: z.array(z.union([pipelineModuleReportSchema, layerModuleReportSchema])),
     parameter_count: z.number().int().nonnegative(),
-    warnings: z.array(z.string()).describe('inputs and weights accepted with non-finite values (--allow-nonfinite); each module has its own warnings'),
+    warnings: warningsSchema.describe('inputs and weights accepted with non-finite values (--allow-nonfinite); each module has its own warnings'),
     notes: z.array(z.string()).describe('what the tool assumed (a spec inferred from --weights: batch_first, how a head reads the RNN, ...)'),
     unused_keys: z.array(z.string()).describe('keys of --weights that no module of the spec uses (listed, not refused)'),
   })

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { kindNames } from '../modules/kinds/index.js';
+import { WARNING_CODES, warningCodes } from '../warnings.js';
 import { maybeFinite, NON_FINITE_TEXT } from './numbers.js';
 
 export const shape = z.array(z.number().int().nonnegative());
@@ -14,6 +15,15 @@ const nonFiniteValue = z.enum(NON_FINITE_TEXT).transform(Number).describe('the n
 const tensorNames = ['x', 'h_0', 'c_0', 'out', 'h_n', 'c_n'] as const;
 const perTensor = <T extends z.ZodType>(value: T) =>
   z.object({ x: value, h_0: value, c_0: value.optional(), out: value, h_n: value, c_n: value.optional() }).strict();
+
+/** One warning: a stable code (src/warnings.ts lists them) and the message the text output prints. */
+export const warningSchema = z
+  .object({
+    code: z.enum(warningCodes).describe(Object.entries(WARNING_CODES).map(([code, meaning]) => `${code}: ${meaning}`).join('; ')),
+    message: z.string(),
+  })
+  .strict();
+export const warningsSchema = z.array(warningSchema);
 
 export const configSchema = z
   .object({
@@ -113,7 +123,7 @@ export const runReportSchema = z
     parameter_count: z.number().int().nonnegative(),
     lengths: z.array(z.number().int().positive()).nullable(),
     layers: z.array(layerReportSchema).describe('empty with --trace none'),
-    warnings: z.array(z.string()).describe("PyTorch's warnings (dropout with one layer), and where a non-finite value first appeared"),
+    warnings: warningsSchema.describe("PyTorch's warnings (dropout with one layer), where a non-finite value first appeared, and data that looks like the other layout"),
     non_finite: nonFiniteSchema.optional().describe('only when some h held Infinity or NaN'),
     notes: z.array(z.string()).describe("what the tool did on the user's behalf, e.g. a cell's weights run as a one-layer module"),
     expectations: z.array(expectationSchema).optional(),

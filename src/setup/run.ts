@@ -6,7 +6,10 @@
 import { availableParallelism } from 'node:os';
 import { FormatError, ShapeError, UsageError } from '../errors.js';
 import type { KernelName } from '../kernels/kernel.js';
-import { readTensorFile, readTensorsFile, type TensorFile } from '../io/index.js';
+import { DTYPE_NAMES } from '../io/dtypes.js';
+import { readTensorFile, readTensorsFile, type StoredTensor, type TensorFile } from '../io/index.js';
+import { layoutWarnings } from '../diagnose/layout.js';
+import { inferChain } from '../modules/infer-chain.js';
 import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
 import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, type CellKind, type KindName } from '../modules/kinds/index.js';
@@ -17,6 +20,7 @@ import type { RunGeometry } from '../report/describe.js';
 import { Random } from '../tensor/random.js';
 import { unravel } from '../tensor/stats.js';
 import { formatShape, Tensor } from '../tensor/tensor.js';
+import { warning, type Warning } from '../warnings.js';
 
 export interface ModelFlags {
   type: string;
@@ -62,8 +66,8 @@ export interface RunSetup {
   geometry: RunGeometry;
   /** What the tool did on the user's behalf (a cell's weights run as a layer, ...). */
   notes: string[];
-  /** Inputs accepted with non-finite values (--allow-nonfinite). */
-  warnings: string[];
+  /** Inputs accepted with non-finite values (--allow-nonfinite), data that looks like the other layout. */
+  warnings: Warning[];
 }
 
 const FLAG: Record<string, string> = {
@@ -84,18 +88,37 @@ const FLAG: Record<string, string> = {
  * Finite values only: NaN or Infinity in an input would poison every later step. With `allowed`
  * (--allow-nonfinite) they are accepted, and `warnings` gets a line saying where the first is.
  */
-export function checkFinite(t: Tensor, label: string, allowed = false, warnings?: string[]): Tensor {
+export function checkFinite(t: Tensor, label: string, allowed = false, warnings?: Warning[]): Tensor {
   const i = t.data.findIndex((v) => !Number.isFinite(v));
   if (i < 0) return t;
   const found = `${t.data[i]} at [${unravel(i, t.shape).join(', ')}]`;
   if (!allowed) throw new FormatError(`${label}: expected finite numbers, got ${found} (--allow-nonfinite accepts them)`);
-  warnings?.push(`${label} holds non-finite values (the first: ${found}); accepted with --allow-nonfinite`);
+  warnings?.push(warning('non-finite-accepted', `${label} holds non-finite values (the first: ${found}); accepted with --allow-nonfinite`));
   return t;
 }
 
-export function readInput(file: string, what: string, maxBytes?: number, allowed = false, warnings?: string[]): Tensor {
+export function readInput(file: string, what: string, maxBytes?: number, allowed = false, warnings?: Warning[]): Tensor {
+  return readStoredInput(file, what, maxBytes, allowed, warnings).tensor;
+}
+
+/** readInput, with the file's own element type (integer token ids are told apart from features). */
+function readStoredInput(file: string, what: string, maxBytes?: number, allowed = false, warnings?: Warning[]): StoredTensor {
   const label = `${what} (${file === '-' ? 'standard input' : file})`;
-  return checkFinite(readTensorFile(file, maxBytes === undefined ? {} : { maxBytes }).tensor, label, allowed, warnings);
+  const stored = readTensorFile(file, maxBytes === undefined ? {} : { maxBytes });
+  checkFinite(stored.tensor, label, allowed, warnings);
+  return stored;
+}
+
+/**
+ * x read from an integer file while the weights hold an Embedding: token ids, most likely, which
+ * the model embeds before its recurrent module reads features. The Embedding that feeds
+ * `inputSize` features if there is one, else the first; null when x is not integer or there is none.
+ */
+function tokenIdsEmbedding(stored: StoredTensor, weights: TensorFile | null, inputSize: number): string | null {
+  if (!stored.integers || !weights) return null;
+  const embeddings = inferChain(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor]))).entries.flatMap((e) => (e.spec.type === 'embedding' ? [e.spec] : []));
+  const e = embeddings.find((s) => s.embedding_dim === inputSize) ?? embeddings[0];
+  return e ? `${e.name}, Embedding(${e.num_embeddings}, ${e.embedding_dim})` : null;
 }
 
 /** The sizes behind an estimate, for a refusal: `seq_len 10 × batch 3 × 4 layer(s), hidden 20; parameters 2.0 GiB`. */
@@ -118,6 +141,20 @@ export function pickModule(file: string, weights: TensorFile, prefix: string | u
     throw new UsageError(`--module: ${file} holds ${modules.length} recurrent modules; expected --module with one of ${names.join(', ')}`);
   }
   return modules[0] ?? null;
+}
+
+/**
+ * No recurrent module in the weights: when a group of its keys was rejected for another kind than
+ * the one the flags build (or for no kind at all, its rows fitting none), under a prefix, or a cell's,
+ * loading the state_dict into that module would name the wrong kind ("for RNN" on an LSTMCell's
+ * weights) or keys the file does not have: the reasons are the error instead, in the file's own
+ * key names. A top-level module's group of the flags' kind still gets PyTorch's load_state_dict error.
+ */
+function noModuleRecognised(file: string, weights: TensorFile, cells: readonly string[], flagged: CellKind): void {
+  const { rejected } = inferModules(new Map([...weights.tensors].map(([k, v]) => [k, v.tensor])), weights.modules, { cells });
+  if (!rejected.some((g) => g.prefix !== '' || cells.includes(g.prefix) || g.kind === null || kindOf(g.kind).gates.length !== flagged.gates.length)) return;
+  const why = rejected.map((g) => `${g.prefix.replace(/\.$/, '') || '(top level)'}: ${g.reason}`).join('; ');
+  throw new FormatError(`${file}: expected the weights of a recurrent module (weight_ih_l0, weight_hh_l0, ..., or a cell's weight_ih, weight_hh, ...), got none recognised: ${why}`);
 }
 
 function describeInferred(m: InferredModule, key: keyof ModelFlags): string {
@@ -170,6 +207,7 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
     const asLayers = cellsAsLayers(weights.tensors);
     if (asLayers) weights = { ...weights, tensors: asLayers.tensors };
     inferred = pickModule(flags.weights, weights, flags.module);
+    if (!inferred) noModuleRecognised(flags.weights, weights, asLayers?.prefixes ?? [], kindOf(flags.type));
     if (inferred && asLayers?.prefixes.includes(inferred.prefix)) {
       cell = true;
       const where = inferred.prefix ? ` under ${inferred.prefix.replace(/\.$/, '')}` : '';
@@ -214,7 +252,7 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
  * before anything large is allocated.
  */
 export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<EstimateOptions, 'training'> = {}): RunSetup {
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const allowed = flags.allowNonfinite ?? false;
   const chosen = chooseModule(flags, explicit);
   const { kind, nonlinearity, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
@@ -227,8 +265,13 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
   let batched = !flags.unbatched;
   const batchFirst = flags.batchFirst ?? false;
   if (flags.input) {
-    x = readInput(flags.input, 'x', flags.maxMemory, allowed, warnings);
+    const stored = readStoredInput(flags.input, 'x', flags.maxMemory, allowed, warnings);
+    x = stored.tensor;
     const label = flags.input === '-' ? 'standard input' : flags.input;
+    const embedding = inferred ? tokenIdsEmbedding(stored, weights, inputSize) : null;
+    const dtype = stored.elementType ? DTYPE_NAMES[stored.elementType] : stored.dtype;
+    const ids = embedding ? `${label} holds integers (${dtype}), token ids it seems, and ${flags.weights} holds an Embedding (${embedding})` : '';
+    const embedFirst = `embed them first, as the model does: rnn-inspect pipeline --weights ${flags.weights} --input ${flags.input}`;
     if (x.rank === 2 || x.rank === 3) {
       batched = x.rank === 3;
       const fileSeq = batched ? x.shape[batchFirst ? 1 : 0]! : x.shape[0]!;
@@ -249,8 +292,10 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
       if (!inferred && !explicit('inputSize')) inputSize = features;
       else if (features !== inputSize) {
         const source = inferred ? `${flags.weights} holds weight_ih_l0 with ${inputSize} columns` : `--input-size ${inputSize} was given`;
-        throw new ShapeError(`x: input.size(-1) must be equal to input_size. Expected ${inputSize}, got ${features} (${source}; ${label} has ${features} features per step)`);
+        const hint = ids ? `; ${ids}: ${embedFirst}` : '';
+        throw new ShapeError(`x: input.size(-1) must be equal to input_size. Expected ${inputSize}, got ${features} (${source}; ${label} has ${features} features per step)${hint}`);
       }
+      if (ids) warnings.push(warning('token-ids-as-features', `${ids}, but ${inferred!.prefix.replace(/\.$/, '') || 'the recurrent module'} reads x ${formatShape(x.shape)} as ${features} features per step, not as ids: ${embedFirst}`));
     }
   }
   if (!batched) {
@@ -298,6 +343,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
     h0 = asLayer(h0, 'h_0');
     c0 = asLayer(c0, 'c_0');
   }
+  warnings.push(...layoutWarnings(config, { x: x.shape, h0: h0?.shape, c0: c0?.shape, lengths: flags.lengths, xData: flags.input ? x.data : undefined }));
   if (c0 && !kind.hasCellState) throw new UsageError(`--c0: expected only with --type lstm (c is LSTM's cell state), got --type ${kind.type}`);
   // More threads than cores only add workers to wait on (measured: 8 threads on 2 cores ran slower
   // than 2 and used 90 MB more), so the CLI caps the request and says so.

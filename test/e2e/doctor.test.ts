@@ -238,6 +238,6 @@ test('rnn-inspect schema doctor prints the JSON Schema of the document', () => {
   const r = runCli(['schema', 'doctor']);
   assert.equal(r.code, 0, r.stderr);
   const schema = JSON.parse(r.stdout);
-  assert.deepEqual(schema.required.sort(), ['command', 'expected', 'modules', 'notes', 'ok', 'problems', 'version']);
+  assert.deepEqual(schema.required.sort(), ['command', 'expected', 'modules', 'notes', 'ok', 'problems', 'version', 'warnings']);
   assert.ok(['tensor', 'expected', 'got', 'pytorch_message', 'cause', 'fix'].every((k) => k in schema.properties.problems.items.properties));
 });

@@ -63,7 +63,8 @@ describe('an overflowing ReLU network', () => {
     assert.deepEqual(nulls, ['.lengths'], 'no number written as null');
     assert.deepEqual(doc.non_finite, FIRST);
     assert.equal(doc.warnings.length, 1);
-    assert.match(doc.warnings[0], /layer 0 first held Infinity at t=1, batch element 0/);
+    assert.equal(doc.warnings[0].code, 'non-finite-value');
+    assert.match(doc.warnings[0].message, /layer 0 first held Infinity at t=1, batch element 0/);
     assert.deepEqual(doc.layers[0].steps[1].non_finite, { batch: 0, value: 'Infinity' });
     assert.equal(doc.layers[0].steps[0].non_finite, undefined);
     assert.equal(doc.tensors.h_n[0][0][0], 'Infinity');
@@ -129,7 +130,9 @@ describe('an overflowing ReLU network', () => {
     assert.ok(doc.results.every((r: { tolerance: number }) => Number.isFinite(r.tolerance)));
     assert.equal(doc.ok, true, 'automatic and manual hold the same infinities');
     assert.deepEqual(doc.non_finite, { automatic: FIRST, manual: FIRST });
-    assert.equal(doc.warnings.length, 2);
+    assert.deepEqual(doc.warnings.map((w: { code: string }) => w.code), ['non-finite-value', 'non-finite-value']);
+    assert.match(doc.warnings[0].message, /^automatic pass: non-finite value: h of layer 0/);
+    assert.match(doc.warnings[1].message, /^manual pass: non-finite value: h of layer 0/);
     const strict = runCli(['compare', ...OVERFLOW, '--strict']);
     assert.equal(strict.code, 1);
     assert.match(strict.stderr, /^error: --strict: expected finite values, got Infinity in automatic pass: h of layer 0/);
@@ -187,7 +190,9 @@ describe('NaN', () => {
     const xInf = npy('xinf.npy', [2, 1, 2], [1, Infinity, 3, 4]);
     assertUserError(['--input', xInf], /expected finite numbers, got Infinity at \[0, 0, 1\]/);
     const doc = runJson(['--input', xInf, '--allow-nonfinite', '--format', 'json']);
-    assert.match(doc.warnings.join('\n'), /holds non-finite values \(the first: Infinity at \[0, 0, 1\]\)/);
+    const accepted = doc.warnings.filter((w: { code: string }) => w.code === 'non-finite-accepted');
+    assert.equal(accepted.length, 1);
+    assert.match(accepted[0].message, /holds non-finite values \(the first: Infinity at \[0, 0, 1\]\)/);
   });
 });
 

@@ -127,3 +127,10 @@ test('a huge embedding table or head is refused from the estimate before anythin
   const head = { modules: [{ name: 'rnn', type: 'rnn', input_size: 4, hidden_size: 2 }, { name: 'fc', type: 'linear', in_features: 2, out_features: 1e12 }] };
   assertUserError(['pipeline', '--spec', writeJson(dir, 'head.json', head)], /--max-memory: expected a pipeline within 2.0 GiB, got an estimate of/);
 });
+
+test("a cell saved under a prefix (encoder.cell.*) runs as PyTorch's loop of lstm_cell(x[t], (h, c)) from zeros", () => {
+  const out = join(tempDir(), 'cell.npz');
+  const r = runCli(['--weights', fixture('prefixed_cell.pt'), '--input', fixture('cell_x.npy'), '--save', out, '--trace', 'none']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const key of ['out', 'h_n', 'c_n']) assertClose('prefixed_cell', key, saved(out, key), expected('prefixed_cell_out.npz', key), { hint });
+});

@@ -38,7 +38,8 @@ describe('stacked module configuration', () => {
   test('dropout on a single layer is allowed with PyTorch\'s warning', () => {
     const m = new GRU({ inputSize: 3, hiddenSize: 4, dropout: 0.2 });
     assert.equal(m.warnings.length, 1);
-    assert.match(item(m.warnings, 0, 'warnings'), /non-zero dropout expects num_layers greater than 1, but got dropout=0.2 and num_layers=1/);
+    assert.equal(item(m.warnings, 0, 'warnings').code, 'dropout-single-layer');
+    assert.match(item(m.warnings, 0, 'warnings').message, /non-zero dropout expects num_layers greater than 1, but got dropout=0.2 and num_layers=1/);
     assert.deepEqual(new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.2 }).warnings, []);
   });
 

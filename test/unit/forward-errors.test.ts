@@ -119,9 +119,22 @@ describe('lengths, as pack_padded_sequence checks them', () => {
 
   test('as many lengths as x has steps: x is named as likely in the other layout', () => {
     // Batch-first data (3 sequences of 10 steps) given to a module built time-first, and the reverse.
-    assert.throws(() => m.forward(zeros(3, 10, 2), { lengths: [10, 7, 3] }), shapeError(/got 3 \(batch_size=10\); there are 3 lengths, the size of x's dimension 0 \(seq_len here\): x looks batch-first \(batch, seq_len, features\), but the module has batch_first=False$/));
+    // Both signs hold here: 3 lengths for x's 3 steps, and the longest, 10, is x's batch of 10.
+    assert.throws(
+      () => m.forward(zeros(3, 10, 2), { lengths: [10, 7, 3] }),
+      shapeError(/got 3 \(batch_size=10\); there are 3 lengths, the size of x's dimension 0 \(seq_len here\), and the longest length, 10, is the size of x's dimension 1 \(the batch here\): x looks batch-first \(batch, seq_len, features\), but the module has batch_first=False$/),
+    );
     const bf = new RNN({ inputSize: 2, hiddenSize: 3, batchFirst: true });
     assert.throws(() => bf.forward(zeros(10, 3, 2), { lengths: [10, 7, 3] }), shapeError(/x looks time-first \(seq_len, batch, features\), but the module has batch_first=True$/));
+  });
+
+  test('one sign alone names the other layout: the count of lengths, or the longest as long as the batch', () => {
+    // As many lengths as steps, none beyond them: the count alone.
+    assert.throws(() => m.forward(zeros(3, 10, 2), { lengths: [3, 2, 1] }), shapeError(/; there are 3 lengths, the size of x's dimension 0 \(seq_len here\): x looks batch-first/));
+    // Another count, but the longest is x's batch (10) and beyond seq_len (3): the longest alone.
+    assert.throws(() => m.forward(zeros(3, 10, 2), { lengths: [10, 7] }), shapeError(/got 2 \(batch_size=10\); the longest length, 10, is the size of x's dimension 1 \(the batch here\): x looks batch-first/));
+    // Neither: another count, and the longest within seq_len.
+    assert.throws(() => m.forward(zeros(4, 10, 2), { lengths: [4, 3, 2] }), shapeError(/got 3 \(batch_size=10\)$/));
   });
 
   test('each length in 1..seq_len', () => {

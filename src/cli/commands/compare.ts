@@ -50,6 +50,7 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
     version: env.version,
     config: configJson(module, setup.geometry),
     kernel: kernelFor(setup.forward, forwardFlops(module.kind, module.config, setup.geometry.seqLen, setup.geometry.batch)),
+    warnings: setup.warnings,
     ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
   });
   if (o.reference) {

@@ -146,7 +146,7 @@ export async function doctorCommand(o: DoctorOptions & Given, env: CommandEnv): 
   let report: DoctorReport;
   if (o.spec) {
     const body = await specReport(o, explicit, o.spec, xs, h0s, c0s);
-    report = { command: 'doctor', version: env.version, ok: body.problems.length === 0, ...body };
+    report = { command: 'doctor', version: env.version, ok: body.problems.length === 0, ...body, warnings: [] };
   } else {
     const x = single(xs, '--x-shape', 'x')!;
     const h0 = single(h0s, '--h0-shape', null);

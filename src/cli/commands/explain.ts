@@ -21,6 +21,7 @@ import { renderHtmlReport } from '../../html/report.js';
 import { gateCollector } from '../../report/gate-stats.js';
 import { buildRunReport } from '../../report/run-report.js';
 import { setupRun } from '../../setup/run.js';
+import { warning } from '../../warnings.js';
 
 /** An integer, negative allowed (Python-style indexes); the range is checked once the run's sizes are known. */
 function integer(value: string): number {
@@ -53,7 +54,7 @@ export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv
   const gates = html ? gateCollector(module, geometry.lengths) : null;
   const { facts, result } = explainRun(module, x, forward, geometry, options, gates?.onStep);
   const nonFinite = firstNonFinite(result, module.numDirections);
-  const skipped = backward ? [] : [`the backward account is left out: its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`];
+  const skipped = backward ? [] : [warning('backward-left-out', `the backward account is left out: its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`)];
   const warnings = [...setup.warnings, ...skipped, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
   if (warnings.length) facts.warnings = warnings;
   if (nonFinite) facts.non_finite = nonFinite;

@@ -22,6 +22,7 @@ import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
 import { readSpec, specFromWeights } from '../../setup/pipeline.js';
 import { checkFinite, readInput } from '../../setup/run.js';
+import type { Warning } from '../../warnings.js';
 import { fitsPageTrace } from '../../html/budget.js';
 import { renderHtmlReport } from '../../html/report.js';
 import { gateCollector } from '../../report/gate-stats.js';
@@ -58,7 +59,7 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const html = claimHtml(env, o.html);
   const budget = o.maxMemory;
   const allowed = !!o.allowNonfinite;
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const weights = o.weights ? readTensorsFile(o.weights, { maxBytes: budget }) : null;
   let weightMap = weights ? new Map([...weights.tensors].map(([k, v]) => [k, checkFinite(v.tensor, `${o.weights}: ${k}`, allowed, warnings)])) : null;
   const notes: string[] = [];

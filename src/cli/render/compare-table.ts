@@ -59,7 +59,7 @@ export function renderCompareTable(r: CompareReport, c: ChalkInstance, width: nu
     wrapText(c.dim(`tolerance: ${r.tolerance_rule}`), width, 2),
     ...ref,
     ...against,
-    ...r.warnings.map((w) => wrapText(c.yellow(`warning: ${w}`), width, 2)),
+    ...r.warnings.map((w) => wrapText(c.yellow(`warning: ${w.message}`), width, 2)),
     wrapText(verdict, width, 2),
     '',
   ].join('\n');

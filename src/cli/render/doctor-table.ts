@@ -47,6 +47,7 @@ export function renderDoctorTable(r: DoctorReport, c: ChalkInstance, width: numb
     sections.push(wrapText(c.red(`✗ The shapes do not fit: ${n} problem${n === 1 ? '' : 's'} (PyTorch raises the first it meets).`), width, 2));
     for (const p of r.problems) sections.push('', problemSection(p, c, width));
   }
+  for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w.message}`), width, 2));
   if (r.pitfalls?.length) {
     sections.push('', wrapText(c.bold('Silent pitfalls') + c.dim('  (PyTorch raises no error for these; the code runs and reads the wrong numbers)'), width, 2));
     for (const p of r.pitfalls) {

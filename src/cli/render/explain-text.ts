@@ -11,6 +11,6 @@ export function renderExplainText(facts: ExplainReport, lang: Lang, c: ChalkInst
   for (const k of facts.checks.filter((k) => k.not_comparable)) {
     text += c.yellow(`not comparable: ${k.left} and ${k.right} are NaN in the same ${k.not_comparable} place(s); NaN equals nothing, so no difference can be measured there`) + '\n';
   }
-  for (const w of facts.warnings ?? []) text += c.yellow(`warning: ${w}`) + '\n';
+  for (const w of facts.warnings ?? []) text += c.yellow(`warning: ${w.message}`) + '\n';
   return wrapText(text, width, 2);
 }

@@ -131,7 +131,7 @@ export function renderGradTable(r: GradReport, c: ChalkInstance, width: number):
     lines.push(draw(t5), fit(c.dim(`  ${r.connectivity.definition}`), 4));
   }
   lines.push('', fit(c.dim(`shapes: ${Object.entries(r.shapes).map(([k, s]) => `${k} ${formatShape(s)}`).join(', ')}`)));
-  for (const w of r.warnings) lines.push(fit(c.yellow(`warning: ${w}`)));
+  for (const w of r.warnings) lines.push(fit(c.yellow(`warning: ${w.message}`)));
   for (const n of r.notes) lines.push(fit(c.dim(`note: ${n}`)));
   lines.push('');
   return lines.join('\n');

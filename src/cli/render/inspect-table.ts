@@ -16,6 +16,16 @@ export function renderInspectTable(r: InspectReport, c: ChalkInstance, width: nu
       t.rows.push([m.prefix || c.dim('(none)'), c.cyan(m.module), m.type.toUpperCase(), m.input_size, m.hidden_size, m.num_layers, String(m.bidirectional), String(m.bias), m.proj_size, m.parameter_count].map(String));
     }
     out.push(renderTable(c, t, width), '');
+    for (const m of recurrent) {
+      const named = recurrent.length > 1 ? `  ${m.prefix.replace(/\.$/, '') || '(top level)'}` : '';
+      out.push(wrapText(`${c.bold('Parameters per gate block')}${named}${c.dim('  (rows of each parameter, in PyTorch\'s gate order)')}`, width, 2));
+      const g = { head: ['parameter', 'blocks', 'each block', 'count'], rows: [] as string[][], compact: true, keep: [false, false, true, false] };
+      for (const p of m.gate_blocks) {
+        const first = p.blocks[0]!;
+        g.rows.push([p.key, p.blocks.map((b) => b.name).join('|'), formatShape(first.shape), `${p.blocks.length} × ${first.count}`]);
+      }
+      out.push(renderTable(c, g, width), '');
+    }
   }
   if (layers.length) {
     out.push(c.bold(`Embedding and Linear layers (${layers.length})`));

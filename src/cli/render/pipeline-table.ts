@@ -39,9 +39,9 @@ export function renderPipelineTable(r: PipelineDocument, c: ChalkInstance, width
       continue;
     }
     sections.push('', wrapText(`${c.bold(m.name)}  ${c.dim(m.module)}`, width, 2), shapesSection({ ...m, command: 'run', version: r.version }, c, width));
-    for (const w of m.warnings) sections.push(wrapText(c.yellow(`warning: ${m.name}: ${w}`), width, 2));
+    for (const w of m.warnings) sections.push(wrapText(c.yellow(`warning: ${m.name}: ${w.message}`), width, 2));
   }
   for (const note of r.notes) sections.push(wrapText(c.dim(`note: ${note}`), width, 2));
-  for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w}`), width, 2));
+  for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w.message}`), width, 2));
   return sections.join('\n') + '\n';
 }

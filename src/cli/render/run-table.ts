@@ -186,7 +186,7 @@ export function renderRunTable(r: RunReport, c: ChalkInstance, o: RunTableOption
   const grid = o.grid === 'none' || (o.grid === 'auto' && width < GRID_MIN_WIDTH) ? '' : renderGrid(r, c, { stat: o.stat, color: o.color, width, ...(o.trueColor ? { trueColor: true } : {}) });
   if (o.grid === 'only') {
     const body = grid || c.dim('no grid: the run has no trace (--trace none)');
-    return [title, '', body, ...r.warnings.map((w) => wrapText(c.yellow(`warning: ${w}`), width, 2))].join('\n') + '\n';
+    return [title, '', body, ...r.warnings.map((w) => wrapText(c.yellow(`warning: ${w.message}`), width, 2))].join('\n') + '\n';
   }
   const sections = [title, '', c.bold('Shapes'), shapesSection(r, c, width), '', c.bold('h_n, slice by slice'), hnSection(r, c, width)];
   const flow = flowSection(r, c, width);
@@ -194,7 +194,7 @@ export function renderRunTable(r: RunReport, c: ChalkInstance, o: RunTableOption
   if (grid) sections.push('', grid);
   sections.push('', c.bold(`Parameters (${r.parameter_count})`), parametersSection(r, c, width));
   if (r.layers.length) sections.push('', c.bold('Trace, per layer and step'), traceSection(r, c, o.traceFull, width));
-  for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w}`), width, 2));
+  for (const w of r.warnings) sections.push('', wrapText(c.yellow(`warning: ${w.message}`), width, 2));
   for (const n of r.notes) sections.push('', wrapText(c.dim(`note: ${n}`), width, 2));
   if (r.expectations) {
     sections.push('');

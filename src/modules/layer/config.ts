@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Nonlinearity } from '../../kernels/activations.js';
+import { warning, type Warning } from '../../warnings.js';
 import { kinds, type CellKind } from '../kinds/index.js';
 
 /** torch.nn.RNN / LSTM / GRU constructor arguments, in camelCase. */
@@ -114,10 +115,10 @@ export function resolveCellConfig(kind: CellKind, options: CellOptions): Recurre
 }
 
 /** PyTorch's warning for dropout on a single layer (it has no effect there). */
-export function configWarnings(config: RecurrentConfig): string[] {
+export function configWarnings(config: RecurrentConfig): Warning[] {
   if (config.dropout > 0 && config.numLayers === 1) {
     return [
-      `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${config.dropout} and num_layers=1`,
+      warning('dropout-single-layer', `dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects num_layers greater than 1, but got dropout=${config.dropout} and num_layers=1`),
     ];
   }
   return [];

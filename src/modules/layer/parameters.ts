@@ -60,6 +60,36 @@ export function parameterSpecs(kind: CellKind, config: RecurrentConfig): Paramet
   return specs;
 }
 
+/** One gate's rows of a gated parameter: PyTorch's name for it (W_ii, b_hz, ...), which rows, its shape and count. */
+export interface GateBlock {
+  name: string;
+  /** The gate's letter (the kind's GateSpec.name). */
+  gate: string;
+  /** Rows [start, end) of the parameter. */
+  rows: [number, number];
+  shape: number[];
+  count: number;
+}
+
+/**
+ * Each parameter with gates × hidden_size rows (weight_ih, weight_hh, bias_ih, bias_hh), cut into
+ * its gates' blocks in the kind's row order, named as PyTorch's docs name them: weight_ih_l{k} =
+ * W_ii|W_if|W_ig|W_io for an LSTM (W_ir|W_iz|W_in for a GRU; one block, W_ih, for an RNN).
+ */
+export function gateBlocks(kind: CellKind, config: RecurrentConfig): { name: string; blocks: GateBlock[] }[] {
+  const H = config.hiddenSize;
+  const gated = new Set(kind.parameters.filter((p) => p.rows === 'gates').map((p) => p.name));
+  return parameterSpecs(kind, config).flatMap((spec) => {
+    const template = [...gated].find((name) => spec.name === name + parameterSuffix(spec.layer, spec.direction));
+    if (template === undefined) return [];
+    // weight_ih -> W_i., bias_hh -> b_h.: the parameter's letter and which input it multiplies.
+    const stem = `${template.startsWith('bias') ? 'b' : 'W'}_${template.endsWith('ih') ? 'i' : 'h'}`;
+    const shape = [H, ...spec.shape.slice(1)];
+    const count = shape.reduce((a, b) => a * b, 1);
+    return [{ name: spec.name, blocks: kind.gates.map((g, i): GateBlock => ({ name: `${stem}${g.name}`, gate: g.name, rows: [i * H, (i + 1) * H], shape, count })) }];
+  });
+}
+
 export function parameterCount(specs: readonly ParameterSpec[]): number {
   return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -35,7 +35,7 @@ export interface PreparedInput {
 }
 
 /** The likely cause of a hidden-state shape mismatch, where it can be told. */
-function hiddenHint(name: string, got: Shape, expected: Shape, config: RecurrentConfig, batchFirst: boolean): string {
+function hiddenHint(name: string, got: Shape, expected: Shape, config: RecurrentConfig, batchFirst: boolean, seqLen: number | null): string {
   const [layers, batch, hidden] = expected as [number, number, number];
   if (got.length !== 3) return '';
   const D = numDirections(config);
@@ -46,6 +46,10 @@ function hiddenHint(name: string, got: Shape, expected: Shape, config: Recurrent
     return `; ${name} holds one slice per layer and direction: num_layers*num_directions = ${config.numLayers}*${D} = ${layers}`;
   }
   if (got[1] !== batch) {
+    // Built for x's other dimension: x is likely in the other layout.
+    if (got[1] === seqLen) {
+      return `; ${name}'s batch must equal x's batch, ${batch}; ${got[1]} is the size of x's dimension ${config.batchFirst ? 1 : 0} (seq_len here): x looks ${config.batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`;
+    }
     const smaller = got[1]! > batch ? ' (is the last batch smaller than the others?)' : '';
     return `; ${name}'s batch must equal x's batch, ${batch}${smaller}`;
   }
@@ -139,12 +143,12 @@ function reorderedState(p: ShapeProblem, lengths: readonly number[]): ShapeProbl
   return { ...p, pytorch, message: `${p.message}; PyTorch does not check this with enforce_sorted=False: it reorders ${p.tensor}'s batch by the sorted lengths and ${what}` };
 }
 
-function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batched: boolean, label: string, config: RecurrentConfig): ShapeProblem | null {
+function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batched: boolean, label: string, config: RecurrentConfig, seqLen: number): ShapeProblem | null {
   // Unbatched states are 2-D; the rank was checked before this.
   const got = batched ? shape : [shape[0]!, 1, shape[1]!];
   if (sameShape(got, expected)) return null;
   // Unbatched states are checked after PyTorch's unsqueeze(1), so both shapes show a batch of 1.
-  const hint = hiddenHint(name, got, expected, config, config.batchFirst && batched);
+  const hint = hiddenHint(name, got, expected, config, config.batchFirst && batched, batched ? seqLen : null);
   const pytorch = `${label} ${formatShape(expected)}, got ${formatList(got)}`;
   return { code: 'state-size', tensor: name, message: `${name}: ${pytorch}${hint}`, pytorch, expected, got };
 }
@@ -158,11 +162,16 @@ function stateProblem(name: 'h_0' | 'c_0', shape: Shape, expected: Shape, batche
 function lengthsProblems(lengths: readonly number[], seqLen: number, batch: number, enforceSorted: boolean, batchFirst: boolean): { pack: ShapeProblem[]; run: ShapeProblem[] } {
   const problem = (code: ShapeProblemCode, message: string, pytorch: string | null): ShapeProblem => ({ code, tensor: 'lengths', message, pytorch, expected: null, got: lengths });
   if (lengths.length !== batch) {
-    // One length per sequence, and as many as x's seq_len dimension: x is likely in the other layout.
-    const layout =
-      lengths.length === seqLen
-        ? `; there are ${lengths.length} lengths, the size of x's dimension ${batchFirst ? 1 : 0} (seq_len here): x looks ${batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`
-        : '';
+    // One length per sequence, and as many as x's seq_len dimension, or the longest as long as x's
+    // batch dimension (and beyond seq_len): x is likely in the other layout.
+    const longest = Math.max(...lengths);
+    const signs = [
+      lengths.length === seqLen ? `there are ${lengths.length} lengths, the size of x's dimension ${batchFirst ? 1 : 0} (seq_len here)` : '',
+      longest === batch && longest > seqLen ? `the longest length, ${longest}, is the size of x's dimension ${batchFirst ? 0 : 1} (the batch here)` : '',
+    ].filter(Boolean);
+    const layout = signs.length
+      ? `; ${signs.join(', and ')}: x looks ${batchFirst ? 'time-first (seq_len, batch, features), but the module has batch_first=True' : 'batch-first (batch, seq_len, features), but the module has batch_first=False'}`
+      : '';
     if (enforceSorted || lengths.length < batch) {
       // Without enforce_sorted, fewer lengths silently drop the sequences not listed.
       return { pack: [problem('lengths-count', `lengths: ${packCount(lengths.length, batch)}${layout}`, enforceSorted ? packCount(lengths.length, batch) : null)], run: [] };
@@ -249,10 +258,13 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   if (kind.hasCellState && (h0 || c0)) {
     if (!h0 || !c0) {
       const [missing, lone] = h0 ? (['c_0', h0] as const) : (['h_0', c0!] as const);
+      // The zeros PyTorch would start from: c keeps hidden_size, h has proj_size features when projecting.
+      const features = missing === 'c_0' ? config.hiddenSize : realHiddenSize(config);
+      const zeros = `torch.zeros(${[config.numLayers * numDirections(config), ...(batched ? [batch] : []), features].join(', ')})`;
       problems.push({
         code: 'state-pair',
         tensor: missing,
-        message: `${missing}: expected both h_0 and c_0 for LSTM (PyTorch takes the pair (h_0, c_0)), got only ${missing === 'c_0' ? 'h_0' : 'c_0'}`,
+        message: `${missing}: expected both h_0 and c_0 for ${kind.name} (PyTorch takes the pair (h_0, c_0)), got only ${missing === 'c_0' ? 'h_0' : 'c_0'}; pass zeros for the one you lack, ${missing} = ${zeros} (a file of zeros of that shape), or neither for zeros in both`,
         pytorch: h0 ? lonePairMessage(lone, batched) : null,
         expected: null,
         got: [],
@@ -281,8 +293,8 @@ export function checkForwardShapes(kind: CellKind, config: RecurrentConfig, inpu
   }
   const layers = config.numLayers * numDirections(config);
   const lstm = kind.hasCellState;
-  const hProblem = checkH && stateProblem('h_0', h0!, [layers, batch, realHiddenSize(config)], batched, lstm ? 'Expected hidden[0] size' : 'Expected hidden size', config);
-  const cProblem = checkC && stateProblem('c_0', c0!, [layers, batch, config.hiddenSize], batched, 'Expected hidden[1] size', config);
+  const hProblem = checkH && stateProblem('h_0', h0!, [layers, batch, realHiddenSize(config)], batched, lstm ? 'Expected hidden[0] size' : 'Expected hidden size', config, seqLen);
+  const cProblem = checkC && stateProblem('c_0', c0!, [layers, batch, config.hiddenSize], batched, 'Expected hidden[1] size', config, seqLen);
   for (const p of [hProblem, cProblem]) if (p) problems.push(lengths && batched && !enforceSorted ? reorderedState(p, lengths) : p);
   problems.push(...lengthsCheck.run);
   return { problems, geometry };
