@@ -220,7 +220,8 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
   let batch = flags.batch;
   let seqLen = flags.seqLen;
   let batched = !flags.unbatched;
-  const batchFirst = flags.batchFirst ?? false;
+  // A file that declares a batch-first x (an ONNX graph transposing it) runs so without the flag.
+  const batchFirst = flags.batchFirst ?? inferred?.batchFirst ?? false;
   if (flags.input) {
     x = readInput(flags.input, 'x', flags.maxMemory, allowed, warnings);
     const label = flags.input === '-' ? 'standard input' : flags.input;
