@@ -277,6 +277,8 @@ interface RecurrentNode {
   hiddenSize: number;
   directions: 1 | 2;
   nonlinearity: 'tanh' | 'relu';
+  /** ONNX's layout: 1 takes X as (batch, seq_length, input_size) and writes Y as (batch, seq_length, D, H). */
+  layout: 0 | 1;
   W: StoredTensor;
   R: StoredTensor;
   B: StoredTensor | null;
@@ -285,7 +287,7 @@ interface RecurrentNode {
 }
 
 /** The kind, direction, hidden size and activations of a recurrent node; refuses what PyTorch's modules cannot be. */
-function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kind' | 'hiddenSize' | 'directions' | 'nonlinearity'> {
+function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kind' | 'hiddenSize' | 'directions' | 'nonlinearity' | 'layout'> {
   const attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
   const int = (name: string): number => attrs.get(name)?.i ?? 0;
   const ofOp = kinds.filter((k) => k.onnx?.op === node.opType);
@@ -295,7 +297,8 @@ function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kin
   for (const name of ['activation_alpha', 'activation_beta']) {
     if (attrs.get(name)?.floats?.length) throw new FormatError(`${label}: expected no ${name} attribute, got [${attrs.get(name)!.floats!.join(', ')}] (refused: PyTorch's activations take no parameters)`);
   }
-  if (int('layout') !== 0) throw new FormatError(`${label}: expected layout=0 (X as (seq_length, batch, input_size)), got layout=${int('layout')} (refused: run with --batch-first on a layout=0 model instead)`);
+  const layout = int('layout');
+  if (layout !== 0 && layout !== 1) throw new FormatError(`${label}: expected layout 0 (X as (seq_length, batch, input_size)) or 1 (X as (batch, seq_length, input_size)), got layout=${layout}`);
   if (int('input_forget') !== 0) throw new FormatError(`${label}: expected input_forget=0, got input_forget=${int('input_forget')} (refused: PyTorch's LSTM has no coupled input and forget gates)`);
   const kind = ofOp.find((k) => Object.entries(k.onnx!.attributes).every(([name, value]) => (int(name) !== 0 ? 1 : 0) === value));
   if (!kind) {
@@ -328,7 +331,7 @@ function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kin
       }
     }
   }
-  return { kind, hiddenSize, directions, nonlinearity };
+  return { kind, hiddenSize, directions, nonlinearity, layout };
 }
 
 /** What a node input names: an initializer, a Constant's output, or something the graph computes. */
@@ -389,6 +392,8 @@ function feeder(node: OnnxNode, values: Values, recurrentByNode: Map<OnnxNode, R
 
 /** True when the operators between two layers turn (T, D, B, H) into (T, B, D*H) as a stacked module does. */
 function chainsLikeStack(from: RecurrentNode, ops: OnnxNode[], values: Values): boolean {
+  // layout=1's Y is (B, T, D, H): a Reshape (or Squeeze, D = 1) alone makes it (B, T, D*H).
+  if (from.layout === 1) return ops.length > 0 && ops.every((op) => op.opType === 'Squeeze' || op.opType === 'Reshape' || op.opType === 'Identity');
   if (from.directions === 1) return ops.length > 0 && ops.every((op) => op.opType === 'Squeeze' || op.opType === 'Reshape' || op.opType === 'Identity');
   const perm = ops.find((op) => op.opType === 'Transpose')?.attribute?.find((a) => a.name === 'perm')?.ints;
   const reshape = ops.find((op) => op.opType === 'Reshape');
@@ -492,7 +497,7 @@ export function decodeOnnx(bytes: Uint8Array, file: string, options: DecodeOptio
     const fed = feeder(r.node, values, byNode);
     if (!fed) continue;
     const { from, ops } = fed;
-    const stacks = from.kind === r.kind && from.hiddenSize === r.hiddenSize && from.directions === r.directions && from.nonlinearity === r.nonlinearity && (from.B === null) === (r.B === null);
+    const stacks = from.kind === r.kind && from.layout === r.layout && from.hiddenSize === r.hiddenSize && from.directions === r.directions && from.nonlinearity === r.nonlinearity && (from.B === null) === (r.B === null);
     if (stacks && !next.has(from) && r.W.tensor.shape[2] === from.directions * from.hiddenSize && chainsLikeStack(from, ops, values)) {
       next.set(from, r);
       hasPrevious.add(r);
@@ -514,12 +519,12 @@ export function decodeOnnx(bytes: Uint8Array, file: string, options: DecodeOptio
     const prefix = prefixOf(first, chains.length, used, i);
     chainStateDict(chain, prefix, tensors);
     const lens = chain.map((n) => n.sequenceLens).find((s) => s !== null) ?? null;
-    const batchFirst = readsBatchFirst(first, values);
+    const batchFirst = first.layout === 1 || readsBatchFirst(first, values);
     modules.push({
       prefix,
       type: first.kind.type,
       nonlinearity: first.nonlinearity,
-      source: `${chain.length === 1 ? first.label : `${chain.length} chained ${first.node.opType} nodes (${chain.map((n) => n.node.name || `#${n.index}`).join(', ')})`}${lens ? `, sequence_lens from graph input "${lens}"` : ''}${batchFirst ? ', x batch-first (Transpose perm 1,0,2 before it)' : ''}`,
+      source: `${chain.length === 1 ? first.label : `${chain.length} chained ${first.node.opType} nodes (${chain.map((n) => n.node.name || `#${n.index}`).join(', ')})`}${lens ? `, sequence_lens from graph input "${lens}"` : ''}${first.layout === 1 ? ', x batch-first (layout=1)' : batchFirst ? ', x batch-first (Transpose perm 1,0,2 before it)' : ''}`,
       ...(batchFirst ? { batchFirst } : {}),
     });
   });

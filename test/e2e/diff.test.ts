@@ -180,6 +180,19 @@ describe('diff names why two model files disagree', () => {
     assertUserError(['diff', onnx, pt('gru_batch_first'), '--fix', join(tempDir(t), 'x.npz')], /batch-layout cannot be undone/);
   });
 
+  test("batch-layout: torch's relu RNN edited to layout=1 (ONNX: X (batch, seq_length, input_size)) against the same file at layout=0", (t) => {
+    const model = decodeOnnxModel(bytesOf(join(FIXTURES, 'rnn_relu.onnx')), 'rnn');
+    model.graph!.node!.find((n) => n.opType === 'RNN')!.attribute!.push({ name: 'layout', type: 2, i: 1 });
+    const type = onnxModelType();
+    const b = tempFile(t, 'layout1.onnx', type.encode(type.fromObject(model)).finish());
+    const doc = diff([join(FIXTURES, 'rnn_relu.onnx'), b], 1);
+    assert.equal(doc.cause?.id, 'batch-layout');
+    assert.match(doc.cause!.message, /A time-first, as \(seq_len, batch, features\) \(its graph reads x as it is\)/);
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([join(FIXTURES, 'rnn_relu.onnx'), b, '--fix', fixed], 1);
+    assert.equal(diff([join(FIXTURES, 'rnn_relu.onnx'), fixed], 0).ok, true);
+  });
+
   test('the same batch_first GRU as torch.onnx.export wrote it at opsets 14 and 9, and an RNN read with the same nonlinearity twice: they agree', () => {
     assert.equal(diff([join(FIXTURES, 'gru_batch_first.onnx'), join(FIXTURES, 'opsets', 'gru_batch_first.opset9.onnx')], 0).ok, true);
     assert.equal(diff([join(FIXTURES, 'rnn_relu.onnx'), join(FIXTURES, 'opsets', 'rnn_relu.opset7.onnx')], 0).ok, true);
