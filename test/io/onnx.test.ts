@@ -139,6 +139,17 @@ describe('ONNX writer and reader', () => {
     assert.ok(maxAbsDiff(doc.tensors['out'], fixture.out) > 1e-3, 'read time-first it would differ');
   });
 
+  test("convert from a batch_first module's graph says the written file takes x time-first", (t) => {
+    const dir = tempDir(t);
+    const source = join(FIXTURES, 'gru_batch_first.onnx');
+    const onnx = runJson<{ notes: string[] }>(['convert', source, join(dir, 'out.onnx'), '--format', 'json']);
+    assert.ok(onnx.notes.some((n) => /takes x batch-first .*the written graph takes x time-first, \(seq_len, batch, 5\): swap x's first two axes/.test(n)), onnx.notes.join('\n'));
+    const sd = runJson<{ notes: string[] }>(['convert', source, join(dir, 'out.safetensors'), '--format', 'json']);
+    assert.ok(sd.notes.some((n) => /build torch\.nn\.GRU\(\.\.\., batch_first=True\)/.test(n)), sd.notes.join('\n'));
+    const plain = runJson<{ notes: string[] }>(['convert', join(FIXTURES, 'gru_lengths.onnx'), join(dir, 'plain.onnx'), '--format', 'json']);
+    assert.ok(!plain.notes.some((n) => /batch-first/.test(n)));
+  });
+
   test('bad ONNX input through the CLI (the fuzz suite\'s cases): exit 2, one line each', (t) => {
     const dir = tempDir(t);
     const expected: Record<string, RegExp> = {
