@@ -16,7 +16,7 @@ import { RnnInspectError } from '../../src/errors.js';
 import { detectFormat } from '../../src/io/index.js';
 import { decodeOnnxModel, onnxModelType, type OnnxModel, type OnnxNode } from '../../src/io/onnx.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../../src/io/json.js';
-import { kindOf } from '../../src/modules/kinds/index.js';
+import { kindOf, kinds } from '../../src/modules/kinds/index.js';
 import { Pipeline } from '../../src/modules/pipeline.js';
 import { pipelineSpecSchema, type PipelineSpec } from '../../src/schema/pipeline.js';
 import { parseWith } from '../../src/schema/zod-error.js';
@@ -82,7 +82,8 @@ export function badOnnx(): Record<string, Uint8Array> {
   const encode = (model: OnnxModel): Uint8Array => type.encode(type.fromObject(model)).finish();
   const edited = (name: string, edit: (node: OnnxNode) => void): Uint8Array => {
     const model = decodeOnnxModel(bytes(join(ONNX, `${name}.onnx`)), name);
-    edit(model.graph!.node!.find((n) => ['RNN', 'LSTM', 'GRU'].includes(n.opType ?? ''))!);
+    const ops = kinds.flatMap((k) => (k.onnx ? [k.onnx.op] : []));
+    edit(model.graph!.node!.find((n) => ops.includes(n.opType ?? ''))!);
     return encode(model);
   };
   const whole = bytes(join(ONNX, 'lstm_bi2.onnx'));
