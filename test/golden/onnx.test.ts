@@ -85,6 +85,19 @@ describe('ONNX files exported by torch.onnx.export', () => {
     });
   }
 
+  for (const name of ['rnn_relu', 'gru_batch_first']) {
+    test(`${name}: pipeline --weights runs it as run --weights does (the file's nonlinearity and layout)`, (t) => {
+      const fixture = load(name);
+      const dir = tempDir(t);
+      const args = ['--weights', join(DIR, `${name}.onnx`), '--input', writeJson(dir, 'x.json', fixture.x), '--format', 'json', '--include-tensors'];
+      const run = runJson<{ tensors: Record<string, unknown> }>(args);
+      const pipeline = runJson<{ modules: { tensors: Record<string, unknown> }[] }>(['pipeline', ...args]);
+      const diff = maxAbsDiff(pipeline.modules[0]!.tensors['out'], run.tensors['out']);
+      t.diagnostic(`${name} pipeline vs run out: maxdiff ${diff.toExponential(2)}`);
+      assert.ok(diff <= 1e-6, `max |diff| ${diff}`);
+    });
+  }
+
   test('a negative control: the relu RNN run as tanh differs from PyTorch', (t) => {
     const fixture = load('rnn_relu');
     const dir = tempDir(t);

@@ -150,6 +150,12 @@ describe('ONNX writer and reader', () => {
     assert.ok(!plain.notes.some((n) => /batch-first/.test(n)));
   });
 
+  test("doctor --weights reads a batch_first module's graph as batch-first", () => {
+    const doc = runJson<unknown>(['doctor', '--weights', join(FIXTURES, 'gru_batch_first.onnx'), '--x-shape', '3,6,5', '--format', 'json']);
+    assert.match(JSON.stringify(doc), /"module":"GRU\(5, 4, batch_first=True\)"/);
+    assert.match(JSON.stringify(runJson<unknown>(['doctor', '--weights', join(FIXTURES, 'gru_lengths.onnx'), '--x-shape', '3,6,5', '--format', 'json'])), /"module":"GRU\(5, 4\)"/);
+  });
+
   test('bad ONNX input through the CLI (the fuzz suite\'s cases): exit 2, one line each', (t) => {
     const dir = tempDir(t);
     const expected: Record<string, RegExp> = {
