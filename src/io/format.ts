@@ -27,6 +27,8 @@ export interface DeclaredModule {
   nonlinearity: 'tanh' | 'relu';
   /** Where the file says it, for messages: `LSTM node "/rnn/LSTM"`. */
   source: string;
+  /** The file takes x as (batch, seq_len, features) (an ONNX graph that transposes x before the node). */
+  batchFirst?: boolean;
 }
 
 /** Named tensors in the file's own order, any free-form metadata the file carries, and the modules it declares. */

@@ -11,7 +11,8 @@
  * Y through Squeeze, or Transpose(0, 2, 1, 3) and Reshape when bidirectional) are one module with
  * num_layers = the chain's length. The kind comes from the operator and its attributes (GRU's
  * linear_before_reset), the RNN's nonlinearity from `activations`; both are declared in
- * `modules`, since a state_dict cannot tell them. Other operators are listed in the metadata, not
+ * `modules`, since a state_dict cannot tell them, and so is a batch-first x (the graph transposes
+ * its x before the first node, as torch.onnx.export writes a batch_first module). Other operators are listed in the metadata, not
  * run. Attributes PyTorch's modules have no counterpart for are refused, naming them.
  */
 import { createRequire } from 'node:module';
@@ -81,6 +82,7 @@ export interface OnnxModel {
 export const ONNX_FLOAT = 1;
 export const ONNX_INT32 = 6;
 export const ONNX_INT64 = 7;
+const ONNX_DOUBLE = 11;
 const ELEMENT_TYPES: Readonly<Record<number, { type: ElementType; name: string }>> = {
   1: { type: 'f32', name: 'float32' },
   10: { type: 'f16', name: 'float16' },
@@ -143,11 +145,115 @@ function constantInts(t: OnnxTensor | undefined): number[] | null {
   if (t.int64Data?.length) return t.int64Data;
   if (t.int32Data?.length) return t.int32Data;
   const raw = t.rawData;
-  if (!raw || (t.dataType !== ONNX_INT64 && t.dataType !== ONNX_INT32)) return null;
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
+  // Below opset 9 the exporter writes a Reshape's shape as doubles, cast to int64 by the graph.
+  if (raw && view && t.dataType === ONNX_DOUBLE && raw.length % 8 === 0 && raw.length <= 8 * 32) {
+    const ints = Array.from({ length: raw.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
+    return ints.every(Number.isInteger) ? ints : null;
+  }
+  if (!raw || !view || (t.dataType !== ONNX_INT64 && t.dataType !== ONNX_INT32)) return null;
   const size = t.dataType === ONNX_INT64 ? 8 : 4;
   if (raw.length % size || raw.length > 8 * 32) return null;
   return Array.from({ length: raw.length / size }, (_, i) => (size === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights the graph computes from initializers: below opset 9 torch.onnx.export folds no constants,
+// so W, R and B are Slice, Concat and Unsqueeze of the state_dict's tensors. Those operators (and
+// Squeeze, Identity) on float32 constants are evaluated here; anything else stays "computed by the graph".
+
+/** A float32 constant's dims and values, or null. */
+function floatConstant(t: OnnxTensor | undefined): { dims: number[]; data: Float32Array } | null {
+  if (!t || (t.dataType ?? 0) !== ONNX_FLOAT || t.dataLocation === 1 || t.externalData?.length) return null;
+  const dims = t.dims ?? [];
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (t.rawData && t.rawData.length) return t.rawData.length === count * 4 ? { dims, data: decodeElements(t.rawData, 0, count, 'f32', true, 'constant') } : null;
+  return (t.floatData?.length ?? 0) === count ? { dims, data: Float32Array.from(t.floatData ?? []) } : null;
+}
+
+/** Axis `axis` of `dims` cut to [start, end): blocks of the inner size copied per outer index. */
+function sliceAxis(dims: number[], data: Float32Array, axis: number, start: number, end: number): { dims: number[]; data: Float32Array } {
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const n = dims[axis]!;
+  const out = new Float32Array(outer * (end - start) * inner);
+  for (let o = 0; o < outer; o++) out.set(data.subarray((o * n + start) * inner, (o * n + end) * inner), o * (end - start) * inner);
+  return { dims: dims.map((d, i) => (i === axis ? end - start : d)), data: out };
+}
+
+/** The constant `name` holds, evaluating Slice, Concat, Unsqueeze, Squeeze and Identity of constants; undefined otherwise. */
+function foldConstant(name: string, values: Values, depth = 0): OnnxTensor | undefined {
+  const known = values.constants.get(name);
+  if (known || depth > 64) return known;
+  const producer = values.producers.get(name);
+  if (!producer) return undefined;
+  const { node } = producer;
+  const inputs = node.input ?? [];
+  const attr = (n: string): OnnxAttribute | undefined => node.attribute?.find((a) => a.name === n);
+  const ints = (n: string, slot: number): number[] | null => attr(n)?.ints ?? (inputs[slot] ? constantInts(foldConstant(inputs[slot]!, values, depth + 1)) : null);
+  const operand = (slot: number) => (inputs[slot] ? floatConstant(foldConstant(inputs[slot]!, values, depth + 1)) : null);
+  let result: { dims: number[]; data: Float32Array } | null = null;
+  const x = operand(0);
+  if (!x) return undefined;
+  const rank = x.dims.length;
+  const axisOf = (a: number, r = rank): number => (a < 0 ? a + r : a);
+  switch (node.opType) {
+    case 'Identity':
+      result = x;
+      break;
+    case 'Unsqueeze': {
+      const axes = ints('axes', 1);
+      if (!axes) return undefined;
+      const dims = [...x.dims];
+      for (const a of axes.map((a) => axisOf(a, rank + axes.length)).sort((p, q) => p - q)) dims.splice(a, 0, 1);
+      result = { dims, data: x.data };
+      break;
+    }
+    case 'Squeeze': {
+      const axes = (ints('axes', 1) ?? x.dims.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => axisOf(a));
+      if (axes.some((a) => x.dims[a] !== 1)) return undefined;
+      result = { dims: x.dims.filter((_, i) => !axes.includes(i)), data: x.data };
+      break;
+    }
+    case 'Slice': {
+      const starts = ints('starts', 1);
+      const ends = ints('ends', 2);
+      const axes = ints('axes', 3) ?? starts?.map((_, i) => i) ?? null;
+      const steps = ints('steps', 4);
+      if (!starts || !ends || !axes || starts.length !== ends.length || axes.length !== starts.length || steps?.some((s) => s !== 1)) return undefined;
+      result = x;
+      axes.forEach((a, i) => {
+        const axis = axisOf(a);
+        const n = result!.dims[axis]!;
+        const clamp = (v: number): number => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+        const [from, to] = [clamp(starts[i]!), clamp(ends[i]!)];
+        result = sliceAxis(result!.dims, result!.data, axis, from, Math.max(from, to));
+      });
+      break;
+    }
+    case 'Concat': {
+      const parts = inputs.map((_, i) => operand(i));
+      const axis = axisOf(attr('axis')?.i ?? 0);
+      if (parts.some((p) => !p || p.dims.length !== rank || p.dims.some((d, i) => i !== axis && d !== x.dims[i]))) return undefined;
+      const outer = x.dims.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = x.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+      const total = parts.reduce((n, p) => n + p!.dims[axis]!, 0);
+      const data = new Float32Array(outer * total * inner);
+      let at = 0;
+      for (const p of parts) {
+        const width = p!.dims[axis]! * inner;
+        for (let o = 0; o < outer; o++) data.set(p!.data.subarray(o * width, (o + 1) * width), o * total * inner + at);
+        at += width;
+      }
+      result = { dims: x.dims.map((d, i) => (i === axis ? total : d)), data };
+      break;
+    }
+    default:
+      return undefined;
+  }
+  const folded: OnnxTensor = { name, dims: result.dims, dataType: ONNX_FLOAT, rawData: new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength) };
+  values.constants.set(name, folded);
+  return folded;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,6 +277,8 @@ interface RecurrentNode {
   hiddenSize: number;
   directions: 1 | 2;
   nonlinearity: 'tanh' | 'relu';
+  /** ONNX's layout: 1 takes X as (batch, seq_length, input_size) and writes Y as (batch, seq_length, D, H). */
+  layout: 0 | 1;
   W: StoredTensor;
   R: StoredTensor;
   B: StoredTensor | null;
@@ -179,7 +287,7 @@ interface RecurrentNode {
 }
 
 /** The kind, direction, hidden size and activations of a recurrent node; refuses what PyTorch's modules cannot be. */
-function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kind' | 'hiddenSize' | 'directions' | 'nonlinearity'> {
+function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kind' | 'hiddenSize' | 'directions' | 'nonlinearity' | 'layout'> {
   const attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
   const int = (name: string): number => attrs.get(name)?.i ?? 0;
   const ofOp = kinds.filter((k) => k.onnx?.op === node.opType);
@@ -189,7 +297,8 @@ function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kin
   for (const name of ['activation_alpha', 'activation_beta']) {
     if (attrs.get(name)?.floats?.length) throw new FormatError(`${label}: expected no ${name} attribute, got [${attrs.get(name)!.floats!.join(', ')}] (refused: PyTorch's activations take no parameters)`);
   }
-  if (int('layout') !== 0) throw new FormatError(`${label}: expected layout=0 (X as (seq_length, batch, input_size)), got layout=${int('layout')} (refused: run with --batch-first on a layout=0 model instead)`);
+  const layout = int('layout');
+  if (layout !== 0 && layout !== 1) throw new FormatError(`${label}: expected layout 0 (X as (seq_length, batch, input_size)) or 1 (X as (batch, seq_length, input_size)), got layout=${layout}`);
   if (int('input_forget') !== 0) throw new FormatError(`${label}: expected input_forget=0, got input_forget=${int('input_forget')} (refused: PyTorch's LSTM has no coupled input and forget gates)`);
   const kind = ofOp.find((k) => Object.entries(k.onnx!.attributes).every(([name, value]) => (int(name) !== 0 ? 1 : 0) === value));
   if (!kind) {
@@ -222,7 +331,7 @@ function readAttributes(node: OnnxNode, label: string): Pick<RecurrentNode, 'kin
       }
     }
   }
-  return { kind, hiddenSize, directions, nonlinearity };
+  return { kind, hiddenSize, directions, nonlinearity, layout };
 }
 
 /** What a node input names: an initializer, a Constant's output, or something the graph computes. */
@@ -240,8 +349,8 @@ function recurrentNode(file: string, node: OnnxNode, index: number, values: Valu
   const weight = (slot: number, what: string, shape: (number | null)[]): StoredTensor | null => {
     const name = inputs[slot] ?? '';
     if (name === '') return null;
-    const t = values.constants.get(name);
-    if (!t) throw new FormatError(`${label}: expected ${what} as an initializer or a Constant, got "${name}", computed by the graph`);
+    const t = foldConstant(name, values);
+    if (!t) throw new FormatError(`${label}: expected ${what} as an initializer or a Constant (or Slice, Concat, Unsqueeze of them), got "${name}", computed by the graph`);
     const stored = tensorValues(t, `${label} ${what} "${name}"`, budget);
     const got = stored.tensor.shape;
     if (got.length !== shape.length || shape.some((d, i) => d !== null && d !== got[i])) {
@@ -283,11 +392,37 @@ function feeder(node: OnnxNode, values: Values, recurrentByNode: Map<OnnxNode, R
 
 /** True when the operators between two layers turn (T, D, B, H) into (T, B, D*H) as a stacked module does. */
 function chainsLikeStack(from: RecurrentNode, ops: OnnxNode[], values: Values): boolean {
+  // layout=1's Y is (B, T, D, H): a Reshape (or Squeeze, D = 1) alone makes it (B, T, D*H).
+  if (from.layout === 1) return ops.length > 0 && ops.every((op) => op.opType === 'Squeeze' || op.opType === 'Reshape' || op.opType === 'Identity');
   if (from.directions === 1) return ops.length > 0 && ops.every((op) => op.opType === 'Squeeze' || op.opType === 'Reshape' || op.opType === 'Identity');
   const perm = ops.find((op) => op.opType === 'Transpose')?.attribute?.find((a) => a.name === 'perm')?.ints;
   const reshape = ops.find((op) => op.opType === 'Reshape');
-  const target = reshape ? constantInts(values.constants.get(reshape.input?.[1] ?? '')) : null;
+  // The target shape: a constant, through Casts below opset 9 (Cast of a Constant, not folded).
+  let shape = reshape?.input?.[1] ?? '';
+  for (let hops = 0; hops < 4 && !values.constants.has(shape); hops++) {
+    const producer = values.producers.get(shape);
+    if (producer?.node.opType !== 'Cast') break;
+    shape = producer.node.input?.[0] ?? '';
+  }
+  const target = reshape ? constantInts(values.constants.get(shape)) : null;
   return perm?.join() === '0,2,1,3' && target !== null && target.length === 3 && target[2] === -1;
+}
+
+/**
+ * True when the chain's first X is the graph's x through Transpose(perm 1, 0, 2): the graph takes x
+ * as (batch, seq_len, features), as torch.onnx.export writes a batch_first module.
+ */
+function readsBatchFirst(first: RecurrentNode, values: Values): boolean {
+  let name = first.node.input?.[0] ?? '';
+  for (let hops = 0; hops < 4; hops++) {
+    const producer = values.producers.get(name);
+    if (!producer) return false;
+    const op = producer.node.opType;
+    if (op === 'Transpose') return producer.node.attribute?.find((a) => a.name === 'perm')?.ints?.join() === '1,0,2';
+    if (op !== 'Identity') return false;
+    name = producer.node.input?.[0] ?? '';
+  }
+  return false;
 }
 
 /** The module prefix of a chain from its first node's name: "/rnn/LSTM" is "rnn.", as PyTorch's module path. */
@@ -362,7 +497,7 @@ export function decodeOnnx(bytes: Uint8Array, file: string, options: DecodeOptio
     const fed = feeder(r.node, values, byNode);
     if (!fed) continue;
     const { from, ops } = fed;
-    const stacks = from.kind === r.kind && from.hiddenSize === r.hiddenSize && from.directions === r.directions && from.nonlinearity === r.nonlinearity && (from.B === null) === (r.B === null);
+    const stacks = from.kind === r.kind && from.layout === r.layout && from.hiddenSize === r.hiddenSize && from.directions === r.directions && from.nonlinearity === r.nonlinearity && (from.B === null) === (r.B === null);
     if (stacks && !next.has(from) && r.W.tensor.shape[2] === from.directions * from.hiddenSize && chainsLikeStack(from, ops, values)) {
       next.set(from, r);
       hasPrevious.add(r);
@@ -384,11 +519,13 @@ export function decodeOnnx(bytes: Uint8Array, file: string, options: DecodeOptio
     const prefix = prefixOf(first, chains.length, used, i);
     chainStateDict(chain, prefix, tensors);
     const lens = chain.map((n) => n.sequenceLens).find((s) => s !== null) ?? null;
+    const batchFirst = first.layout === 1 || readsBatchFirst(first, values);
     modules.push({
       prefix,
       type: first.kind.type,
       nonlinearity: first.nonlinearity,
-      source: `${chain.length === 1 ? first.label : `${chain.length} chained ${first.node.opType} nodes (${chain.map((n) => n.node.name || `#${n.index}`).join(', ')})`}${lens ? `, sequence_lens from graph input "${lens}"` : ''}`,
+      source: `${chain.length === 1 ? first.label : `${chain.length} chained ${first.node.opType} nodes (${chain.map((n) => n.node.name || `#${n.index}`).join(', ')})`}${lens ? `, sequence_lens from graph input "${lens}"` : ''}${first.layout === 1 ? ', x batch-first (layout=1)' : batchFirst ? ', x batch-first (Transpose perm 1,0,2 before it)' : ''}`,
+      ...(batchFirst ? { batchFirst } : {}),
     });
   });
 

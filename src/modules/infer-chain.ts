@@ -45,6 +45,8 @@ export interface ChainProblem {
 
 interface Found extends ChainEntry {
   at: number;
+  /** What the file itself says of a recurrent module (an ONNX node), for the notes. */
+  declared?: { by: string; batchFirst: boolean };
 }
 
 function layersOf(tensors: ReadonlyMap<string, Tensor>, taken: ReadonlySet<string>, order: readonly string[]): Found[] {
@@ -88,8 +90,9 @@ export function inferChain(tensors: ReadonlyMap<string, Tensor>, declared: reado
   const order = [...tensors.keys()];
   const recurrent: Found[] = modules.map((m, i) => {
     const name = m.prefix.replace(/\.$/, '') || `module${i}`;
-    const spec: ChainModule = { name, type: m.type, input_size: m.inputSize, hidden_size: m.hiddenSize, num_layers: m.numLayers, bias: m.bias, bidirectional: m.bidirectional, proj_size: m.projSize };
-    return { name, prefix: m.prefix, at: order.indexOf(m.keys[0]!), keys: m.keys, spec };
+    const said = m.declaredBy !== undefined && m.nonlinearity !== undefined && kindOf(m.type).hasNonlinearity ? { nonlinearity: m.nonlinearity } : {};
+    const spec: ChainModule = { name, type: m.type, input_size: m.inputSize, hidden_size: m.hiddenSize, num_layers: m.numLayers, bias: m.bias, bidirectional: m.bidirectional, proj_size: m.projSize, ...said };
+    return { name, prefix: m.prefix, at: order.indexOf(m.keys[0]!), keys: m.keys, spec, ...(m.declaredBy !== undefined ? { declared: { by: m.declaredBy, batchFirst: m.batchFirst ?? false } } : {}) };
   });
   const taken = new Set(modules.flatMap((m) => m.keys));
   const found = [...recurrent, ...layersOf(tensors, taken, order)].sort((a, b) => a.at - b.at);
@@ -108,9 +111,12 @@ export function inferChain(tensors: ReadonlyMap<string, Tensor>, declared: reado
       notes.push(`${m.name}: taken to read ${previous.name}, which it follows in the file, though their sizes differ`);
     }
     if (!isLayer(m)) {
-      m.batch_first = false;
-      notes.push(`${m.name}: batch_first=False assumed (a state_dict does not store it): x is (seq_len, batch, features); set "batch_first": true if your data is (batch, seq_len)`);
-      if (kindOf(m.type).hasNonlinearity) notes.push(`${m.name}: nonlinearity tanh assumed (a state_dict does not store it)`);
+      m.batch_first = f.declared?.batchFirst ?? false;
+      if (f.declared) notes.push(`${m.name}: batch_first=${m.batch_first ? 'True' : 'False'}${kindOf(m.type).hasNonlinearity ? ` and nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''}, as ${f.declared.by} says`);
+      else {
+        notes.push(`${m.name}: batch_first=False assumed (a state_dict does not store it): x is (seq_len, batch, features); set "batch_first": true if your data is (batch, seq_len)`);
+        if (kindOf(m.type).hasNonlinearity) notes.push(`${m.name}: nonlinearity tanh assumed (a state_dict does not store it)`);
+      }
       // A recurrent module starting a later chain: the decoder of an encoder of its kind whose out nothing reads.
       const readers = (e: ChainModule): boolean => specs.some((r, i) => r.input === undefined && specs[i - 1] === e && r.type !== 'embedding');
       const encoder = chains > 1 ? specs.find((e) => !isLayer(e) && e.type === m.type && !readers(e) && !specs.some((d) => !isLayer(d) && d.h_0_from === e.name)) : undefined;

@@ -38,6 +38,8 @@ export interface InferredModule {
   /** What the file itself declares (an ONNX node's kind and activations), when it does. */
   nonlinearity?: 'tanh' | 'relu';
   declaredBy?: string;
+  /** The file takes x batch-first (an ONNX graph that transposes its x before the node). */
+  batchFirst?: boolean;
 }
 
 /** A module's kind as a model file states it (src/io's DeclaredModule): it picks among kinds that look alike. */
@@ -46,6 +48,7 @@ export interface Declaration {
   type: string;
   nonlinearity: 'tanh' | 'relu';
   source: string;
+  batchFirst?: boolean;
 }
 
 export interface RejectedGroup {
@@ -225,6 +228,7 @@ export function inferModules(
       result.type = said.type as KindName;
       result.nonlinearity = said.nonlinearity;
       result.declaredBy = said.source;
+      if (said.batchFirst) result.batchFirst = true;
     }
     modules.push(result);
   }

@@ -27,6 +27,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
   const unused = new Set(chain.unusedKeys.map((k) => original.get(k)!));
   const notes: string[] = [];
   for (const m of modules.filter((m) => m.declaredBy)) notes.push(`${m.prefix || '(top level)'}: ${kindOf(m.type).name}${kindOf(m.type).hasNonlinearity ? ` with nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''} from ${m.declaredBy}`);
+  for (const m of modules.filter((m) => m.batchFirst)) notes.push(`${m.prefix || '(top level)'}: takes x as (batch, seq_len, features), as its file says: \`rnn-inspect --weights\` runs it so without --batch-first`);
   for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type && !m.declaredBy))) {
     notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
   }

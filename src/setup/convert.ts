@@ -101,6 +101,9 @@ export function convertModel(o: ConvertOptions): ConvertReport {
     toFormat = writer.name;
     if (kind.hasNonlinearity && config.nonlinearity !== 'tanh') notes.push(`a state_dict does not record the nonlinearity: build torch.nn.${kind.name}(..., nonlinearity='${config.nonlinearity}')`);
   }
+  if (m.batchFirst) {
+    notes.push(`${o.input} takes x batch-first (${m.declaredBy ?? 'the file'}); ${toFormat === 'onnx' ? `the written graph takes x time-first, (seq_len, batch, ${config.inputSize}): swap x's first two axes before it` : `a state_dict does not record batch_first: build torch.nn.${kind.name}(..., batch_first=True)`}`);
+  }
   writeFileAtomic(o.output, bytes, o.writeOptions ?? {});
 
   // The check: the written file read back as any user would, both run on the same random input.

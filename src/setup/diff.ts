@@ -9,15 +9,24 @@
  *   gru-reset        one is PyTorch's GRU (reset after W_hn h), the other GRUResetBefore
  *   transposed       a square weight of B is the transpose of A's
  *   direction-order  B's forward and reverse parameters are swapped
+ *   batch-layout     one file takes x batch-first (an ONNX graph transposing its x), the other
+ *                    time-first: the same array is (seq_len, batch) to one, (batch, seq_len) to the other
+ *   activation       the two run the RNN with different nonlinearities (an ONNX Relu node, a state_dict run as tanh)
+ *
+ * Each file reads the one input array in its own layout, as a user feeding both would. When the
+ * layouts differ, B's out and trace are compared with A's position by position (B's time and batch
+ * axes swapped back), and h_n and c_n, whose shapes then differ, are not compared.
  */
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readTensorFile, readTensorsFile, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
 import { encodeOnnx, onnxRefusal } from '../io/onnx-write.js';
+import { nonlinearities, type Nonlinearity } from '../kernels/activations.js';
 import { kindOf, kinds, type CellKind, type KindName } from '../modules/kinds/index.js';
 import { resolveConfig, type RecurrentConfig } from '../modules/layer/config.js';
 import { parameterSuffix } from '../modules/layer/parameters.js';
-import { Recurrent, type ForwardResult } from '../modules/recurrent.js';
+import type { LayerTrace } from '../modules/layer/result.js';
+import { Recurrent } from '../modules/recurrent.js';
 import type { DiffCauseId, DiffReport } from '../schema/diff.js';
 import { Random } from '../tensor/random.js';
 import { formatShape, Tensor } from '../tensor/tensor.js';
@@ -40,6 +49,12 @@ interface Side {
   config: RecurrentConfig;
   params: Map<string, Tensor>;
   prefix: string;
+  /** The file takes x as (batch, seq_len, features). */
+  batchFirst: boolean;
+  /** Where the nonlinearity comes from, for messages. */
+  nonlinearitySource: string;
+  /** The file states its module (an ONNX node), not just its weights. */
+  declared: boolean;
 }
 
 function side(file: string, maxMemory: number): Side {
@@ -50,13 +65,38 @@ function side(file: string, maxMemory: number): Side {
   const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}) });
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
-  return { file, kind, config, params, prefix: m.prefix };
+  const nonlinearitySource = m.declaredBy && m.nonlinearity ? m.declaredBy : 'a state_dict does not record it: tanh assumed';
+  return { file, kind, config, params, prefix: m.prefix, batchFirst: m.batchFirst ?? false, nonlinearitySource, declared: m.declaredBy !== undefined };
 }
 
-function run(kind: CellKind<KindName>, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor): ForwardResult {
-  const module = new Recurrent(kind, { ...config, seed: 0 }).eval();
+/** A run as compared: out, h_n, c_n and each layer's trace, time-major; null where not compared. */
+interface Compared {
+  out: Tensor;
+  hN: Tensor | null;
+  cN: Tensor | null;
+  layers: LayerTrace[];
+}
+
+/** (N0, N1, ...) → (N1, N0, ...). */
+function swap01(t: Tensor): Tensor {
+  const [n0, n1, ...rest] = t.shape as [number, number, ...number[]];
+  const inner = rest.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(t.data.length);
+  for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) data.set(t.data.subarray((i * n1 + j) * inner, (i * n1 + j + 1) * inner), (j * n0 + i) * inner);
+  return new Tensor(data, [n1, n0, ...rest]);
+}
+
+/**
+ * Runs a module time-major on x as a file of that layout reads the array (a batch-first file's
+ * time-major input is x with its first two axes swapped); with `positional`, the results' time
+ * and batch axes are swapped back, so they line up with a run of the other layout position by position.
+ */
+function run(kind: CellKind<KindName>, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor, batchFirst: boolean, positional: boolean): Compared {
+  const module = new Recurrent(kind, { ...config, batchFirst: false, seed: 0 }).eval();
   module.loadStateDict(params);
-  return module.forward(x, { keepTrace: true });
+  const r = module.forward(batchFirst ? swap01(x) : x, { keepTrace: true });
+  if (!positional) return { out: r.out, hN: r.hN, cN: r.cN, layers: r.trace.layers };
+  return { out: swap01(r.out), hN: null, cN: null, layers: r.trace.layers.map((l) => ({ ...l, h: swap01(l.h), c: l.c ? swap01(l.c) : null })) };
 }
 
 function maxDiff(a: Tensor | null, b: Tensor | null): number {
@@ -69,15 +109,15 @@ function maxDiff(a: Tensor | null, b: Tensor | null): number {
   return m;
 }
 
-function agree(a: ForwardResult, b: ForwardResult, tolerance: number): boolean {
+function agree(a: Compared, b: Compared, tolerance: number): boolean {
   return Math.max(maxDiff(a.out, b.out), maxDiff(a.hN, b.hN), maxDiff(a.cN, b.cN)) <= tolerance;
 }
 
 /** The first layer, direction, step (in the order that direction runs) and tensor where the traces differ. */
-function firstMismatch(a: ForwardResult, b: ForwardResult, tolerance: number): DiffReport['first_mismatch'] {
-  for (let i = 0; i < a.trace.layers.length; i++) {
-    const la = a.trace.layers[i]!;
-    const lb = b.trace.layers[i]!;
+function firstMismatch(a: Compared, b: Compared, tolerance: number): DiffReport['first_mismatch'] {
+  for (let i = 0; i < a.layers.length; i++) {
+    const la = a.layers[i]!;
+    const lb = b.layers[i]!;
     const [T, B, F] = la.h.shape as [number, number, number];
     for (let s = 0; s < T; s++) {
       const t = la.direction === 'forward' ? s : T - 1 - s;
@@ -101,8 +141,8 @@ interface Candidate {
   fix: string;
   /** B's parameters (and kind) with the mistake undone; null when it cannot be undone. */
   fixed: { kind: CellKind<KindName>; params: Params } | null;
-  /** What runs to test the cause: B as A would read it were the mistake undone. */
-  test: { kind: CellKind<KindName>; params: Params };
+  /** What runs to test the cause: B as A would read it were the mistake undone (B's own config and layout unless given). */
+  test: { kind: CellKind<KindName>; params: Params; config?: RecurrentConfig; batchFirst?: boolean };
 }
 
 function eachLayer(config: RecurrentConfig, fn: (suffix: string, l: number, d: number) => void): void {
@@ -143,9 +183,25 @@ function transposed(t: Tensor): Tensor {
   return new Tensor(data, [c, r]);
 }
 
+function layoutOf(s: Side): string {
+  if (s.batchFirst) return 'batch-first, as (batch, seq_len, features) (its graph transposes x before its first recurrent node)';
+  return `time-first, as (seq_len, batch, features) (${s.declared ? 'its graph reads x as it is' : 'a state_dict does not say: time-first assumed'})`;
+}
+
 function candidates(a: Side, b: Side): Candidate[] {
   const { kind, config, params } = b;
   const list: Candidate[] = [];
+  if (a.batchFirst !== b.batchFirst) {
+    list.push({
+      id: 'batch-layout',
+      message: `B reads x ${layoutOf(b)}, A ${layoutOf(a)}: given one array, the two read its first two axes the other way round`,
+      fix: b.batchFirst
+        ? "swap x's first two axes before B (or export B from a module with batch_first=False); --fix writes B reading x time-first"
+        : "swap x's first two axes before B, or run A with --batch-first (B's file cannot say batch-first)",
+      fixed: b.batchFirst ? { kind, params } : null,
+      test: { kind, params, batchFirst: a.batchFirst },
+    });
+  }
   const names = kind.gates.map((g) => g.name);
   for (const order of permutations(names)) {
     if (order.join() === names.join()) continue;
@@ -189,6 +245,19 @@ function candidates(a: Side, b: Side): Candidate[] {
       fixed: { kind: k, params },
       test: { kind: k, params },
     });
+  }
+  if (kind.hasNonlinearity) {
+    for (const n of Object.keys(nonlinearities) as Nonlinearity[]) {
+      if (n === config.nonlinearity) continue;
+      const onnx = kind.onnx?.activations.includes('nonlinearity') ? ` (in ONNX, activations=["${n[0]!.toUpperCase()}${n.slice(1)}"])` : '';
+      list.push({
+        id: 'activation',
+        message: `B's ${kind.name} runs with ${config.nonlinearity} (${b.nonlinearitySource}), A's with ${a.config.nonlinearity} (${a.nonlinearitySource}): the same weights, another nonlinearity`,
+        fix: `run both with one nonlinearity: write B with ${n}${onnx}, or, if ${config.nonlinearity} is right, run A's weights with --nonlinearity ${config.nonlinearity}`,
+        fixed: { kind, params },
+        test: { kind, params, config: { ...config, nonlinearity: n } },
+      });
+    }
   }
   const square = [...params].filter(([, t]) => t.rank === 2 && t.shape[0] === t.shape[1]);
   if (square.length) {
@@ -252,8 +321,9 @@ export function diffModels(o: DiffOptions): DiffReport {
     x = Tensor.zeros([7, 3, a.config.inputSize]);
     new Random(o.seed ^ 0x5eed).fillNormal(x.data);
   }
-  const ra = run(a.kind, a.config, a.params, x);
-  const rb = run(b.kind, b.config, b.params, x);
+  const positional = a.batchFirst !== b.batchFirst;
+  const ra = run(a.kind, a.config, a.params, x, a.batchFirst, false);
+  const rb = run(b.kind, b.config, b.params, x, b.batchFirst, positional);
   const max = Math.max(maxDiff(ra.out, rb.out), maxDiff(ra.hN, rb.hN), maxDiff(ra.cN, rb.cN));
   if (max <= o.tolerance) {
     if (o.fix) throw new UsageError(`--fix ${o.fix}: expected two models that disagree, got agreement within ${o.tolerance} (nothing to fix)`);
@@ -261,18 +331,23 @@ export function diffModels(o: DiffOptions): DiffReport {
   }
   const first = firstMismatch(ra, rb, o.tolerance);
   let cause: DiffReport['cause'] = null;
-  let fixed: Candidate['fixed'] = null;
+  let fixed: (Candidate['fixed'] & { config: RecurrentConfig }) | null = null;
   for (const c of candidates(a, b)) {
-    if (agree(ra, run(c.test.kind, b.config, c.test.params, x), o.tolerance)) {
+    const config = c.test.config ?? b.config;
+    const batchFirst = c.test.batchFirst ?? b.batchFirst;
+    if (agree(ra, run(c.test.kind, config, c.test.params, x, batchFirst, batchFirst !== a.batchFirst), o.tolerance)) {
       cause = { id: c.id, message: c.message, fix: c.fix };
-      fixed = c.fixed;
+      fixed = c.fixed ? { ...c.fixed, config } : null;
       break;
     }
   }
   if (o.fix) {
     if (!cause) throw new UsageError(`--fix ${o.fix}: expected a cause to fix, got none of the known mistakes reproducing the difference`);
     if (!fixed) throw new UsageError(`--fix ${o.fix}: ${cause.id} cannot be undone: ${cause.fix}`);
-    writeFixed(o.fix, fixed.kind, b.config, fixed.params, b.prefix, o.fixWriteOptions ?? {});
+    if (cause.id === 'activation' && fixed.config.nonlinearity !== 'tanh' && extname(o.fix).toLowerCase() !== '.onnx') {
+      throw new UsageError(`--fix ${o.fix}: expected an .onnx file, which records B's ${fixed.config.nonlinearity}, got ${extname(o.fix) || 'no extension'}: a state_dict's RNN runs as tanh`);
+    }
+    writeFixed(o.fix, fixed.kind, fixed.config, fixed.params, b.prefix, o.fixWriteOptions ?? {});
   }
   return { ok: false, max_diff: max, first_mismatch: first, cause };
 }

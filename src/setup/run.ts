@@ -263,7 +263,8 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
   let batch = flags.batch;
   let seqLen = flags.seqLen;
   let batched = !flags.unbatched;
-  const batchFirst = flags.batchFirst ?? false;
+  // A file that declares a batch-first x (an ONNX graph transposing it) runs so without the flag.
+  const batchFirst = flags.batchFirst ?? inferred?.batchFirst ?? false;
   if (flags.input) {
     const stored = readStoredInput(flags.input, 'x', flags.maxMemory, allowed, warnings);
     x = stored.tensor;

@@ -1,8 +1,10 @@
 // `diff A B` on files that really have each mistake: an ONNX file whose exporter copied PyTorch's
 // LSTM gate blocks in unchanged, a state_dict holding ONNX's gate order, an ONNX GRU whose biases
 // were merged into Wb, a state_dict with W_hh transposed, one with its directions swapped, and a
-// GRU exported with linear_before_reset=0. A is always PyTorch's own state_dict (the fixtures
-// torch.onnx.export read from, scripts/fixtures/make_onnx_fixtures.py).
+// GRU exported with linear_before_reset=0; and two pairs torch.onnx.export itself wrote
+// (scripts/fixtures/make_onnx_fixtures.py): a relu RNN's ONNX file beside its state_dict, which runs
+// as tanh (activation), and a batch_first GRU's ONNX file, whose graph takes x batch-first, beside
+// its state_dict, run time-first (batch-layout). A is PyTorch's own state_dict unless a test says.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -143,6 +145,57 @@ describe('diff names why two model files disagree', () => {
     const fixed = join(tempDir(t), 'fixed.onnx');
     diff([pt('gru_lengths'), b, '--fix', fixed], 1);
     assert.equal(diff([pt('gru_lengths'), fixed], 0).ok, true);
+  });
+
+  test("activation: a relu RNN's ONNX file against its state_dict, which runs as tanh; --fix writes the .onnx with tanh", (t) => {
+    const onnx = join(FIXTURES, 'rnn_relu.onnx');
+    const doc = diff([pt('rnn_relu'), onnx], 1);
+    assert.equal(doc.cause?.id, 'activation');
+    assert.match(doc.cause!.message, /B's RNN runs with relu \(RNN node "\/rnn\/RNN"\), A's with tanh \(a state_dict does not record it: tanh assumed\)/);
+    assert.match(doc.cause!.fix, /--nonlinearity relu/);
+    assert.deepEqual(doc.first_mismatch, { layer: 0, direction: 'forward', t: 0, tensor: 'h' });
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([pt('rnn_relu'), onnx, '--fix', fixed], 1);
+    assert.equal(diff([pt('rnn_relu'), fixed], 0).ok, true);
+    // A state_dict cannot hold relu: --fix refuses to write one that would still run as tanh.
+    assertUserError(['diff', onnx, pt('rnn_relu'), '--fix', join(tempDir(t), 'x.safetensors')], /--fix .*x\.safetensors: expected an \.onnx file, which records B's relu/);
+    const back = join(tempDir(t), 'back.onnx');
+    assert.equal(diff([onnx, pt('rnn_relu'), '--fix', back], 1).cause?.id, 'activation');
+    assert.equal(diff([onnx, back], 0).ok, true);
+  });
+
+  test("batch-layout: a batch_first GRU's ONNX file (its graph transposes x) against its state_dict run time-first; --fix writes a time-first graph", (t) => {
+    const onnx = join(FIXTURES, 'gru_batch_first.onnx');
+    const doc = diff([pt('gru_batch_first'), onnx], 1);
+    assert.equal(doc.cause?.id, 'batch-layout');
+    assert.match(doc.cause!.message, /B reads x batch-first, as \(batch, seq_len, features\) \(its graph transposes x before its first recurrent node\), A time-first/);
+    assert.deepEqual(doc.first_mismatch, { layer: 0, direction: 'forward', t: 0, tensor: 'h' });
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([pt('gru_batch_first'), onnx, '--fix', fixed], 1);
+    assert.equal(diff([pt('gru_batch_first'), fixed], 0).ok, true);
+    // The other way round the state_dict cannot say batch-first: named, not fixed.
+    const other = diff([onnx, pt('gru_batch_first')], 1);
+    assert.equal(other.cause?.id, 'batch-layout');
+    assert.match(other.cause!.fix, /run A with --batch-first/);
+    assertUserError(['diff', onnx, pt('gru_batch_first'), '--fix', join(tempDir(t), 'x.npz')], /batch-layout cannot be undone/);
+  });
+
+  test("batch-layout: torch's relu RNN edited to layout=1 (ONNX: X (batch, seq_length, input_size)) against the same file at layout=0", (t) => {
+    const model = decodeOnnxModel(bytesOf(join(FIXTURES, 'rnn_relu.onnx')), 'rnn');
+    model.graph!.node!.find((n) => n.opType === 'RNN')!.attribute!.push({ name: 'layout', type: 2, i: 1 });
+    const type = onnxModelType();
+    const b = tempFile(t, 'layout1.onnx', type.encode(type.fromObject(model)).finish());
+    const doc = diff([join(FIXTURES, 'rnn_relu.onnx'), b], 1);
+    assert.equal(doc.cause?.id, 'batch-layout');
+    assert.match(doc.cause!.message, /A time-first, as \(seq_len, batch, features\) \(its graph reads x as it is\)/);
+    const fixed = join(tempDir(t), 'fixed.onnx');
+    diff([join(FIXTURES, 'rnn_relu.onnx'), b, '--fix', fixed], 1);
+    assert.equal(diff([join(FIXTURES, 'rnn_relu.onnx'), fixed], 0).ok, true);
+  });
+
+  test('the same batch_first GRU as torch.onnx.export wrote it at opsets 14 and 9, and an RNN read with the same nonlinearity twice: they agree', () => {
+    assert.equal(diff([join(FIXTURES, 'gru_batch_first.onnx'), join(FIXTURES, 'opsets', 'gru_batch_first.opset9.onnx')], 0).ok, true);
+    assert.equal(diff([join(FIXTURES, 'rnn_relu.onnx'), join(FIXTURES, 'opsets', 'rnn_relu.opset7.onnx')], 0).ok, true);
   });
 
   test('unusable input: exit 2, one line', () => {

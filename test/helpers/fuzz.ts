@@ -14,8 +14,9 @@ import fc from 'fast-check';
 import { unzipSync, zipSync } from 'fflate';
 import { RnnInspectError } from '../../src/errors.js';
 import { detectFormat } from '../../src/io/index.js';
+import { decodeOnnxModel, onnxModelType, type OnnxModel, type OnnxNode } from '../../src/io/onnx.js';
 import { MAX_DOCUMENT_DEPTH, parseJson } from '../../src/io/json.js';
-import { kindOf } from '../../src/modules/kinds/index.js';
+import { kindOf, kinds } from '../../src/modules/kinds/index.js';
 import { Pipeline } from '../../src/modules/pipeline.js';
 import { pipelineSpecSchema, type PipelineSpec } from '../../src/schema/pipeline.js';
 import { parseWith } from '../../src/schema/zod-error.js';
@@ -71,6 +72,30 @@ function pickleOf(file: string): Uint8Array {
   return members[name]!;
 }
 
+/**
+ * ONNX files every reader must refuse with one line (issue: bad input), built from torch.onnx.export's
+ * files: protobuf cut short, a graph without recurrent nodes, and recurrent nodes with attributes
+ * PyTorch's modules have no counterpart for (clip, non-default activations, a layout ONNX does not define).
+ */
+export function badOnnx(): Record<string, Uint8Array> {
+  const type = onnxModelType();
+  const encode = (model: OnnxModel): Uint8Array => type.encode(type.fromObject(model)).finish();
+  const edited = (name: string, edit: (node: OnnxNode) => void): Uint8Array => {
+    const model = decodeOnnxModel(bytes(join(ONNX, `${name}.onnx`)), name);
+    const ops = kinds.flatMap((k) => (k.onnx ? [k.onnx.op] : []));
+    edit(model.graph!.node!.find((n) => ops.includes(n.opType ?? ''))!);
+    return encode(model);
+  };
+  const whole = bytes(join(ONNX, 'lstm_bi2.onnx'));
+  return {
+    'cut.onnx': whole.subarray(0, whole.length - 7),
+    'no-recurrent.onnx': encode({ irVersion: 7, opsetImport: [{ domain: '', version: 14 }], graph: { node: [{ opType: 'Relu', input: ['x'], output: ['y'] }, { opType: 'Gemm', input: ['y', 'w'], output: ['z'] }] } }),
+    'clip.onnx': edited('lstm_bi2', (node) => node.attribute!.push({ name: 'clip', type: 1, f: 3 })),
+    'activations.onnx': edited('lstm_bi2', (node) => node.attribute!.push({ name: 'activations', type: 8, strings: ['HardSigmoid', 'Tanh', 'Tanh', 'HardSigmoid', 'Tanh', 'Tanh'].map((a) => text(a)) })),
+    'layout2.onnx': edited('gru_lengths', (node) => node.attribute!.push({ name: 'layout', type: 2, i: 2 })),
+  };
+}
+
 /** One file per reader, seeded with the fixtures it must read. */
 export function readerTargets(): ReaderTarget[] {
   const tiny = golden('rnn_tiny.json');
@@ -87,7 +112,17 @@ export function readerTargets(): ReaderTarget[] {
       seeds: [...generatedWith('.pt').filter((f) => !f.endsWith('legacy.pt')).map(bytes), bytes(join(SEED, 'weights.pt'))],
     },
     { name: 'pt-legacy', ext: '.pt', role: 'tensors', seeds: [bytes(join(GENERATED, 'legacy.pt'))] },
-    { name: 'onnx', ext: '.onnx', role: 'tensors', seeds: readdirSync(ONNX).filter((f) => f.endsWith('.onnx')).sort().map((f) => bytes(join(ONNX, f))) },
+    {
+      name: 'onnx',
+      ext: '.onnx',
+      role: 'tensors',
+      seeds: [
+        ...readdirSync(ONNX).filter((f) => f.endsWith('.onnx')).sort().map((f) => bytes(join(ONNX, f))),
+        // Below opset 9 the weights are Slice, Concat and Unsqueeze of the initializers.
+        bytes(join(ONNX, 'opsets', 'lstm_bi2.opset7.onnx')),
+        ...Object.values(badOnnx()),
+      ],
+    },
     { name: 'json-tensor', ext: '.json', role: 'tensor', seeds: Object.values({ ...tiny.inputs, ...lstm.inputs }).map(json) },
     { name: 'json-state-dict', ext: '.json', role: 'tensors', seeds: [json(tiny.state_dict), json(lstm.state_dict)] },
     {
@@ -306,11 +341,15 @@ export function argvFiles(scratch: string): ArgvFiles {
   const gen = (f: string) => join(GENERATED, f);
   const sd = (f: string) => join(SEED, f);
   const bad = [join(scratch, 'missing.json'), scratch, '/dev/null', join(scratch, 'empty.json'), join(scratch, 'bad.json'), join(scratch, 'deep.json')];
+  const onnx = Object.entries(badOnnx()).map(([name, b]) => {
+    writeFileSync(join(scratch, name), b);
+    return join(scratch, name);
+  });
   return {
     inputs: [sd('x.npy'), sd('h_0.npy'), sd('x_unbatched.csv'), gen('f64.npy'), gen('scalar.npy'), gen('empty.npy'), gen('complex.npy'), gen('tensor.pt'), gen('savez.npz'), join(scratch, 'x.json'), ...bad],
-    weights: [sd('weights.npz'), sd('weights.pt'), sd('weights.safetensors'), gen('lstm_proj.pt'), gen('gru_bidirectional.pt'), gen('composed.pt'), gen('checkpoint.pt'), gen('legacy.pt'), gen('forbidden.pt'), gen('mixed.safetensors'), sd('x.npy'), join(scratch, 'sd.json'), ...bad],
+    weights: [sd('weights.npz'), sd('weights.pt'), sd('weights.safetensors'), gen('lstm_proj.pt'), gen('gru_bidirectional.pt'), gen('composed.pt'), gen('checkpoint.pt'), gen('legacy.pt'), gen('forbidden.pt'), gen('mixed.safetensors'), sd('x.npy'), join(scratch, 'sd.json'), join(ONNX, 'lstm_bi2.onnx'), join(ONNX, 'gru_batch_first.onnx'), ...onnx, ...bad],
     specs: [...specFiles, ...bad],
-    outputs: ['out.json', 'out.npz', 'out.safetensors', 'out.npy', 'out.txt', 'out.pt', ''].map((f) => (f ? join(scratch, f) : f)).concat([scratch, '/dev/full', join(scratch, 'no', 'such', 'dir', 'o.json')]),
+    outputs: ['out.json', 'out.npz', 'out.safetensors', 'out.npy', 'out.txt', 'out.pt', 'out.onnx', ''].map((f) => (f ? join(scratch, f) : f)).concat([scratch, '/dev/full', join(scratch, 'no', 'such', 'dir', 'o.json')]),
   };
 }
 
@@ -322,7 +361,7 @@ const SHAPE_VALUES = ['3,10,20', '4,35,128', '2,3,20', '1', '', '3,,4', ',3', '3
 const LIST_VALUES = ['3,2,1', '10,9,3', '1,2,3', '10', '', '0', '-1', '3,,1', 'a,b', '99999999999', '1,1,1,1,1,1,1,1'];
 const EXPECT_VALUES = ['out=3,10,20', 'h_n=1,3,20', 'out=1', 'foo=1', '=', 'out=', 'out=1x2', 'c_n=1,3,20', 'out'];
 const WORDS = ['run', 'compare', 'doctor', 'explain', 'grad', 'inspect', 'pipeline', 'schema', 'help', 'rnu', 'docter', 'x', '--', '-', '-z', '--nope', '--hidden=3', '--layers=0', '--type=lstm', '-o', '%s', '💥', 'é'];
-const SCHEMA_DOCS = ['run', 'pipeline', 'inspect', 'doctor', 'compare', 'explain', 'grad', 'spec', 'nope', ''];
+const SCHEMA_DOCS = ['run', 'pipeline', 'inspect', 'doctor', 'compare', 'explain', 'grad', 'convert', 'diff', 'spec', 'nope', ''];
 
 /**
  * A random argv (without `node bin`): a command word, then options drawn from every command's
@@ -354,6 +393,7 @@ export function argvArbitrary(files: ArgvFiles, { stdin = false } = {}): fc.Arbi
     valued('--weights', file(files.weights)),
     valued('--module', pick(['rnn', 'rnn1', 'encoder', 'lstm', 'nope', ''])),
     valued('--spec', file(files.specs)),
+    valued('--fix', pick(files.outputs)),
     fc.tuple(pick(['-o', '--output', '--save']), pick(files.outputs)),
     fc.tuple(pick(['-o', '--output', '--save']), pick(files.outputs)).map(([f, v]) => [`${f}=${v}`]),
     pick(['--batch-first', '--bidirectional', '--no-bias', '--train', '--unbatched', '--enforce-sorted', '--include-tensors', '--connectivity', '--reference', '--no-color', '--help', '-h', '-V', '--version']).map((f) => [f]),
@@ -365,14 +405,17 @@ export function argvArbitrary(files: ArgvFiles, { stdin = false } = {}): fc.Arbi
     { weight: 8, arbitrary: pick(['run', 'compare', 'doctor', 'explain', 'pipeline', 'grad']).map((c) => [c]) },
     { weight: 2, arbitrary: fc.tuple(fc.constant('inspect'), file([...files.weights, ...files.inputs])).map(([c, f]) => [c, f]) },
     { weight: 1, arbitrary: fc.tuple(fc.constant('schema'), pick(SCHEMA_DOCS)).map(([c, d]) => (d ? [c, d] : [c])) },
+    // Two model files (ONNX among them, good and bad), and a model file into any output.
+    { weight: 2, arbitrary: fc.tuple(fc.constant('diff'), file(files.weights), file(files.weights)).map((w) => [...w]) },
+    { weight: 1, arbitrary: fc.tuple(fc.constant('convert'), file(files.weights), pick(files.outputs)).map((w) => [...w]) },
     { weight: 1, arbitrary: pick(['help', 'rnu', 'inspec', '--', 'x']).map((c) => [c]) },
   );
   return fc.tuple(command, fc.array(option, { maxLength: 7 })).map(([c, opts]) => [...c, ...opts.flat()]);
 }
 
-/** The exit-1 cases the CLI documents: a failed --expect, compare's differences, doctor's misfits. */
+/** The exit-1 cases the CLI documents: a failed --expect, compare's differences, doctor's misfits, diff's disagreement. */
 export function mayExitOne(argv: readonly string[]): boolean {
-  return argv.some((a) => a === '--expect' || a.startsWith('--expect=') || a === 'compare' || a === 'doctor');
+  return argv.some((a) => a === '--expect' || a.startsWith('--expect=') || a === 'compare' || a === 'doctor' || a === 'diff');
 }
 
 export interface RunResult {

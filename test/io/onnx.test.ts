@@ -3,7 +3,7 @@
 // have no counterpart for) is one FormatError naming what was expected, in the library and
 // through the CLI (exit 2, one `error:` line).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import { encodeOnnx } from '../../src/io/onnx-write.js';
 import { kinds, kindOf } from '../../src/modules/kinds/index.js';
 import { Recurrent } from '../../src/modules/recurrent.js';
 import { assertUserError, runJson } from '../helpers/cli.js';
-import { tempDir, tempFile } from '../helpers/files.js';
+import { tempDir, tempFile, writeJson } from '../helpers/files.js';
+import { badOnnx } from '../helpers/fuzz.js';
+import { maxAbsDiff } from '../helpers/nested.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url));
 
@@ -83,7 +85,7 @@ describe('ONNX writer and reader', () => {
   test('attributes PyTorch has no counterpart for, each named', () => {
     const add = (name: string, value: object) => (node: OnnxNode) => node.attribute!.push({ name, ...value });
     refused(edited('lstm', add('clip', { type: 1, f: 3 })), /expected no clip attribute, got clip=3/);
-    refused(edited('gru', add('layout', { type: 2, i: 1 })), /expected layout=0 .* got layout=1/);
+    refused(edited('gru', add('layout', { type: 2, i: 2 })), /expected layout 0 \(X as \(seq_length, batch, input_size\)\) or 1 \(X as \(batch, seq_length, input_size\)\), got layout=2/);
     refused(edited('lstm', add('input_forget', { type: 2, i: 1 })), /input_forget=1/);
     refused(edited('rnn', add('activation_alpha', { type: 6, floats: [0.5] })), /expected no activation_alpha attribute/);
     refused(edited('rnn', add('frobnicate', { type: 2, i: 1 })), /got "frobnicate"/);
@@ -117,6 +119,59 @@ describe('ONNX writer and reader', () => {
       }),
       /expected W of shape \(1, 9, input_size\) for hidden_size 3, got \(1, 6, 3\)/,
     );
+  });
+
+  test("layout=1 (ONNX: X (batch, seq_length, input_size)) is read batch-first: torch's relu RNN with layout=1 gives PyTorch's numbers on x batch-first", (t) => {
+    const model = decodeOnnxModel(new Uint8Array(readFileSync(join(FIXTURES, 'rnn_relu.onnx'))), 'rnn');
+    model.graph!.node!.find((n) => n.opType === 'RNN')!.attribute!.push({ name: 'layout', type: 2, i: 1 });
+    const file = tempFile(t, 'layout1.onnx', encode(model));
+    const [m] = decodeOnnx(encode(model), 'layout1.onnx').modules!;
+    assert.equal(m!.batchFirst, true);
+    assert.match(m!.source, /x batch-first \(layout=1\)/);
+    const fixture = JSON.parse(readFileSync(join(FIXTURES, 'rnn_relu.json'), 'utf8')) as { x: number[][][]; h_0: unknown; out: number[][][] };
+    const swap = (a: number[][][]): number[][][] => a[0]!.map((_, b) => a.map((row) => row[b]!));
+    const dir = tempDir(t);
+    // h_0 in PyTorch's layout (num_layers * D, batch, H), as --h0 always is.
+    const doc = runJson<{ tensors: Record<string, unknown> }>(['--weights', file, '--input', writeJson(dir, 'x.json', swap(fixture.x)), '--h0', writeJson(dir, 'h0.json', fixture.h_0), '--format', 'json', '--include-tensors']);
+    const diff = maxAbsDiff(doc.tensors['out'], swap(fixture.out));
+    t.diagnostic(`layout=1 out: maxdiff ${diff.toExponential(2)}`);
+    assert.ok(diff <= 1e-5, `max |diff| ${diff}`);
+    assert.ok(maxAbsDiff(doc.tensors['out'], fixture.out) > 1e-3, 'read time-first it would differ');
+  });
+
+  test("convert from a batch_first module's graph says the written file takes x time-first", (t) => {
+    const dir = tempDir(t);
+    const source = join(FIXTURES, 'gru_batch_first.onnx');
+    const onnx = runJson<{ notes: string[] }>(['convert', source, join(dir, 'out.onnx'), '--format', 'json']);
+    assert.ok(onnx.notes.some((n) => /takes x batch-first .*the written graph takes x time-first, \(seq_len, batch, 5\): swap x's first two axes/.test(n)), onnx.notes.join('\n'));
+    const sd = runJson<{ notes: string[] }>(['convert', source, join(dir, 'out.safetensors'), '--format', 'json']);
+    assert.ok(sd.notes.some((n) => /build torch\.nn\.GRU\(\.\.\., batch_first=True\)/.test(n)), sd.notes.join('\n'));
+    const plain = runJson<{ notes: string[] }>(['convert', join(FIXTURES, 'gru_lengths.onnx'), join(dir, 'plain.onnx'), '--format', 'json']);
+    assert.ok(!plain.notes.some((n) => /batch-first/.test(n)));
+  });
+
+  test("doctor --weights reads a batch_first module's graph as batch-first", () => {
+    const doc = runJson<unknown>(['doctor', '--weights', join(FIXTURES, 'gru_batch_first.onnx'), '--x-shape', '3,6,5', '--format', 'json']);
+    assert.match(JSON.stringify(doc), /"module":"GRU\(5, 4, batch_first=True\)"/);
+    assert.match(JSON.stringify(runJson<unknown>(['doctor', '--weights', join(FIXTURES, 'gru_lengths.onnx'), '--x-shape', '3,6,5', '--format', 'json'])), /"module":"GRU\(5, 4\)"/);
+  });
+
+  test('bad ONNX input through the CLI (the fuzz suite\'s cases): exit 2, one line each', (t) => {
+    const dir = tempDir(t);
+    const expected: Record<string, RegExp> = {
+      'cut.onnx': /cut\.onnx: expected an ONNX model \(a protobuf ModelProto\), got malformed protobuf/,
+      'no-recurrent.onnx': /no-recurrent\.onnx: expected an ONNX graph with RNN, LSTM, GRU nodes, got none \(2 nodes: Relu, Gemm\)/,
+      'clip.onnx': /clip\.onnx: LSTM node "\/rnn\/LSTM": expected no clip attribute, got clip=3/,
+      'activations.onnx': /activations\.onnx: LSTM node "\/rnn\/LSTM": expected activations \[Sigmoid, Tanh, Tanh\] per direction .*got \[HardSigmoid, Tanh, Tanh, HardSigmoid, Tanh, Tanh\] \(refused: activations other than the defaults\)/,
+      'layout2.onnx': /layout2\.onnx: GRU node "\/rnn\/GRU": expected layout 0 .* or 1 .*got layout=2/,
+    };
+    const files = badOnnx();
+    assert.deepEqual(Object.keys(files).sort(), Object.keys(expected).sort());
+    for (const [name, bytes] of Object.entries(files)) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      for (const args of [['inspect', file], ['--weights', file], ['diff', file, join(FIXTURES, 'lstm_bi2.onnx')]]) assertUserError(args, expected[name]!);
+    }
   });
 
   test('GRU linear_before_reset: 0 is GRUResetBefore, 1 is PyTorch\'s GRU', () => {

@@ -74,7 +74,7 @@ function singleModule(o: DoctorOptions, explicit: (k: string) => boolean, x: Sha
     notes.push(...chosen.notes);
     const { inputSize, hiddenSize, numLayers, bias, bidirectional, projSize } = chosen;
     notes.push(`${chosen.kind.name}(${inputSize}, ${hiddenSize}, ...) read from ${o.weights}${chosen.inferred?.prefix ? ` (module ${chosen.inferred.prefix.replace(/\.$/, '')})` : ''}`);
-    return completeModule({ type: chosen.kind.type, inputSize, hiddenSize, numLayers, bias, bidirectional, projSize, nonlinearity: chosen.nonlinearity, batchFirst: !!o.batchFirst }, { x, h0, c0 }, notes);
+    return completeModule({ type: chosen.kind.type, inputSize, hiddenSize, numLayers, bias, bidirectional, projSize, nonlinearity: chosen.nonlinearity, batchFirst: o.batchFirst ?? chosen.inferred?.batchFirst ?? false }, { x, h0, c0 }, notes);
   }
   if (o.module !== undefined) throw new UsageError(`--module: expected --weights FILE to pick a module from, got no --weights`);
   const given = <T>(key: string, value: T): T | undefined => (explicit(key) ? value : undefined);

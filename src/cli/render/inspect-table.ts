@@ -46,7 +46,7 @@ export function renderInspectTable(r: InspectReport, c: ChalkInstance, width: nu
   }
   for (const g of r.rejected) out.push('', wrapText(c.yellow(`not recognised as a module: ${g.prefix || '(no prefix)'}: ${g.reason}`), width, 2));
   for (const n of r.notes) out.push('', wrapText(c.dim(`note: ${n}`), width, 2));
-  const layout = ' (add --batch-first if x is (batch, seq_len, features): weights cannot tell)';
+  const layout = ' (add --batch-first if x is (batch, seq_len, features) and the file does not say so)';
   if (recurrent.length === 1) out.push('', wrapText(c.dim(`run it: rnn-inspect --weights ${r.file}${layout}`), width, 2));
   else if (recurrent.length > 1) out.push('', wrapText(c.dim(`run one: rnn-inspect --weights ${r.file} --module ${recurrent[0]!.prefix.replace(/\.$/, '')}${layout}`), width, 2));
   if (layers.length) out.push(wrapText(c.dim(`run the whole chain: rnn-inspect pipeline --weights ${r.file} (--print-spec shows the spec it infers)`), width, 2));

@@ -8,14 +8,21 @@
  *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
  * ONNX writes n as h~ = g(X_t W_h^T + (r_t ⊙ H_{t-1}) R_h^T + Rb_h + Wb_h). The product
  * W_hn (r ⊙ h) needs r first, so the step computes it from `recurrent` (float64 sums, rounded once
- * to float32, as the kernels do). Forward only: its W_hn gradient is not one the executor forms.
+ * to float32, as the kernels do).
+ * Backward, with dh = dL/dh_t, da_n = dh ⊙ (1 - z) ⊙ (1 - n²) and q = W_hn^T da_n (float64):
+ *   dgi_n = da_n   dgh_n = 0 (the executor's W_hh h_{t-1} is not what n read)   da_r = q ⊙ h_{t-1} ⊙ r(1 - r)
+ *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)
+ *   direct dL/dh_{t-1} = dh ⊙ z + q ⊙ r   dW_hn += da_n (r ⊙ h_{t-1})^T   db_hn += da_n
  */
 import { sigmoid, tanh } from '../../kernels/activations.js';
 import { gruKind } from './gru.js';
-import { defineKind, PYTORCH_PARAMETERS, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 /** r ⊙ h_{t-1} of one batch row, reused across steps. */
 let gated = new Float64Array(0);
+/** da_n and q = W_hn^T da_n of one batch row, reused across steps. */
+let dan = new Float64Array(0);
+let q = new Float64Array(0);
 
 export const gruResetBeforeKind = defineKind({
   type: 'gru-reset-before',
@@ -63,5 +70,53 @@ export const gruResetBeforeKind = defineKind({
       }
     }
   },
-  backward: null,
+  backward: ({ batch, hiddenSize: H, gates, gatesOffset, hPrev, dh, dgi, dgiOffset, dgh, dghOffset, dhPrev, recurrent, dRecurrent }: BackwardStepArgs): void => {
+    const G = 3 * H;
+    const { weightHh } = recurrent!;
+    const dW = dRecurrent!.weightHh;
+    const db = dRecurrent!.biasHh;
+    if (dan.length < H) (dan = new Float64Array(H)), (q = new Float64Array(H));
+    for (let b = 0; b < batch; b++) {
+      const ga = gatesOffset + b * G;
+      const di = dgiOffset + b * G;
+      const dr = dghOffset + b * G;
+      for (let j = 0; j < H; j++) {
+        const at = b * H + j;
+        const z = gates[ga + H + j]!;
+        const n = gates[ga + 2 * H + j]!;
+        const dhj = dh[at]!;
+        const dn = dhj * (1 - z) * (1 - n * n);
+        const daz = dhj * (hPrev[at]! - n) * z * (1 - z);
+        dan[j] = dn;
+        dgi[di + H + j] = daz;
+        dgi[di + 2 * H + j] = dn;
+        dgh![dr + H + j] = daz;
+        dgh![dr + 2 * H + j] = 0;
+        if (db) db[2 * H + j] = db[2 * H + j]! + dn;
+      }
+      q.fill(0, 0, H);
+      for (let j = 0; j < H; j++) {
+        const w = (2 * H + j) * H;
+        const dn = dan[j]!;
+        if (dn === 0) continue;
+        for (let k = 0; k < H; k++) q[k] = q[k]! + weightHh[w + k]! * dn;
+      }
+      for (let k = 0; k < H; k++) {
+        const at = b * H + k;
+        const r = gates[ga + k]!;
+        const z = gates[ga + H + k]!;
+        const h = hPrev[at]!;
+        const dar = Math.fround(q[k]! * h * r * (1 - r));
+        dgi[di + k] = dar;
+        dgh![dr + k] = dar;
+        dhPrev[at] = dh[at]! * z + q[k]! * r;
+        const rh = r * h;
+        if (rh === 0) continue;
+        for (let j = 0; j < H; j++) {
+          const i = (2 * H + j) * H + k;
+          dW[i] = dW[i]! + dan[j]! * rh;
+        }
+      }
+    }
+  },
 });

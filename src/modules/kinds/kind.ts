@@ -8,8 +8,8 @@
  * (gates × hidden_size columns each, in the order of `gates`), `step` writes the new h (before any
  * projection) and, for kinds with a cell state, the new c; element-wise per batch row and unit.
  * A kind whose recurrent product multiplies h_{t-1} by a gate before W_hh (ONNX's GRU with
- * linear_before_reset=0) says so with `recurrentInStep` and gets W_hh and b_hh in `recurrent`,
- * forward only. What this cannot express: a kind that reads x_t other than through
+ * linear_before_reset=0) says so with `recurrentInStep` and gets W_hh and b_hh in `recurrent`.
+ * What this cannot express: a kind that reads x_t other than through
  * W_ih, or whose parameters differ from PyTorch's weight_ih / weight_hh / bias_ih / bias_hh /
  * weight_hr layout.
  *
@@ -22,6 +22,10 @@
  * weight's, bias's and input's gradient with matrix products; the part of dL/dh_{t-1} that does not
  * go through W_hh (GRU's z ⊙ h_{t-1}); dL/dc_{t-1}; and the total dL/dc_t. Element-wise per batch
  * row and unit, every row (the executor discards the rows of finished sequences).
+ * A kind with `recurrentInStep` also gets W_hh and b_hh in `recurrent`: for the rows of gh its step
+ * does not read (the part of the recurrent product it computes itself) it writes dL/d(gh) = 0, puts
+ * that part's share of dL/dh_{t-1} in the direct part, and adds the part's weight and bias gradients
+ * over the batch rows to `dRecurrent` (float64, summed over every step by the executor's caller).
  * What this cannot express, besides what the forward contract cannot: a kind whose derivative needs
  * more of the forward step than its gate activations, c, h_{t-1} and gh (e.g. a gate whose
  * activation's derivative is not a function of its value, as GELU's, which needs the unsaved
@@ -142,6 +146,16 @@ export interface BackwardStepArgs {
   dcPrev: Float32Array | null;
   dcTotal: Float32Array | null;
   nonlinearity: Nonlinearity;
+  /** For kinds with `recurrentInStep`: the layer's W_hh and b_hh, as the forward step got them; else null. */
+  recurrent: RecurrentWeights | null;
+  /** For kinds with `recurrentInStep`: added to, the gradients of the recurrent product the step computes itself; else null. */
+  dRecurrent: RecurrentGradients | null;
+}
+
+/** Gradients of W_hh (gates × hidden_size rows, h's features columns) and b_hh, float64, summed over steps and batch rows. */
+export interface RecurrentGradients {
+  weightHh: Float64Array;
+  biasHh: Float64Array | null;
 }
 
 /**
@@ -203,8 +217,7 @@ export interface CellKind<T extends string = string> {
    */
   readonly update?: ((args: UpdateArgs) => void) | undefined;
   /**
-   * The step's derivative (the backward contract above); null for a kind the backward pass cannot
-   * run (a recurrent product computed in the step has a weight gradient the executor does not form).
+   * The step's derivative (the backward contract above); null for a kind the backward pass cannot run.
    */
   readonly backward: ((args: BackwardStepArgs) => void) | null;
 }

@@ -163,6 +163,8 @@ export function runBackward(
   const dgi = new Float32Array(R * G);
   const dgh = gated ? new Float32Array(R * G) : null;
   const hPrevAll = new Float32Array(R * Hr);
+  // A kind that computes part of its recurrent product in its step sums that part's gradients here.
+  const dRecurrent = kind.recurrentInStep ? { weightHh: new Float64Array(G * Hr), biasHh: config.bias ? new Float64Array(G) : null } : null;
   let dOut = dOutTop;
   let dx = new Float32Array(0);
 
@@ -210,6 +212,8 @@ export function runBackward(
       }
       carry.set(dhN.subarray(idx * B * Hr, (idx + 1) * B * Hr));
       cCarry?.fill(0);
+      dRecurrent?.weightHh.fill(0);
+      dRecurrent?.biasHh?.fill(0);
       for (let s = T - 1; s >= 0; s--) {
         const t = d === 0 ? s : T - 1 - s;
         const prevT = d === 0 ? t - 1 : t + 1;
@@ -258,6 +262,8 @@ export function runBackward(
           dcPrev: cNext,
           dcTotal,
           nonlinearity: config.nonlinearity,
+          recurrent: dRecurrent ? { weightHh: w.weightHh, biasHh: w.biasHh } : null,
+          dRecurrent,
         });
         if (lengths) {
           for (let b = 0; b < B; b++) {
@@ -289,11 +295,15 @@ export function runBackward(
       // The layer's gradients, each a product over every step.
       const suffix = parameterSuffix(l, d);
       named.set('weight_ih' + suffix, productOverRows(kernel, dgi, G, layerIn, K, R));
-      named.set('weight_hh' + suffix, productOverRows(kernel, dgh ?? dgi, G, hPrevAll, Hr, R));
+      const dWhh = productOverRows(kernel, dgh ?? dgi, G, hPrevAll, Hr, R);
+      if (dRecurrent) for (let i = 0; i < dWhh.length; i++) dWhh[i] = dWhh[i]! + dRecurrent.weightHh[i]!;
+      named.set('weight_hh' + suffix, dWhh);
       if (config.bias) {
         const dbIh = columnSums(dgi, R, G);
         named.set('bias_ih' + suffix, dbIh);
-        named.set('bias_hh' + suffix, dgh ? columnSums(dgh, R, G) : dbIh.slice());
+        const dbHh = dgh ? columnSums(dgh, R, G) : dbIh.slice();
+        if (dRecurrent?.biasHh) for (let i = 0; i < G; i++) dbHh[i] = dbHh[i]! + dRecurrent.biasHh[i]!;
+        named.set('bias_hh' + suffix, dbHh);
       }
       if (proj) named.set('weight_hr' + suffix, productOverRows(kernel, stepDh, Hr, saves.hFull[idx]!, H, R));
       product(kernel, dgi, 0, R, G, transpose(w.weightIh, G, K), K, null, dxDirection, 0);
