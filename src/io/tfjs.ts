@@ -353,6 +353,11 @@ export function decodeTfjs(bytes: Uint8Array, file: string, options: DecodeOptio
 // ---------------------------------------------------------------------------------------------
 // Writing.
 
+/** True when `file` names a TF.js model to write: it ends in `model.json`, as tfjs's file handler names it. */
+export function isTfjsTarget(file: string): boolean {
+  return /model\.json$/i.test(file);
+}
+
 /** The shard tfjs writes beside `model.json`: `weights.bin` (`my.model.json` → `my.weights.bin`). */
 export function tfjsShardPath(modelJson: string): string {
   return modelJson.replace(/model\.json$/i, 'weights.bin');
