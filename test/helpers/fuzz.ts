@@ -25,6 +25,9 @@ export const GENERATED = join(FIXTURES, 'files', 'generated');
 export const SEED = join(FIXTURES, 'files', 'seed');
 export const GOLDEN = join(FIXTURES, 'golden');
 export const ONNX = join(FIXTURES, 'onnx');
+const TFJS = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
+/** A TF.js model.json's shard, as the reader asks for it: the lstm fixture's, so mutations of that model.json reach the weights. */
+const TFJS_SHARD = readFileSync(join(TFJS, 'lstm', 'weights.bin'));
 
 const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -88,6 +91,7 @@ export function readerTargets(): ReaderTarget[] {
     },
     { name: 'pt-legacy', ext: '.pt', role: 'tensors', seeds: [bytes(join(GENERATED, 'legacy.pt'))] },
     { name: 'onnx', ext: '.onnx', role: 'tensors', seeds: readdirSync(ONNX).filter((f) => f.endsWith('.onnx')).sort().map((f) => bytes(join(ONNX, f))) },
+    { name: 'tfjs', ext: '.json', role: 'tensors', seeds: ['lstm', 'lstm', 'bilstm', 'gru', 'lstm_stack2'].map((c) => bytes(join(TFJS, c, 'model.json'))) },
     { name: 'json-tensor', ext: '.json', role: 'tensor', seeds: Object.values({ ...tiny.inputs, ...lstm.inputs }).map(json) },
     { name: 'json-state-dict', ext: '.json', role: 'tensors', seeds: [json(tiny.state_dict), json(lstm.state_dict)] },
     {
@@ -239,7 +243,7 @@ export function readAs(ext: string, role: 'tensor' | 'tensors', data: Uint8Array
   const label = `fuzz${ext}`;
   const format = detectFormat(label, data);
   if (!format) return undefined;
-  if (role === 'tensors') return format.readTensors ? format.readTensors(data, label) : undefined;
+  if (role === 'tensors') return format.readTensors ? format.readTensors(data, label, { sibling: () => new Uint8Array(TFJS_SHARD) }) : undefined;
   return format.readTensor ? format.readTensor(data, label) : undefined;
 }
 
