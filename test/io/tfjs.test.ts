@@ -10,7 +10,7 @@ import { readTensorsFile } from '../../src/io/index.js';
 import { gateFunctions, hardSigmoid, hardSigmoidRelu6 } from '../../src/kernels/activations.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
 import { resolveConfig } from '../../src/modules/layer/config.js';
-import { assertUserError, runJson } from '../helpers/cli.js';
+import { assertUserError, runCli, runJson } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
@@ -95,6 +95,12 @@ describe('reading TF.js layers models', () => {
     const doc = runJson<{ metadata: Record<string, string>; modules: unknown[] }>(['inspect', file, '--format', 'json']);
     assert.equal(doc.modules.length, 1);
     assert.match(doc.metadata['other_layers']!, /Dense "dense_Dense1" \(listed, not run\)/);
+  });
+
+  test('explain runs hard_sigmoid gates and leaves out the backward account, saying why', () => {
+    const r = runCli(['explain', '--weights', join(FIXTURES, 'lstm', 'model.json'), '--batch-first']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /the backward account is left out: backward: expected recurrent_activation sigmoid, got hard_sigmoid/);
   });
 
   test('a JSON state_dict is still read as JSON', (t) => {

@@ -72,10 +72,16 @@ export function stepNorms(data: Float32Array, seqLen: number, batch: number, wid
   return norms;
 }
 
-/** Refuses what the backward steps cannot differentiate: a forward-only kind, or σ gates running another function (hard_sigmoid). */
+/** Why the backward steps cannot differentiate this module (a forward-only kind, σ gates running another function such as hard_sigmoid), or null. */
+export function backwardRefusal(kind: CellKind, config: Pick<RecurrentConfig, 'recurrentActivation'>): string | null {
+  if (!kind.backward) return `expected a kind with a backward step, got ${kind.name}, which runs forward only`;
+  if (config.recurrentActivation !== 'sigmoid') return `expected recurrent_activation sigmoid, got ${config.recurrentActivation} (the backward steps differentiate σ only)`;
+  return null;
+}
+
 function checkBackward(kind: CellKind, config: RecurrentConfig): void {
-  if (!kind.backward) throw new ConfigError(`backward: expected a kind with a backward step, got ${kind.name}, which runs forward only`);
-  if (config.recurrentActivation !== 'sigmoid') throw new ConfigError(`backward: expected recurrent_activation sigmoid, got ${config.recurrentActivation} (the backward steps differentiate σ only)`);
+  const refusal = backwardRefusal(kind, config);
+  if (refusal) throw new ConfigError(`backward: ${refusal}`);
 }
 
 /**
