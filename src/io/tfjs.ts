@@ -337,7 +337,7 @@ export function decodeTfjs(bytes: Uint8Array, file: string, options: DecodeOptio
       type: first.kind.type,
       nonlinearity: first.nonlinearity,
       ...(first.recurrentActivation === 'sigmoid' ? {} : { recurrentActivation: first.recurrentActivation }),
-      source: `${chain.length === 1 ? 'layer' : `${chain.length} stacked layers`} ${names} of ${file} (${first.directions === 2 ? `Bidirectional ${first.kind.keras!.className}` : first.kind.keras!.className}${first.kind.keras!.resetAfter === null ? '' : `, reset_after ${first.kind.keras!.resetAfter}`}${activation}; the model's output: ${output}${state})`,
+      source: `${chain.length === 1 ? 'layer' : `${chain.length} stacked layers`} ${names} of ${file} (${first.directions === 2 ? `Bidirectional ${first.kind.keras!.className}` : first.kind.keras!.className}${first.kind.keras!.resetAfter === null ? '' : `, reset_after ${first.kind.keras!.resetAfter}`}${activation}; the model's output: ${output}${state}; its x is batch-major: run with --batch-first)`,
     });
   }
   const metadata: Record<string, string> = {
