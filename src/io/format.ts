@@ -3,6 +3,7 @@
  * `formats.ts`; the reader picks a format by extension, then by magic bytes.
  */
 import { FormatError } from '../errors.js';
+import type { GateFunction } from '../kernels/activations.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ElementType } from './dtypes.js';
 
@@ -25,6 +26,8 @@ export interface DeclaredModule {
   prefix: string;
   type: string;
   nonlinearity: 'tanh' | 'relu';
+  /** What the file's σ gates compute when not σ (a Keras recurrent_activation: hard_sigmoid as its producer computes it). */
+  recurrentActivation?: GateFunction;
   /** Where the file says it, for messages: `LSTM node "/rnn/LSTM"`. */
   source: string;
   /** The file takes x as (batch, seq_len, features) (an ONNX graph that transposes x before the node). */
@@ -48,6 +51,11 @@ export interface DecodeOptions {
    * as float32 (empty ones counted by their other dimensions). Default DEFAULT_MAX_BYTES.
    */
   maxBytes?: number;
+  /**
+   * The bytes of a file beside the one being read, by its path relative to it (a TF.js model's
+   * weight shards); absent when the file has no place (standard input).
+   */
+  sibling?: (path: string) => Uint8Array;
 }
 
 export interface TensorFormat {
@@ -61,6 +69,11 @@ export interface TensorFormat {
   sniff?(head: Uint8Array): boolean;
   /** For a format that is a zip archive: true when the member names are its layout (`.npy` members, a `data.pkl`). */
   zipLayout?(names: readonly string[]): boolean;
+  /**
+   * For a format stored inside another's (a TF.js model.json is JSON): true when the whole contents
+   * are its layout. Tried before the extension and the magic bytes.
+   */
+  layout?(bytes: Uint8Array): boolean;
   /** Reads a single tensor (an input such as x or h_0). */
   readTensor?(bytes: Uint8Array, file: string, options?: DecodeOptions): StoredTensor;
   /** Reads named tensors (a state_dict). */

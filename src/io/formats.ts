@@ -2,7 +2,7 @@
  * The file formats, in the order they are tried when sniffing magic bytes. Add a format here.
  *
  * safetensors comes before json: a safetensors header length whose first byte is `{` (123) would
- * otherwise look like JSON. npz and pt both claim zip magic; index.ts looks inside to choose.
+ * otherwise look like JSON. tfjs (a model.json) is told from JSON by its layout, before extensions. npz and pt both claim zip magic; index.ts looks inside to choose.
  */
 import { csvFormat } from './csv.js';
 import type { TensorFormat } from './format.js';
@@ -12,5 +12,6 @@ import { npzFormat } from './npz.js';
 import { onnxFormat } from './onnx.js';
 import { ptFormat } from './pt.js';
 import { safetensorsFormat } from './safetensors.js';
+import { tfjsFormat } from './tfjs.js';
 
-export const formats: readonly TensorFormat[] = [npyFormat, safetensorsFormat, npzFormat, ptFormat, onnxFormat, jsonFormat, csvFormat];
+export const formats: readonly TensorFormat[] = [npyFormat, safetensorsFormat, npzFormat, ptFormat, onnxFormat, tfjsFormat, jsonFormat, csvFormat];

@@ -4,7 +4,7 @@
  * atomic (./atomic-write.ts), so a failed write never leaves a half-written output.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { extname } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { writeFileAtomic as atomicWrite, type AtomicWriteOptions } from './atomic-write.js';
 import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -23,6 +23,7 @@ export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { decodePt, decodePtTensor } from './pt.js';
 export { decodeCsv } from './csv.js';
 export { decodeOnnx } from './onnx.js';
+export { decodeTfjs, encodeTfjs, isTfjsTarget, tfjsRefusal, tfjsShardPath } from './tfjs.js';
 
 /** Files larger than this are refused before they are read (override with `maxBytes`). */
 export const DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_BYTES;
@@ -55,6 +56,8 @@ function formatByContent(bytes: Uint8Array): TensorFormat | undefined {
  * bytes show nothing recognisable the extension's reader runs and says what is wrong.
  */
 export function detectFormat(file: string, bytes: Uint8Array): TensorFormat | undefined {
+  const inside = formats.find((f) => f.layout?.(bytes));
+  if (inside) return inside;
   const byExtension = formatByExtension(file);
   const byContent = formatByContent(bytes);
   if (!byExtension || !byContent || byContent === byExtension) return byExtension ?? byContent;
@@ -179,7 +182,9 @@ export function readTensorsFile(file: string, options: ReadOptions = {}): Tensor
   const bytes = readBytes(file, options);
   const label = file === '-' ? 'standard input' : file;
   const format = pickFormat(file, bytes, 'readTensors');
-  return { ...format.readTensors!(bytes, label, { maxBytes: options.maxBytes ?? DEFAULT_MAX_FILE_BYTES }), format: format.name };
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const sibling = file === '-' ? {} : { sibling: (path: string): Uint8Array => readBytes(join(dirname(file), path), { maxBytes }) };
+  return { ...format.readTensors!(bytes, label, { maxBytes, ...sibling }), format: format.name };
 }
 
 /** The format `--save FILE` would write, or an error listing the ones it can. */

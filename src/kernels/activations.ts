@@ -23,3 +23,28 @@ export function relu(v: number): number {
 export type Nonlinearity = 'tanh' | 'relu';
 
 export const nonlinearities: Readonly<Record<Nonlinearity, (v: number) => number>> = { tanh, relu };
+
+/**
+ * The squashing function of the gates (PyTorch's σ; Keras's `recurrent_activation`). Keras's
+ * `hard_sigmoid` is two functions, by producer: tfjs and Keras 2 compute clip(0.2x + 0.5, 0, 1),
+ * Keras 3 computes relu6(x + 3) / 6 (slope 1/6, saturating at ±3 instead of ±2.5).
+ */
+export type GateFunction = 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_relu6';
+
+export function hardSigmoid(v: number): number {
+  const y = 0.2 * v + 0.5;
+  return y > 1 ? 1 : y < 0 ? 0 : y !== y ? v : y;
+}
+
+export function hardSigmoidRelu6(v: number): number {
+  const y = v + 3;
+  return y > 6 ? 1 : y < 0 ? 0 : y !== y ? v : y / 6;
+}
+
+export const gateFunctions: Readonly<Record<GateFunction, { readonly f: (v: number) => number; readonly formula: string; readonly computedBy: string }>> = {
+  sigmoid: { f: sigmoid, formula: '1 / (1 + exp(-x))', computedBy: 'PyTorch, ONNX, tfjs and Keras compute σ' },
+  hard_sigmoid: { f: hardSigmoid, formula: 'clip(0.2x + 0.5, 0, 1)', computedBy: 'tfjs and Keras 2 compute hard_sigmoid' },
+  hard_sigmoid_relu6: { f: hardSigmoidRelu6, formula: 'relu6(x + 3) / 6', computedBy: 'Keras 3 computes hard_sigmoid' },
+};
+
+export const gateFunctionNames = Object.keys(gateFunctions) as [GateFunction, ...GateFunction[]];

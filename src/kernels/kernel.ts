@@ -30,6 +30,7 @@ export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float3
 export type GatedProduct = (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number) => void;
 
 export type { GateBlock } from './wasm/simd.js';
+export { ACTIVATIONS } from './wasm/wat.js';
 
 export interface Kernel {
   /** `js`, `wasm` or `wasm exact`: what ran, for reports. */

@@ -19,6 +19,7 @@
  */
 
 import { RnnInspectError } from '../errors.js';
+import type { GateFunction } from '../kernels/activations.js';
 import { kinds, kindsWithGates, type KindName } from './kinds/index.js';
 import { resolveConfig } from './layer/config.js';
 import { parameterSpecs } from './layer/parameters.js';
@@ -37,6 +38,8 @@ export interface InferredModule {
   keys: string[];
   /** What the file itself declares (an ONNX node's kind and activations), when it does. */
   nonlinearity?: 'tanh' | 'relu';
+  /** The σ gates' function when the file declares another (Keras's recurrent_activation). */
+  recurrentActivation?: GateFunction;
   declaredBy?: string;
   /** The file takes x batch-first (an ONNX graph that transposes its x before the node). */
   batchFirst?: boolean;
@@ -47,6 +50,7 @@ export interface Declaration {
   prefix: string;
   type: string;
   nonlinearity: 'tanh' | 'relu';
+  recurrentActivation?: GateFunction | undefined;
   source: string;
   batchFirst?: boolean;
 }
@@ -227,6 +231,7 @@ export function inferModules(
     if (said && (candidateKinds(result) as string[]).includes(said.type)) {
       result.type = said.type as KindName;
       result.nonlinearity = said.nonlinearity;
+      if (said.recurrentActivation) result.recurrentActivation = said.recurrentActivation;
       result.declaredBy = said.source;
       if (said.batchFirst) result.batchFirst = true;
     }

@@ -33,6 +33,8 @@ export interface ReferenceConfig {
   hidden_size: number;
   num_layers?: number;
   nonlinearity?: 'tanh' | 'relu';
+  /** The σ gates' function (Keras's recurrent_activation): sigmoid, hard_sigmoid = clip(0.2x + 0.5, 0, 1), hard_sigmoid_relu6 = relu6(x + 3) / 6. */
+  recurrent_activation?: 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_relu6';
   bias?: boolean;
   batch_first?: boolean;
   bidirectional?: boolean;
@@ -57,7 +59,11 @@ export interface ReferenceOutputs {
 }
 type StateDictInput = ReadonlyMap<string, TensorInput> | Readonly<Record<string, TensorInput>>;
 
-const sigmoid = (m: Matrix): Matrix => map(m, (v: number) => 1 / (1 + Math.exp(-v)));
+const GATE_FUNCTIONS = {
+  sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+  hard_sigmoid: (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5)),
+  hard_sigmoid_relu6: (v: number) => Math.min(6, Math.max(0, v + 3)) / 6,
+};
 const tanh = (m: Matrix): Matrix => map(m, (v: number) => Math.tanh(v));
 const relu = (m: Matrix): Matrix => map(m, (v: number) => Math.max(v, 0));
 const vector = (values: readonly number[]): Matrix => matrix([...values]);
@@ -97,6 +103,8 @@ interface Weights { Wi: Matrix[]; Wh: Matrix[]; bi: Matrix[]; bh: Matrix[]; Wr: 
 /** One time step: the equations of torch.nn.RNNCell / LSTMCell / GRUCell on vectors x, h, c. */
 function step(config: Required<ReferenceConfig>, w: Weights, x: Matrix, h: Matrix, c: Matrix): [Matrix, Matrix] {
   const { Wi, Wh, bi, bh } = w;
+  const gate = GATE_FUNCTIONS[config.recurrent_activation];
+  const sigmoid = (m: Matrix): Matrix => map(m, gate);
   const xPart = (k: number): Matrix => add(multiply(Wi[k]!, x), bi[k]!); // W_i* x + b_i*
   const hPart = (k: number): Matrix => add(multiply(Wh[k]!, h), bh[k]!); // W_h* h + b_h*
   if (config.type === 'rnn') {
@@ -125,7 +133,7 @@ function step(config: Required<ReferenceConfig>, w: Weights, x: Matrix, h: Matri
 export function referenceForward(configIn: ReferenceConfig, stateDict: StateDictInput, inputs: ReferenceInputs): ReferenceOutputs {
   const c = configIn; // absent or undefined arguments take PyTorch's defaults
   const config: Required<ReferenceConfig> = {
-    type: c.type, input_size: c.input_size, hidden_size: c.hidden_size, num_layers: c.num_layers ?? 1, nonlinearity: c.nonlinearity ?? 'tanh',
+    type: c.type, input_size: c.input_size, hidden_size: c.hidden_size, num_layers: c.num_layers ?? 1, nonlinearity: c.nonlinearity ?? 'tanh', recurrent_activation: c.recurrent_activation ?? 'sigmoid',
     bias: c.bias ?? true, batch_first: c.batch_first ?? false, bidirectional: c.bidirectional ?? false, proj_size: c.proj_size ?? 0, dropout: c.dropout ?? 0,
   };
   const { type, input_size: I, hidden_size: H, num_layers: L, proj_size: P } = config;
@@ -136,6 +144,9 @@ export function referenceForward(configIn: ReferenceConfig, stateDict: StateDict
   }
   if (config.nonlinearity !== 'tanh' && (config.nonlinearity !== 'relu' || type !== 'rnn')) {
     throw new ConfigError(`nonlinearity: expected tanh, or relu for RNN, got ${String(config.nonlinearity)}`);
+  }
+  if (!(config.recurrent_activation in GATE_FUNCTIONS) || (config.recurrent_activation !== 'sigmoid' && type === 'rnn')) {
+    throw new ConfigError(`recurrent_activation: expected ${Object.keys(GATE_FUNCTIONS).join(', ')} for LSTM and GRU, got ${String(config.recurrent_activation)}`);
   }
   if (!Number.isInteger(P) || P < 0 || (P > 0 && (type !== 'lstm' || P >= H))) {
     throw new ConfigError(`proj_size: expected 0 or, for LSTM, an integer less than hidden_size ${H}, got ${P}`);

@@ -4,7 +4,7 @@
  * cannot connect (the `inspect` document).
  */
 import { readTensorsFile } from '../io/index.js';
-import { moduleRepr, resolveConfig } from '../modules/layer/config.js';
+import { hasSigmoidGates, moduleRepr, recurrentActivationNote, resolveConfig } from '../modules/layer/config.js';
 import { Embedding } from '../modules/embedding.js';
 import { chainProblems, inferChain } from '../modules/infer-chain.js';
 import { candidateKinds, inferModules } from '../modules/infer-config.js';
@@ -26,7 +26,10 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
   const chain = inferChain(tensors, contents.modules);
   const unused = new Set(chain.unusedKeys.map((k) => original.get(k)!));
   const notes: string[] = [];
-  for (const m of modules.filter((m) => m.declaredBy)) notes.push(`${m.prefix || '(top level)'}: ${kindOf(m.type).name}${kindOf(m.type).hasNonlinearity ? ` with nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''} from ${m.declaredBy}`);
+  for (const m of modules.filter((m) => m.declaredBy)) {
+    notes.push(`${m.prefix || '(top level)'}: ${kindOf(m.type).name}${kindOf(m.type).hasNonlinearity ? ` with nonlinearity ${m.nonlinearity ?? 'tanh'}` : ''} from ${m.declaredBy}`);
+    if (m.recurrentActivation) notes.push(`${m.prefix || '(top level)'}: ${recurrentActivationNote(m.recurrentActivation, 'declared by the file')}`);
+  }
   for (const m of modules.filter((m) => m.batchFirst)) notes.push(`${m.prefix || '(top level)'}: takes x as (batch, seq_len, features), as its file says: \`rnn-inspect --weights\` runs it so without --batch-first`);
   for (const kind of kinds.filter((k) => k.hasNonlinearity && modules.some((m) => m.type === k.type && !m.declaredBy))) {
     notes.push(`nonlinearity cannot be seen in weights: ${kind.name} modules are shown with tanh; pass --nonlinearity relu if the model used relu`);
@@ -61,6 +64,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
       const kind = kindOf(m.type);
       const config = resolveConfig(kind, {
         ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}),
+        ...(m.recurrentActivation ? { recurrentActivation: m.recurrentActivation } : {}),
         inputSize: m.inputSize,
         hiddenSize: m.hiddenSize,
         numLayers: m.numLayers,
@@ -80,6 +84,7 @@ export function inspectFile(file: string, { version = packageVersion() }: { vers
         bias: m.bias,
         proj_size: m.projSize,
         nonlinearity: kind.hasNonlinearity ? (m.nonlinearity ?? 'tanh') : null,
+        recurrent_activation: hasSigmoidGates(kind) ? config.recurrentActivation : null,
         parameter_count: countParameters(kind, config),
         keys: m.keys.map((k) => original.get(k)!),
         gate_blocks: gateBlocks(kind, config).map(({ name, blocks }) => ({ key: original.get(m.prefix + name)!, blocks })),

@@ -1,5 +1,6 @@
 /** The `inspect` document: what a weights file holds, the modules recognised in it and the misfits between them. */
 import { z } from 'zod';
+import { gateFunctionNames } from '../kernels/activations.js';
 import { kindNames, kinds } from '../modules/kinds/index.js';
 
 const shape = z.array(z.number().int().nonnegative());
@@ -17,6 +18,10 @@ export const inspectedModuleSchema = z
     bias: z.boolean(),
     proj_size: z.number().int().nonnegative(),
     nonlinearity: z.enum(['tanh', 'relu']).nullable().describe('null for LSTM/GRU; for RNN tanh is assumed (weights cannot show it) unless the file declares it (an ONNX node\'s activations)'),
+    recurrent_activation: z
+      .enum(gateFunctionNames)
+      .nullable()
+      .describe("what the σ gates compute: null for RNN; sigmoid unless the file declares another (a Keras recurrent_activation: hard_sigmoid is clip(0.2x + 0.5, 0, 1) as tfjs and Keras 2 compute it, hard_sigmoid_relu6 relu6(x + 3) / 6 as Keras 3 does)"),
     parameter_count: z.number().int().nonnegative(),
     keys: z.array(z.string()),
     gate_blocks: z

@@ -1,12 +1,14 @@
 /**
  * `convert IN OUT`: one recurrent module from a weights file (a PyTorch state_dict or an ONNX
- * model) written as another: ONNX (.onnx, one node per layer, opset 14) or a state_dict format
+ * model, a TF.js model.json) written as another: ONNX (.onnx, one node per layer, opset 14), a
+ * TF.js layers model (OUT ending in model.json, its weight shard beside it) or a state_dict format
  * that writes (.safetensors, .npz, .json). After writing, the source and the written file both run
  * through the engine on one random input, and the largest difference is reported.
  */
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readTensorsFile, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
+import { encodeTfjs, isTfjsTarget, readTensorsFile, tfjsRefusal, tfjsShardPath, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
 import { encodeOnnx, onnxRefusal, ONNX_OPSET } from '../io/onnx-write.js';
 import { inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, kinds, type CellKind, type KindName } from '../modules/kinds/index.js';
@@ -28,6 +30,8 @@ export interface ConvertOptions {
   version: string;
   /** Where the write goes (the CLI's claimed output: atomic, checked, not over an input). */
   writeOptions?: AtomicWriteOptions;
+  /** For a TF.js OUT: where its weight shard goes (tfjsShardPath(output), claimed as OUT is). */
+  shardWriteOptions?: AtomicWriteOptions;
 }
 
 /** The check's input sizes: small enough to be instant, long enough to cross several steps. */
@@ -49,7 +53,16 @@ function load(file: string, contents: TensorFile, prefix: string | undefined, no
     throw new UsageError(`--nonlinearity ${nonlinearity} contradicts ${file}: it holds nonlinearity ${m.nonlinearity} (${m.declaredBy ?? 'the file'})`);
   }
   const said = m.nonlinearity ?? nonlinearity;
-  const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(said && kind.hasNonlinearity ? { nonlinearity: said } : {}) });
+  const config = resolveConfig(kind, {
+    inputSize: m.inputSize,
+    hiddenSize: m.hiddenSize,
+    numLayers: m.numLayers,
+    bidirectional: m.bidirectional,
+    bias: m.bias,
+    projSize: m.projSize,
+    ...(said && kind.hasNonlinearity ? { nonlinearity: said } : {}),
+    ...(m.recurrentActivation ? { recurrentActivation: m.recurrentActivation } : {}),
+  });
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
   return { kind, config, params, module: m };
@@ -84,7 +97,23 @@ export function convertModel(o: ConvertOptions): ConvertReport {
   const ext = extname(o.output).toLowerCase();
   let toFormat: string;
   let bytes: Uint8Array;
-  if (ext === '.onnx') {
+  // PyTorch's modules and the ONNX writer compute σ: another recurrent activation would be lost.
+  const activation = config.recurrentActivation === 'sigmoid' || isTfjsTarget(o.output) ? null : `recurrent_activation ${config.recurrentActivation} (from ${o.input}), which ${ext === '.onnx' ? 'the ONNX writer cannot say (it writes Sigmoid gates)' : "a PyTorch state_dict cannot say (torch.nn's gates compute σ)"}`;
+  if (activation) throw new UsageError(`${o.output}: expected a module whose gates compute σ, got ${activation}`);
+  if (isTfjsTarget(o.output)) {
+    const refusal = tfjsRefusal(kind, config);
+    if (refusal) throw new UsageError(`${o.output}: expected a module TF.js can express, got ${refusal}`);
+    const shard = tfjsShardPath(o.output);
+    const written = encodeTfjs(kind, config, params, shard, `rnn-inspect ${o.version}`);
+    // The shard first: a model.json is never left pointing at a shard that is not there.
+    writeFileAtomic(shard, written.shard, o.shardWriteOptions ?? {});
+    bytes = written.json;
+    toFormat = 'tfjs';
+    const layer = `${config.bidirectional ? `Bidirectional(${kind.keras!.className})` : kind.keras!.className}`;
+    notes.push(`a TF.js layers model: a Sequential of ${config.numLayers} ${layer} layer${config.numLayers > 1 ? 's' : ''}, each returning sequences, so its output is out, batch-major (batch, seq_len, ${(config.bidirectional ? 2 : 1) * config.hiddenSize}); weights in ${shard} (${written.shard.length} bytes)`);
+    if (config.bias) notes.push("bias_ih and bias_hh summed into Keras's one bias (exact for these equations; float32 rounding aside)");
+    if (kind.hasNonlinearity || config.recurrentActivation !== 'sigmoid') notes.push(`activation ${kind.hasNonlinearity ? config.nonlinearity : 'tanh'}, recurrent_activation ${config.recurrentActivation}`);
+  } else if (ext === '.onnx') {
     const refusal = onnxRefusal(kind, config);
     if (refusal) throw new UsageError(`${o.output}: expected a module ONNX can express, got ${refusal}`);
     bytes = encodeOnnx(kind, config, params, m.prefix);
@@ -105,12 +134,13 @@ export function convertModel(o: ConvertOptions): ConvertReport {
     notes.push(`${o.input} takes x batch-first (${m.declaredBy ?? 'the file'}); ${toFormat === 'onnx' ? `the written graph takes x time-first, (seq_len, batch, ${config.inputSize}): swap x's first two axes before it` : `a state_dict does not record batch_first: build torch.nn.${kind.name}(..., batch_first=True)`}`);
   }
   writeFileAtomic(o.output, bytes, o.writeOptions ?? {});
+  const bytesWritten = bytes.length + (toFormat === 'tfjs' ? statSync(tfjsShardPath(o.output)).size : 0);
 
   // The check: the written file read back as any user would, both run on the same random input.
   const written = readTensorsFile(o.output, { maxBytes: o.maxMemory });
-  const back = load(o.output, written, m.prefix === '' ? undefined : m.prefix);
+  const back = load(o.output, written, m.prefix === '' || toFormat === 'tfjs' ? undefined : m.prefix);
   // A state_dict cannot carry the nonlinearity: the written one runs with the source's.
-  const again: Loaded = toFormat === 'onnx' ? back : { ...back, config: { ...back.config, nonlinearity: config.nonlinearity } };
+  const again: Loaded = toFormat === 'onnx' || toFormat === 'tfjs' ? back : { ...back, config: { ...back.config, nonlinearity: config.nonlinearity } };
   const x = Tensor.zeros([CHECK_SEQ_LEN, CHECK_BATCH, config.inputSize]);
   new Random(o.seed ^ 0x5eed).fillNormal(x.data);
   const a = run(src, x);
@@ -126,7 +156,7 @@ export function convertModel(o: ConvertOptions): ConvertReport {
     module: moduleRepr(kind, config),
     type: kind.type,
     prefix: m.prefix,
-    bytes: bytes.length,
+    bytes: bytesWritten,
     check: { seed: o.seed, x_shape: [...x.shape], max_diff: Math.max(diffs.out, diffs.h_n, diffs.c_n ?? 0), tensors: diffs },
     notes,
   };

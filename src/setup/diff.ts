@@ -62,7 +62,7 @@ function side(file: string, maxMemory: number): Side {
   const m = pickModule(file, contents, undefined);
   if (!m) throw new UsageError(`${file}: expected a recurrent module, got none`);
   const kind = kindOf(m.type);
-  const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}) });
+  const config = resolveConfig(kind, { inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers, bidirectional: m.bidirectional, bias: m.bias, projSize: m.projSize, ...(m.nonlinearity ? { nonlinearity: m.nonlinearity } : {}), ...(m.recurrentActivation ? { recurrentActivation: m.recurrentActivation } : {}) });
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
   const nonlinearitySource = m.declaredBy && m.nonlinearity ? m.declaredBy : 'a state_dict does not record it: tanh assumed';

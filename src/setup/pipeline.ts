@@ -18,6 +18,9 @@ import type { Tensor } from '../tensor/tensor.js';
  * `notes`; keys of no module recognised are `unusedKeys`, for the caller to list.
  */
 export function specFromWeights(file: string, tensors: ReadonlyMap<string, Tensor>, declared: readonly Declaration[] = []): { spec: PipelineSpec; weights: Map<string, Tensor>; notes: string[]; unusedKeys: string[] } {
+  // A pipeline spec has no recurrent activation: σ gates that compute another would run wrong silently.
+  const other = declared.find((d) => d.recurrentActivation && d.recurrentActivation !== 'sigmoid');
+  if (other) throw new UsageError(`--weights ${file}: expected modules whose gates compute σ for a pipeline, got recurrent_activation ${other.recurrentActivation} (${other.source}); run it with \`rnn-inspect --weights ${file}\``);
   const cells = cellsAsLayers(tensors);
   if (cells) tensors = cells.tensors;
   const { entries, notes, unusedKeys } = inferChain(tensors, declared);

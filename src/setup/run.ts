@@ -4,13 +4,14 @@
  * given explicitly that contradicts a file is an error naming both.
  */
 import { availableParallelism } from 'node:os';
+import type { GateFunction } from '../kernels/activations.js';
 import { FormatError, ShapeError, UsageError } from '../errors.js';
 import type { KernelName } from '../kernels/kernel.js';
 import { DTYPE_NAMES } from '../io/dtypes.js';
 import { readTensorFile, readTensorsFile, type StoredTensor, type TensorFile } from '../io/index.js';
 import { layoutWarnings } from '../diagnose/layout.js';
 import { inferChain } from '../modules/infer-chain.js';
-import { resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
+import { recurrentActivationNote, resolveConfig, type RecurrentOptions } from '../modules/layer/config.js';
 import { candidateKinds, inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, type CellKind, type KindName } from '../modules/kinds/index.js';
 import { cellsAsLayers } from '../modules/layer/parameters.js';
@@ -188,6 +189,8 @@ export interface ChosenModule extends Pick<InferredModule, 'inputSize' | 'hidden
   kind: CellKind<KindName>;
   /** The RNN's nonlinearity: a model file's (ONNX activations) when it declares one, else --nonlinearity. */
   nonlinearity: 'tanh' | 'relu';
+  /** What the σ gates compute: the model file's recurrent activation when it declares one, else σ. */
+  recurrentActivation: GateFunction;
   /** The state_dict read from --weights (a cell's renamed as a layer's), and the module found in it. */
   weights: TensorFile | null;
   inferred: InferredModule | null;
@@ -230,9 +233,12 @@ export function chooseModule(flags: ModuleFlags, explicit: Explicit): ChosenModu
   const picks = inferred && !inferred.declaredBy && explicit('type') && (candidateKinds(inferred) as string[]).includes(flags.type);
   const type = !inferred ? flags.type : picks ? flags.type : fromWeights('type', inferred.type);
   const nonlinearity = inferred?.declaredBy && inferred.nonlinearity && kindOf(type).hasNonlinearity ? fromWeights('nonlinearity', inferred.nonlinearity) : flags.nonlinearity;
+  const recurrentActivation = (inferred?.declaredBy && inferred.recurrentActivation) || 'sigmoid';
+  if (recurrentActivation !== 'sigmoid') notes.push(recurrentActivationNote(recurrentActivation, inferred!.declaredBy!));
   return {
     kind: kindOf(type),
     nonlinearity,
+    recurrentActivation,
     inputSize: inferred ? fromWeights('inputSize', inferred.inputSize) : flags.inputSize,
     hiddenSize: inferred ? fromWeights('hiddenSize', inferred.hiddenSize) : flags.hiddenSize,
     numLayers: inferred ? fromWeights('layers', inferred.numLayers) : flags.layers,
@@ -255,7 +261,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
   const warnings: Warning[] = [];
   const allowed = flags.allowNonfinite ?? false;
   const chosen = chooseModule(flags, explicit);
-  const { kind, nonlinearity, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
+  const { kind, nonlinearity, recurrentActivation, hiddenSize, numLayers, bidirectional, bias, projSize, weights, inferred, cell, notes } = chosen;
   let { inputSize } = chosen;
 
   // The data: an input file fixes batch and seq_len; without one, random x from the flags.
@@ -310,6 +316,7 @@ export function setupRun(flags: ModelFlags, explicit: Explicit, estimate: Omit<E
     hiddenSize,
     numLayers,
     nonlinearity,
+    recurrentActivation,
     bias,
     batchFirst,
     dropout: flags.dropout,

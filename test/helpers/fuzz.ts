@@ -26,6 +26,9 @@ export const GENERATED = join(FIXTURES, 'files', 'generated');
 export const SEED = join(FIXTURES, 'files', 'seed');
 export const GOLDEN = join(FIXTURES, 'golden');
 export const ONNX = join(FIXTURES, 'onnx');
+const TFJS = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
+/** A TF.js model.json's shard, as the reader asks for it: the lstm fixture's, so mutations of that model.json reach the weights. */
+const TFJS_SHARD = readFileSync(join(TFJS, 'lstm', 'weights.bin'));
 
 const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -123,6 +126,7 @@ export function readerTargets(): ReaderTarget[] {
         ...Object.values(badOnnx()),
       ],
     },
+    { name: 'tfjs', ext: '.json', role: 'tensors', seeds: ['lstm', 'lstm', 'bilstm', 'gru', 'lstm_stack2'].map((c) => bytes(join(TFJS, c, 'model.json'))) },
     { name: 'json-tensor', ext: '.json', role: 'tensor', seeds: Object.values({ ...tiny.inputs, ...lstm.inputs }).map(json) },
     { name: 'json-state-dict', ext: '.json', role: 'tensors', seeds: [json(tiny.state_dict), json(lstm.state_dict)] },
     {
@@ -274,7 +278,7 @@ export function readAs(ext: string, role: 'tensor' | 'tensors', data: Uint8Array
   const label = `fuzz${ext}`;
   const format = detectFormat(label, data);
   if (!format) return undefined;
-  if (role === 'tensors') return format.readTensors ? format.readTensors(data, label) : undefined;
+  if (role === 'tensors') return format.readTensors ? format.readTensors(data, label, { sibling: () => new Uint8Array(TFJS_SHARD) }) : undefined;
   return format.readTensor ? format.readTensor(data, label) : undefined;
 }
 

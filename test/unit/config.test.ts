@@ -60,7 +60,7 @@ describe('stacked module configuration', () => {
     const m = new LSTM({ inputSize: 3, hiddenSize: 4 });
     assert.deepEqual(
       { ...m.config, seed: undefined },
-      { inputSize: 3, hiddenSize: 4, numLayers: 1, nonlinearity: 'tanh', bias: true, batchFirst: false, dropout: 0, bidirectional: false, projSize: 0, seed: undefined },
+      { inputSize: 3, hiddenSize: 4, numLayers: 1, nonlinearity: 'tanh', recurrentActivation: 'sigmoid', bias: true, batchFirst: false, dropout: 0, bidirectional: false, projSize: 0, seed: undefined },
     );
     assert.equal(m.training, true);
     assert.equal(m.eval().training, false);

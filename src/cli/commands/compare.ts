@@ -61,7 +61,7 @@ export async function compareCommand(o: CompareOptions & Given, env: CommandEnv)
     // mathjs loads only here: it is half a second of start-up that no other command needs.
     const { referenceForward } = await import('../../reference/mathjs-forward.js');
     const ref = referenceForward(
-      { type: equations, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
+      { type: equations, input_size: config.inputSize, hidden_size: config.hiddenSize, num_layers: config.numLayers, nonlinearity: config.nonlinearity, recurrent_activation: config.recurrentActivation, bias: config.bias, batch_first: config.batchFirst, bidirectional: config.bidirectional, proj_size: config.projSize },
       module.stateDict(),
       { x: setup.x, ...(setup.forward.h0 ? { h_0: setup.forward.h0 } : {}), ...(setup.forward.c0 ? { c_0: setup.forward.c0 } : {}), ...(setup.forward.lengths ? { lengths: setup.forward.lengths } : {}) },
     );

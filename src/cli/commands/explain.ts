@@ -12,6 +12,7 @@ import { action, type CommandEnv, type Given, type Outcome } from '../command.js
 import type { CliContext } from '../context.js';
 import { renderExplainText } from '../render/explain-text.js';
 import { estimateBackward, formatBytes } from '../../modules/memory.js';
+import { backwardRefusal } from '../../modules/run/gradients.js';
 import { firstNonFinite, nonFiniteWarning } from '../../report/non-finite.js';
 import { addModelOptions, modelFlags, strictFailure, type ModelOptions } from '../model-options.js';
 import { oneOf } from '../parse.js';
@@ -47,14 +48,15 @@ export function explainCommand(o: ExplainCommandOptions & Given, env: CommandEnv
   const input = module.prepare(x, forward);
   // The closing backward account needs a backward pass: left out (with a warning) when it would exceed --max-memory.
   const backwardBytes = estimateBackward(module.kind, module.config, geometry.seqLen, geometry.batch).bytes;
-  const backward = backwardBytes <= flags.maxMemory;
+  const cannot = backwardRefusal(module.kind, module.config);
+  const backward = !cannot && backwardBytes <= flags.maxMemory;
   const options = { version: env.version, backward, ...(o.step === undefined ? {} : { step: o.step }), ...(o.layer === undefined ? {} : { layer: o.layer }) };
   // Validate --step and --layer before the run: the sizes are known from the prepared input.
   resolveFocus(input.seqLen, module.config.numLayers, options);
   const gates = html ? gateCollector(module, geometry.lengths) : null;
   const { facts, result } = explainRun(module, x, forward, geometry, options, gates?.onStep);
   const nonFinite = firstNonFinite(result, module.numDirections);
-  const skipped = backward ? [] : [warning('backward-left-out', `the backward account is left out: its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`)];
+  const skipped = backward ? [] : [warning('backward-left-out', `the backward account is left out: ${cannot ? `backward: ${cannot}` : `its backward pass is estimated at ${formatBytes(backwardBytes)}, beyond --max-memory ${formatBytes(flags.maxMemory)}`}`)];
   const warnings = [...setup.warnings, ...skipped, ...(nonFinite ? [nonFiniteWarning(nonFinite, geometry.batched, module.numDirections)] : [])];
   if (warnings.length) facts.warnings = warnings;
   if (nonFinite) facts.non_finite = nonFinite;

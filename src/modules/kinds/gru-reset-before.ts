@@ -14,7 +14,7 @@
  *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)
  *   direct dL/dh_{t-1} = dh ⊙ z + q ⊙ r   dW_hn += da_n (r ⊙ h_{t-1})^T   db_hn += da_n
  */
-import { sigmoid, tanh } from '../../kernels/activations.js';
+import { tanh } from '../../kernels/activations.js';
 import { gruKind } from './gru.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
@@ -36,6 +36,7 @@ export const gruResetBeforeKind = defineKind({
   hasNonlinearity: false,
   gatedRecurrentTerm: true,
   onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 0 } },
+  keras: { className: 'GRU', gateOrder: ['z', 'r', 'n'], resetAfter: false, twoBiases: false, tfjs: true },
   recurrentInStep: true,
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
@@ -44,7 +45,7 @@ export const gruResetBeforeKind = defineKind({
   reference: 'gru-reset-before',
   story: 'gru',
   wording: { rankSuffix: 'instead' },
-  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent }: StepArgs): void {
+  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
     const { weightHh, biasHh } = recurrent!;
     if (gated.length < H) gated = new Float64Array(H);

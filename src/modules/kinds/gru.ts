@@ -7,7 +7,7 @@
  *   dgi_n = da_n   dgh_n = da_n ⊙ r   da_r = da_n ⊙ (W_hn h + b_hn) ⊙ r(1 - r)
  *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)   direct dL/dh_{t-1} = dh ⊙ z
  */
-import { sigmoid, tanh } from '../../kernels/activations.js';
+import { tanh } from '../../kernels/activations.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 export const gruKind = defineKind({
@@ -24,6 +24,7 @@ export const gruKind = defineKind({
   supportsProjection: false,
   hasNonlinearity: false,
   onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 1 } },
+  keras: { className: 'GRU', gateOrder: ['z', 'r', 'n'], resetAfter: true, twoBiases: true, tfjs: false },
   recurrentInStep: false,
   gatedRecurrentTerm: true,
   equations: [
@@ -33,7 +34,7 @@ export const gruKind = defineKind({
   reference: 'gru',
   story: 'gru',
   wording: { rankSuffix: 'instead' },
-  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates }: StepArgs): void {
+  step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
     for (let b = 0; b < batch; b++) {
       const row = b * G;

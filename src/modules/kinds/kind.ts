@@ -37,7 +37,11 @@ import type { Nonlinearity } from '../../kernels/activations.js';
 /** What a gate does, in words the explain catalogues translate. */
 export type GateRole = 'hidden' | 'input' | 'forget' | 'cell-candidate' | 'output' | 'reset' | 'update' | 'state-candidate';
 
-/** A gate's output nonlinearity; `nonlinearity` is the module's own (tanh or relu, RNN only). */
+/**
+ * A gate's output nonlinearity; `nonlinearity` is the module's own (tanh or relu, RNN only).
+ * `sigmoid` gates run the module's recurrent activation: σ unless the configuration says another
+ * (Keras's `recurrent_activation`, e.g. hard_sigmoid; `StepArgs.recurrentActivation`).
+ */
 export type GateActivation = 'sigmoid' | 'tanh' | 'nonlinearity';
 
 export interface GateSpec {
@@ -93,6 +97,8 @@ export interface StepArgs {
   /** When not null, written: each gate's activation, (batch, gates * hiddenSize) in the order of `gates`. */
   gates: Float32Array | null;
   nonlinearity: Nonlinearity;
+  /** The function of the gates whose activation is `sigmoid`: σ, or the module's recurrent activation. */
+  recurrentActivation: (v: number) => number;
   /**
    * For kinds with `recurrentInStep`: the layer's W_hh (gates × hidden_size rows, h's features
    * columns) and b_hh, for the part of the recurrent product the step computes itself; else null.
@@ -173,6 +179,23 @@ export interface OnnxForm {
   readonly attributes: Readonly<Record<string, number>>;
 }
 
+/**
+ * How Keras and TF.js write a kind: the layer class, the order of the gate blocks in the columns of
+ * `kernel` (input, gates * units) and `recurrent_kernel` (units, gates * units), which are W_ih and
+ * W_hh transposed, and the config value that tells it from another kind of the same class
+ * (GRU's reset_after). `bias` is one vector (b_ih + b_hh merged, exact for these equations) unless
+ * `twoBiases`: rows [input bias, recurrent bias] (GRU reset_after=True).
+ */
+export interface KerasForm {
+  readonly className: string;
+  /** This kind's gate names (GateSpec.name) in Keras's column order: LSTM i, f, c, o is PyTorch's i, f, g, o. */
+  readonly gateOrder: readonly string[];
+  readonly resetAfter: boolean | null;
+  readonly twoBiases: boolean;
+  /** tfjs-layers (4.22) runs it: its GRUCell throws on reset_after: true. */
+  readonly tfjs: boolean;
+}
+
 export interface CellKind<T extends string = string> {
   /** The CLI's `--type` and the spec's `type`. */
   readonly type: T;
@@ -202,6 +225,8 @@ export interface CellKind<T extends string = string> {
   readonly gatedRecurrentTerm: boolean;
   /** The kind's ONNX node, or null when ONNX has none. */
   readonly onnx: OnnxForm | null;
+  /** The kind's Keras / TF.js layer, or null when Keras has none. */
+  readonly keras: KerasForm | null;
   /**
    * The step computes part of the recurrent product itself, from `StepArgs.recurrent`: a gate
    * multiplies h_{t-1} before W_hh (ONNX's GRU with linear_before_reset=0: W_hn (r ⊙ h_{t-1})).

@@ -7,7 +7,7 @@
  *   da_i = dc ⊙ g ⊙ i(1 - i)   da_f = dc ⊙ c_{t-1} ⊙ f(1 - f)   da_g = dc ⊙ i ⊙ (1 - g²)
  *   da_o = dL/dh_t ⊙ tanh(c_t) ⊙ o(1 - o)   dL/dc_{t-1} = dc ⊙ f   (the same for gi and gh)
  */
-import { sigmoid, tanh } from '../../kernels/activations.js';
+import { tanh } from '../../kernels/activations.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const lstmKind = defineKind({
@@ -25,6 +25,7 @@ export const lstmKind = defineKind({
   supportsProjection: true,
   hasNonlinearity: false,
   onnx: { op: 'LSTM', gateOrder: ['i', 'o', 'f', 'g'], activations: ['Sigmoid', 'Tanh', 'Tanh'], attributes: {} },
+  keras: { className: 'LSTM', gateOrder: ['i', 'f', 'g', 'o'], resetAfter: null, twoBiases: false, tfjs: true },
   recurrentInStep: false,
   gatedRecurrentTerm: false,
   equations: [
@@ -35,7 +36,7 @@ export const lstmKind = defineKind({
   reference: 'lstm',
   story: 'lstm',
   wording: { rankSuffix: 'instead' },
-  step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut, gates }: StepArgs): void {
+  step({ batch, hiddenSize: H, gi, giOffset, gh, cPrev, hOut, cOut, gates, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 4 * H;
     for (let b = 0; b < batch; b++) {
       const xi = giOffset + b * G;

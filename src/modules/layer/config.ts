@@ -3,7 +3,7 @@
  * LSTMCell, GRUCell) is the one-layer, one-direction configuration, checked by the same code.
  */
 import { ConfigError } from '../../errors.js';
-import type { Nonlinearity } from '../../kernels/activations.js';
+import { gateFunctions, gateFunctionNames, type GateFunction, type Nonlinearity } from '../../kernels/activations.js';
 import { warning, type Warning } from '../../warnings.js';
 import { kinds, type CellKind } from '../kinds/index.js';
 
@@ -14,6 +14,8 @@ export interface RecurrentOptions {
   numLayers?: number | undefined;
   /** RNN only. */
   nonlinearity?: Nonlinearity | undefined;
+  /** What the σ gates compute (Keras's recurrent_activation); sigmoid unless a model file says another. Kinds with σ gates only. */
+  recurrentActivation?: GateFunction | undefined;
   bias?: boolean | undefined;
   batchFirst?: boolean | undefined;
   /** Dropout on each layer's output but the last, in training mode only. */
@@ -30,6 +32,7 @@ export interface RecurrentConfig {
   hiddenSize: number;
   numLayers: number;
   nonlinearity: Nonlinearity;
+  recurrentActivation: GateFunction;
   bias: boolean;
   batchFirst: boolean;
   dropout: number;
@@ -72,6 +75,14 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions, name: s
     const takes = kinds.filter((k) => k.hasNonlinearity).map((k) => k.name).join(', ');
     throw new ConfigError(`nonlinearity: expected none for ${name} (only ${takes} takes one), got '${nonlinearity}'`);
   }
+  const recurrentActivation = options.recurrentActivation ?? 'sigmoid';
+  if (!gateFunctionNames.includes(recurrentActivation)) {
+    throw new ConfigError(`recurrent_activation: expected one of ${gateFunctionNames.join(', ')}, got '${String(recurrentActivation)}'`);
+  }
+  if (recurrentActivation !== 'sigmoid' && !hasSigmoidGates(kind)) {
+    const takes = kinds.filter(hasSigmoidGates).map((k) => k.name).join(', ');
+    throw new ConfigError(`recurrent_activation: expected none for ${name} (only ${takes} have σ gates), got '${recurrentActivation}'`);
+  }
   const dropout = options.dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
     throw new ConfigError(
@@ -96,6 +107,7 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions, name: s
     hiddenSize,
     numLayers,
     nonlinearity,
+    recurrentActivation,
     bias: options.bias ?? true,
     batchFirst: options.batchFirst ?? false,
     dropout,
@@ -103,6 +115,22 @@ export function resolveConfig(kind: CellKind, options: RecurrentOptions, name: s
     projSize,
     seed,
   };
+}
+
+/** True when some gate of the kind runs σ, which a recurrent activation replaces (LSTM, GRU; not the Elman RNN). */
+export function hasSigmoidGates(kind: CellKind): boolean {
+  return kind.gates.some((g) => g.activation === 'sigmoid');
+}
+
+/** The function the σ gates run, for StepArgs. */
+export function recurrentActivationOf(config: Pick<RecurrentConfig, 'recurrentActivation'>): (v: number) => number {
+  return gateFunctions[config.recurrentActivation].f;
+}
+
+/** What a run says of σ gates that compute another function, and who said so. */
+export function recurrentActivationNote(fn: GateFunction, source: string): string {
+  const g = gateFunctions[fn];
+  return `recurrent_activation ${fn}: the σ gates compute ${g.formula}, as ${g.computedBy} (${source})`;
 }
 
 /** A cell's options: one layer, one direction, no batch_first or dropout. */

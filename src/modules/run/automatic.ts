@@ -14,9 +14,9 @@
  * (src/modules/trace-stats.ts) instead.
  */
 import { applyMask } from '../../kernels/dropout.js';
-import { kernelFor, type GateBlock, type Kernel } from '../../kernels/kernel.js';
+import { ACTIVATIONS, kernelFor, type GateBlock, type Kernel } from '../../kernels/kernel.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { RecurrentConfig } from '../layer/config.js';
+import { recurrentActivationOf, type RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
 import type { CellKind, StepArgs } from '../kinds/index.js';
 import { layerWeights } from '../layer/parameters.js';
@@ -85,9 +85,19 @@ export function runAutomatic(
   }
 }
 
-/** Each gate's columns of gi + gh and its activation, from the kind's gates (`nonlinearity`: the module's). */
-function gateBlocks(kind: CellKind, nonlinearity: RecurrentConfig['nonlinearity'], H: number): GateBlock[] {
-  return kind.gates.map((g, i) => ({ start: i * H, end: (i + 1) * H, activation: g.activation === 'nonlinearity' ? nonlinearity : g.activation }));
+/**
+ * Each gate's columns of gi + gh and its activation, from the kind's gates (`nonlinearity`: the
+ * module's; σ: the module's recurrent activation), or null when one is not a fused kernel's.
+ */
+function gateBlocks(kind: CellKind, config: RecurrentConfig, H: number): GateBlock[] | null {
+  const blocks: GateBlock[] = [];
+  for (const [i, g] of kind.gates.entries()) {
+    const name = g.activation === 'nonlinearity' ? config.nonlinearity : g.activation === 'sigmoid' ? config.recurrentActivation : g.activation;
+    const activation = ACTIVATIONS.find((a) => a === name);
+    if (activation === undefined) return null;
+    blocks.push({ start: i * H, end: (i + 1) * H, activation });
+  }
+  return blocks;
 }
 
 /** runAutomatic's passes, each layer's weights prepared on `kernel` above `mark`. */
@@ -112,7 +122,7 @@ function layers(
   const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
   // The fast kernel activates the gates with the recurrent product when the kind can update its
   // state from them; the other kernels (and kinds) run the kind's own float64 step.
-  const blocks = kernel.prepareGated && kind.update ? gateBlocks(kind, config.nonlinearity, H) : null;
+  const blocks = kernel.prepareGated && kind.update ? gateBlocks(kind, config, H) : null;
   const gateValues = (onStep && options.gates) || save || blocks ? new Float32Array(B * G) : null;
   const stepGates = onStep && options.gates ? gateValues : null;
   // Without a full trace, one step's h and c, for the observer.
@@ -151,7 +161,7 @@ function layers(
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
       const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
-      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null };
+      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
         if (s % chunk === 0) {

@@ -7,7 +7,7 @@
  *        gates (batch, G) when asked
  */
 import { linear } from '../../kernels/linear.js';
-import type { Nonlinearity } from '../../kernels/activations.js';
+import { sigmoid, type Nonlinearity } from '../../kernels/activations.js';
 import type { CellKind } from '../kinds/index.js';
 import type { LayerWeights } from '../layer/parameters.js';
 
@@ -17,6 +17,8 @@ export interface CellStepSizes {
   /** h's features: proj_size when projecting, else hidden_size. */
   realHidden: number;
   nonlinearity: Nonlinearity;
+  /** The σ gates' function (the module's recurrent activation); σ when absent. */
+  recurrentActivation?: (v: number) => number;
 }
 
 export function cellStep(
@@ -37,7 +39,7 @@ export function cellStep(
   const hOut = new Float32Array(B * H);
   const cOut = kind.hasCellState ? new Float32Array(B * H) : null;
   const c = kind.hasCellState ? (cPrev ?? new Float32Array(B * H)) : null;
-  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity, recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null });
+  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity, recurrentActivation: sizes.recurrentActivation ?? sigmoid, recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null });
   if (!w.weightHr) return { h: hOut, c: cOut };
   const h = new Float32Array(B * Hr);
   linear(hOut, 0, B, H, w.weightHr, Hr, null, h, 0);

@@ -74,6 +74,18 @@ export function stepNorms(data: Float32Array, seqLen: number, batch: number, wid
   return norms;
 }
 
+/** Why the backward steps cannot differentiate this module (a forward-only kind, σ gates running another function such as hard_sigmoid), or null. */
+export function backwardRefusal(kind: CellKind, config: Pick<RecurrentConfig, 'recurrentActivation'>): string | null {
+  if (!kind.backward) return `expected a kind with a backward step, got ${kind.name}, which runs forward only`;
+  if (config.recurrentActivation !== 'sigmoid') return `expected recurrent_activation sigmoid, got ${config.recurrentActivation} (the backward steps differentiate σ only)`;
+  return null;
+}
+
+function checkBackward(kind: CellKind, config: RecurrentConfig): void {
+  const refusal = backwardRefusal(kind, config);
+  if (refusal) throw new ConfigError(`backward: ${refusal}`);
+}
+
 /**
  * Checks the loss and target, runs the forward and backward passes, and lays the results out as
  * PyTorch does. `dropoutMasks` are the forward pass's (training mode): the backward pass applies
@@ -89,7 +101,7 @@ export function backwardPass(
 ): BackwardResult {
   // A JavaScript caller may leave the options out: that is a missing loss, not a TypeError.
   const options: Partial<BackwardOptions> = given ?? {};
-  if (!kind.backward) throw new ConfigError(`backward: expected a kind with a backward step, got ${kind.name}, which runs forward only`);
+  checkBackward(kind, config);
   const loss = checkLoss(options.loss);
   const input = prepareInput(kind, config, x, options);
   const { seqLen: T, batch: B, D, H, Hr } = input.geometry;
@@ -149,6 +161,7 @@ export interface Connectivity {
  * entries with s > t are exactly 0. Eval mode only (no dropout masks).
  */
 export function connectivityPass(kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, Tensor>, x: Tensor, state: ForwardState & KernelChoice): Connectivity {
+  checkBackward(kind, config);
   const input = prepareInput(kind, config, x, state);
   const { seqLen: T, batch: B, D, Hr, L } = input.geometry;
   const save = allocateSaves(kind, config, input);

@@ -19,7 +19,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import type { ProgressObserver } from './automatic.js';
-import type { RecurrentConfig } from '../layer/config.js';
+import { recurrentActivationOf, type RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
 import type { CellKind } from '../kinds/index.js';
 import { layerWeights } from '../layer/parameters.js';
@@ -60,7 +60,7 @@ export function runManual(
   const { lengths } = input;
   const { seqLen: T, batch: B, D, L, H, Hr } = input.geometry;
   const weights = Array.from({ length: L }, (_, l) => Array.from({ length: D }, (_, d) => layerWeights(params, l, d)));
-  const sizes = { batch: B, hiddenSize: H, realHidden: Hr, nonlinearity: config.nonlinearity };
+  const sizes = { batch: B, hiddenSize: H, realHidden: Hr, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config) };
   const h = Array.from({ length: L * D }, (_, i) => new Tensor(input.h0.slice(i * B * Hr, (i + 1) * B * Hr), [B, Hr]));
   const c = Array.from({ length: L * D }, (_, i) => (input.c0 ? new Tensor(input.c0.slice(i * B * H, (i + 1) * B * H), [B, H]) : null));
   const hTrace = Array.from({ length: L * D }, () => new Float32Array(T * B * Hr));
