@@ -46,12 +46,16 @@ describe('run --weights model.json matches tfjs', () => {
     test(`${c.name}: ${c.about}`, (t) => {
       const dir = join(FIXTURES, c.name);
       const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { tensor: 'out' | 'h_n'; value: unknown };
-      const doc = runJson<RunDoc>(['run', '--weights', join(dir, 'model.json'), '--input', join(dir, 'x.json'), '--batch-first', '--format', 'json', '--include-tensors']);
-      const directions = /bidirectional=True/.test(doc.module) ? 2 : 1;
-      const got = expected.tensor === 'out' ? doc.tensors.out : topHn(doc.tensors.h_n, directions);
-      const diff = maxDiff(got, expected.value);
-      t.diagnostic(`${c.name} ${expected.tensor} OK, maxdiff = ${diff.toExponential(2)}`);
-      assert.ok(diff <= TOLERANCE, `${c.name}: max |engine - tfjs| = ${diff}`);
+      // Every kernel: the fast one fuses σ gates, and must leave hard_sigmoid ones to the kind's step.
+      for (const kernel of ['js', 'wasm']) {
+        const doc = runJson<RunDoc>(['run', '--weights', join(dir, 'model.json'), '--input', join(dir, 'x.json'), '--batch-first', '--format', 'json', '--include-tensors', '--kernel', kernel]);
+        const directions = /bidirectional=True/.test(doc.module) ? 2 : 1;
+        const got = expected.tensor === 'out' ? doc.tensors.out : topHn(doc.tensors.h_n, directions);
+        const diff = maxDiff(got, expected.value);
+        t.diagnostic(`${c.name} ${expected.tensor} --kernel ${kernel} OK, maxdiff = ${diff.toExponential(2)}`);
+        assert.ok(diff <= TOLERANCE, `${c.name} --kernel ${kernel}: max |engine - tfjs| = ${diff}`);
+      }
+      const doc = runJson<RunDoc>(['run', '--weights', join(dir, 'model.json'), '--input', join(dir, 'x.json'), '--batch-first', '--format', 'json']);
       if (/hard_sigmoid/.test(readFileSync(join(dir, 'model.json'), 'utf8'))) assert.ok(doc.notes.some((n) => n.includes('clip(0.2x + 0.5, 0, 1)')), 'run says which hard_sigmoid it computes');
     });
   }
