@@ -42,6 +42,9 @@ const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-4;
 /** Untimed runs of a short row (V8 and the peers' JITs optimise after many calls). */
 const WARMUP_SECONDS = 0.3;
+/** A row's timed runs stop at the workload's repeats, or earlier (not below MIN_REPEATS) past this. */
+const ROW_BUDGET_SECONDS = 30;
+const MIN_REPEATS = 2;
 const ROW_TIMEOUT_MS = 20 * 60 * 1000;
 const PASSES = ['forward', 'forward+backward'];
 const started = process.hrtime.bigint();
@@ -54,13 +57,13 @@ function usage(message) {
 }
 const KNOWN = ['--json', '--quick', '--no-torch', '--no-install', '--workloads', '--kinds', '--peers', '--threads', '--backward', '--repeats'];
 for (const a of args) if (a.startsWith('--') && !KNOWN.includes(a)) usage(`expected one of ${KNOWN.join(', ')}, got ${a}`);
-function list(flag, allowed) {
+function list(flag, allowed, shown = allowed) {
   const i = args.indexOf(flag);
   if (i < 0) return null;
   const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) usage(`${flag}: expected a comma-separated list of ${allowed.join(', ')}, got nothing`);
+  if (value === undefined || value.startsWith('--')) usage(`${flag}: expected a comma-separated list of ${shown.join(', ')}, got nothing`);
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!allowed.includes(item)) usage(`${flag}: expected some of ${allowed.join(', ')}, got "${item}"`);
+  for (const item of items) if (!allowed.includes(item)) usage(`${flag}: expected some of ${shown.join(', ')}, got "${item}"`);
   return items;
 }
 const asJson = args.includes('--json');
@@ -71,7 +74,9 @@ const threadCounts = (list('--threads', ['1', '2']) ?? ['1', '2']).map(Number);
 const backwardIds = list('--backward', [...WORKLOADS.map((x) => x.id), 'none']) ?? (quick ? ['W2'] : ['W1', 'W2', 'W4']);
 const repeatsFlag = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : null;
 if (repeatsFlag !== null && !(Number.isInteger(repeatsFlag) && repeatsFlag > 0)) usage(`--repeats: expected a positive integer, got ${args[args.indexOf('--repeats') + 1]}`);
-let selected = list('--peers', CONTENDERS.map((c) => c.name)) ?? CONTENDERS.map((c) => c.name);
+// Contender names have spaces (engine wasm exact); --peers also takes them with hyphens.
+const dashed = (name) => name.replace(/ /g, '-');
+let selected = (list('--peers', [...CONTENDERS.map((c) => c.name), ...CONTENDERS.map((c) => dashed(c.name))], CONTENDERS.map((c) => dashed(c.name))) ?? CONTENDERS.map((c) => c.name)).map((n) => CONTENDERS.find((c) => c.name === n || dashed(c.name) === n).name);
 if (args.includes('--no-torch')) selected = selected.filter((n) => CONTENDERS.find((c) => c.name === n).runtime !== 'python');
 const baseline = ENGINE_MODES.find((m) => m.baseline);
 // Every ratio is taken against the baseline engine row: it always runs.
@@ -255,6 +260,8 @@ function runRow(row) {
     pass: row.pass,
     files: { weights: f.weights, inputs: f.inputs, onnx: f.onnx, reference: row.pass === 'forward' ? f.forward : f.backward },
     repeats: repeatsFlag ?? (quick ? w.quick : w.repeats),
+    minRepeats: repeatsFlag ?? Math.min(MIN_REPEATS, quick ? w.quick : w.repeats),
+    budgetSeconds: ROW_BUDGET_SECONDS,
     warmupSeconds: WARMUP_SECONDS,
     tolerance: TOLERANCE,
   };
@@ -279,7 +286,7 @@ for (const w of workloads) {
   for (const row of toRun.filter((r) => r.workload === w.id)) {
     Object.assign(row, runRow(row));
     done++;
-    const what = row.status === 'ok' ? `${median(row.samples_ms).toFixed(row.samples_ms[0] < 10 ? 3 : 1)} ms (check ${row.check.max_abs_diff.toExponential(1)})` : `${row.status}: ${row.reason ?? JSON.stringify(row.check?.tensors)}`;
+    const what = row.status === 'ok' ? `${median(row.samples_ms).toFixed(row.samples_ms[0] < 10 ? 3 : 1)} ms (check ${row.check.max_abs_diff.toExponential(1)}, scaled ${row.check.scaled_diff.toExponential(1)})` : `${row.status}: ${row.reason ?? JSON.stringify(row.check?.tensors)}`;
     log(`[${done}/${toRun.length}] ${row.workload} ${row.kind} ${row.threads} thread${row.threads > 1 ? 's' : ''} ${row.pass} ${row.contender}: ${what}`);
   }
   if (w.id === 'W3' || w === workloads[Math.floor(workloads.length / 2)]) ceilings.push(scalarCeiling());
@@ -348,10 +355,13 @@ if (asJson) {
 } else {
   const f = (v, d = 2) => (v === null || v === undefined ? '—' : v.toFixed(d));
   const ms = (v) => (v === null || v === undefined ? '—' : v.toFixed(v < 10 ? 3 : 1));
+  const e = (v) => (v === null ? '—' : v.toExponential(1));
   const checkText = (r) => {
-    if (r.status === 'ok') return r.check.max_abs_diff.toExponential(1);
-    const bad = Object.entries(r.check.tensors).filter(([, d]) => !(d <= TOLERANCE)).map(([k, d]) => (typeof d === 'number' ? k : `${k} ${d}`));
-    return `✗ ${r.check.max_abs_diff === null ? '' : r.check.max_abs_diff.toExponential(1)} (${bad.join(', ')})`;
+    const { max_abs_diff: abs, scaled_diff: scaled, tensors } = r.check;
+    const text = abs === scaled ? e(abs) : `${e(abs)} (scaled ${e(scaled)})`;
+    if (r.status === 'ok') return text;
+    const broken = Object.entries(tensors).filter(([, d]) => typeof d !== 'number').map(([k, d]) => `${k}: ${d}`);
+    return `✗ ${text}${broken.length ? `; ${broken.join(', ')}` : ''}`;
   };
   const threadsText = (r) => (r.info?.threads_used !== undefined && r.info.threads_used !== r.threads ? `${r.threads} (${r.info.threads_used} used)` : String(r.threads));
   const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
@@ -362,11 +372,11 @@ if (asJson) {
   console.log('');
   const shown = (pass) => rows.filter((r) => r.pass === pass && (r.status === 'ok' || r.status === 'mismatch'));
   if (shown('forward').length) {
-    line(['workload', 'kind', 'threads', 'contender', 'check', 'median ms', 'min–max ms', 'GFLOP/s', 'vs engine', 'peak RSS MB', 'CPU/wall']);
-    line(['---', '---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+    line(['workload', 'kind', 'threads', 'contender', 'check', 'median ms', 'min–max ms', 'GFLOP/s', 'vs engine', 'peak RSS MB', 'CPU/wall', 'OS threads']);
+    line(['---', '---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
     for (const r of shown('forward')) {
-      if (r.status !== 'ok') line([r.workload, r.kind, threadsText(r), r.contender, checkText(r), 'not timed', '', '', '', '', '']);
-      else line([r.workload, r.kind, threadsText(r), r.contender, checkText(r), ms(r.median_ms), `${ms(r.min_ms)}–${ms(r.max_ms)}`, f(r.gflops), f(r.vs_engine), f(r.peak_rss_mb, 0), f(r.cpu_per_wall)]);
+      if (r.status !== 'ok') line([r.workload, r.kind, threadsText(r), r.contender, checkText(r), 'not timed', '', '', '', '', '', '']);
+      else line([r.workload, r.kind, threadsText(r), r.contender, checkText(r), ms(r.median_ms), `${ms(r.min_ms)}–${ms(r.max_ms)}`, f(r.gflops), f(r.vs_engine), f(r.peak_rss_mb, 0), f(r.cpu_per_wall), String(r.os_threads ?? '—')]);
     }
     console.log('');
   }
@@ -390,8 +400,8 @@ if (asJson) {
   }
   console.log(
     'check: the largest absolute difference from the reference over out, h_n (c_n), or the gradients of x and every parameter (tfjs: out only, forward); ' +
-      `✗: above ${TOLERANCE}, not timed. vs engine: the row's median time over the engine's (same workload, kind and threads; forward+backward: the engine's one thread), below 1 the row is faster. ` +
-      '× its forward: forward+backward over the same contender\'s forward pass. CPU/wall: the process\'s CPU time over wall time while timed. Peak RSS: the row\'s own process.',
+      `scaled: each tensor's divided by its largest |value| where that passes 1 (gradients summed over every step and batch row); ✗: scaled above ${TOLERANCE}, not timed. vs engine: the row's median time over the engine's (same workload, kind and threads; forward+backward: the engine's one thread), below 1 the row is faster. ` +
+      '× its forward: forward+backward over the same contender\'s forward pass. CPU/wall: the process\'s CPU time over wall time while timed. Peak RSS, OS threads: the row\'s own process (its threads at the end: worker threads show).',
   );
   console.log(`naive triple loop, GFLOP/s: ${Object.entries(naive).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   console.log(

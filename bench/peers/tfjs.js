@@ -111,7 +111,12 @@ export async function load(job) {
   if (job.pass === 'forward') {
     return {
       info,
-      run: () => tf.tidy(() => model.predict(xb)).dataSync(),
+      run: () => {
+        const y = tf.tidy(() => model.apply(xb));
+        const data = y.dataSync();
+        y.dispose();
+        return data;
+      },
       outputs: (out) => ({ out: swap01(out, w.batch, w.seq_len, H) }),
     };
   }
