@@ -48,7 +48,8 @@ const noBackward = (why) => ({ pass }) => (pass === 'forward+backward' ? why : n
 
 /**
  * Every contender: `runtime` node (bench/child.js loads `peer`) or python (bench/torch_bench.py);
- * `refusal` says why a row cannot be run, before any process starts. Rows a child finds it cannot
+ * `refusal({ kind, pass, threads, lib })` says why a row cannot be run (lib: the built
+ * library), before any process starts. Rows a child finds it cannot
  * run (a thread count a runtime ignores, an option the library lacks) come back skipped with the
  * child's reason.
  */
@@ -58,7 +59,9 @@ export const CONTENDERS = [
     runtime: 'node',
     peer: './peers/engine.js',
     engine: true,
-    refusal: ({ kind, pass, threads }) => {
+    refusal: ({ kind, pass, threads, lib }) => {
+      const missing = engineModeRefusal(lib, mode.options);
+      if (missing) return missing;
       if (pass !== 'forward+backward') return null;
       if (!kind.backward) return `${kind.name} runs forward only in the engine`;
       if (threads > 1) return 'the engine\'s backward pass runs on one thread';

@@ -195,7 +195,7 @@ for (const w of workloads) {
         for (const c of contenders) {
           const row = { workload: w.id, kind: kind.type, threads, pass, contender: c.name };
           const classes = torchClasses.get(c.name);
-          const reason = unavailable.get(c.name) ?? (classes && !classes.includes(kind.name) ? `torch.nn has no ${kind.name}` : null) ?? c.refusal({ kind, pass, threads });
+          const reason = unavailable.get(c.name) ?? (classes && !classes.includes(kind.name) ? `torch.nn has no ${kind.name}` : null) ?? c.refusal({ kind, pass, threads, lib });
           rows.push(reason ? { ...row, status: 'skipped', reason } : row);
         }
       }
@@ -386,6 +386,27 @@ if (asJson) {
     for (const r of shown('forward+backward')) {
       if (r.status !== 'ok') line([r.workload, r.kind, String(r.threads), r.contender, checkText(r), 'not timed', '', '', '', '', '']);
       else line([r.workload, r.kind, String(r.threads), r.contender, checkText(r), ms(r.median_ms), `${ms(r.min_ms)}–${ms(r.max_ms)}`, f(r.vs_engine), f(r.of_forward), f(r.peak_rss_mb, 0), f(r.cpu_per_wall)]);
+    }
+    console.log('');
+  }
+  // The same rows side by side: one line per workload, kind and thread count, one column per contender.
+  for (const pass of PASSES) {
+    const timed = rows.filter((r) => r.pass === pass && (r.status === 'ok' || r.status === 'mismatch'));
+    const names = contenders.map((c) => c.name).filter((n) => timed.some((r) => r.contender === n));
+    if (names.length < 2) continue;
+    console.log(`${pass}, median ms (vs engine):`);
+    line(['workload', 'kind', 'threads', ...names]);
+    line(['---', '---', '---', ...names.map(() => '---:')]);
+    const groups = [...new Set(timed.map((r) => `${r.workload} ${r.kind} ${r.threads}`))];
+    for (const g of groups) {
+      const [workload, kind, threads] = g.split(' ');
+      const cells = names.map((n) => {
+        const r = timed.find((x) => x.contender === n && x.workload === workload && x.kind === kind && String(x.threads) === threads);
+        if (!r) return '—';
+        if (r.status !== 'ok') return '✗';
+        return r.contender === baseline.name ? ms(r.median_ms) : `${ms(r.median_ms)} (${f(r.vs_engine)})`;
+      });
+      line([workload, kind, threads, ...cells]);
     }
     console.log('');
   }
