@@ -135,10 +135,11 @@ ${tail
 }
 
 /**
- * The activations a gate block can have, by code: what `gates_f32` applies to gi + gh. Float32
- * lanes (the fast mode only: the exact mode keeps the kinds' own float64 steps).
+ * The activations a gate block can have, by code: what `gates_f32` applies to gi + gh, or `raw`:
+ * the block keeps gh alone (a gate whose recurrent term is gated, GRU's n). Float32 lanes (the
+ * fast mode only: the exact mode keeps the kinds' own float64 steps).
  */
-export const ACTIVATIONS = ['identity', 'sigmoid', 'tanh', 'relu'] as const;
+export const ACTIVATIONS = ['identity', 'sigmoid', 'tanh', 'relu', 'raw'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /**
@@ -179,8 +180,10 @@ const ACTIVATION_FUNCS = `(func $act_identity (param $x v128) (result v128) (loc
  * Four lanes at a time; the last 1-3 of a block one lane at a time.
  */
 function gates(): string {
-  const perAct = ACTIVATIONS.map(
-    (name, code) => `      (if (i32.eq (local.get $act) (i32.const ${code})) (then
+  const perAct = ACTIVATIONS.flatMap((name, code) =>
+    name === 'raw'
+      ? []
+      : `      (if (i32.eq (local.get $act) (i32.const ${code})) (then
         (block $vdone (loop $vnext
           (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $end)))
           (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))

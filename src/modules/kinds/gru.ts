@@ -8,7 +8,7 @@
  *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)   direct dL/dh_{t-1} = dh ⊙ z
  */
 import { tanh } from '../../kernels/activations.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const gruKind = defineKind({
   type: 'gru',
@@ -50,6 +50,21 @@ export const gruKind = defineKind({
           gates[hi + H] = z;
           gates[hi + 2 * H] = n;
         }
+      }
+    }
+  },
+  rawInUpdate: 'n',
+  update({ batch, hiddenSize: H, gates, gi, giOffset, gh, hPrev, hOut }: UpdateArgs): void {
+    const G = 3 * H;
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let j = 0; j < H; j++) {
+        const at = row + 2 * H + j;
+        const z = gates[row + H + j]!;
+        gh[at] = gates[at]!;
+        const n = tanh(gi[giOffset + at]! + gates[row + j]! * gates[at]!);
+        gates[at] = n;
+        hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
       }
     }
   },

@@ -106,11 +106,21 @@ export interface StepArgs {
   recurrent: RecurrentWeights | null;
 }
 
-/** What a kind's `update` reads and writes: `gates` (batch, gates * hiddenSize), activated, in the order of `gates`. */
+/**
+ * What a kind's `update` reads and writes: `gates` (batch, gates * hiddenSize), activated, in the
+ * order of `gates` (the `rawInUpdate` gate's block holding gh instead, which the update replaces
+ * by the gate's activation and copies into `gh`, for the backward pass).
+ */
 export interface UpdateArgs {
   batch: number;
   hiddenSize: number;
   gates: Float32Array;
+  /** x_t W_ih^T + b_ih, (batch, gates * hiddenSize), from `giOffset`. */
+  gi: Float32Array;
+  giOffset: number;
+  /** Written, the `rawInUpdate` gate's block only: its h_{t-1} W_hh^T + b_hh. */
+  gh: Float32Array;
+  hPrev: Float32Array;
   cPrev: Float32Array | null;
   hOut: Float32Array;
   cOut: Float32Array | null;
@@ -241,6 +251,11 @@ export interface CellKind<T extends string = string> {
    * the step always runs.
    */
   readonly update?: ((args: UpdateArgs) => void) | undefined;
+  /**
+   * With `update`, for a kind with a gated recurrent term: the gate whose block `update` receives
+   * as gh alone (not activated, gi not added), to gate and activate itself (GRU's n).
+   */
+  readonly rawInUpdate?: string | undefined;
   /**
    * The step's derivative (the backward contract above); null for a kind the backward pass cannot run.
    */

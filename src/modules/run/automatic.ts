@@ -92,7 +92,7 @@ export function runAutomatic(
 function gateBlocks(kind: CellKind, config: RecurrentConfig, H: number): GateBlock[] | null {
   const blocks: GateBlock[] = [];
   for (const [i, g] of kind.gates.entries()) {
-    const name = g.activation === 'nonlinearity' ? config.nonlinearity : g.activation === 'sigmoid' ? config.recurrentActivation : g.activation;
+    const name = g.name === kind.rawInUpdate ? 'raw' : g.activation === 'nonlinearity' ? config.nonlinearity : g.activation === 'sigmoid' ? config.recurrentActivation : g.activation;
     const activation = ACTIVATIONS.find((a) => a === name);
     if (activation === undefined) return null;
     blocks.push({ start: i * H, end: (i + 1) * H, activation });
@@ -173,7 +173,7 @@ function layers(
         args.giOffset = (t - chunkStart) * B * G;
         if (recurGated) {
           recurGated(h, 0, B, gi, args.giOffset, gateValues!, 0);
-          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, cPrev: c, hOut: hFull, cOut: cNew });
+          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: args.giOffset, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew });
         } else {
           recur!(h, 0, B, gh, 0);
           kind.step(args);
