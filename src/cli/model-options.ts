@@ -67,8 +67,8 @@ export function addModelOptions(cmd: Command): Command {
         .argParser(positiveInt)
         .default(availableParallelism(), 'the number of cores'),
     )
-    .addOption(new Option('--kernel <name>', `the products' kernel: ${kernelNames.join('|')} (default wasm where WebAssembly SIMD is available, else js)`).argParser(oneOf(kernelNames)))
-    .option('--exact', 'float64 sums: bit for bit the js kernel (default: float32 SIMD lanes)')
+    .addOption(kernelOption())
+    .addOption(exactOption())
     .addOption(
       new Option('--max-memory <size>', 'refuse runs (and files) estimated to need more memory than this')
         .argParser(byteSize)
@@ -76,6 +76,16 @@ export function addModelOptions(cmd: Command): Command {
     )
     .addOption(allowNonfiniteOption())
     .addOption(strictOption());
+}
+
+/** `--kernel js|wasm`: the products' kernel (src/kernels/kernel.ts). */
+export function kernelOption(): Option {
+  return new Option('--kernel <name>', `the products' kernel: ${kernelNames.join('|')} (default: wasm for passes of at least 1e7 FLOPs where WebAssembly SIMD is available, else js)`).argParser(oneOf(kernelNames));
+}
+
+/** `--exact`: float64 sums on every kernel. */
+export function exactOption(): Option {
+  return new Option('--exact', 'float64 sums: bit for bit the js kernel (default: float32 SIMD lanes)');
 }
 
 /** `--allow-nonfinite`: accept NaN and Infinity in the inputs and weights (refused by default). */

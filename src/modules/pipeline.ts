@@ -9,6 +9,7 @@
  * (for LSTM, the (h_n, c_n) pair) becomes this module's h_0. Modules run in dependency order.
  */
 import { ConfigError, ShapeError } from '../errors.js';
+import type { KernelChoice } from '../kernels/kernel.js';
 import type { EmbeddingSpec, LinearSpec, PipelineSpec, RecurrentSpec } from '../schema/pipeline.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Embedding, type TokenIds } from './embedding.js';
@@ -311,12 +312,14 @@ export class Pipeline {
    * batch element for an input (pack_padded_sequence's lengths): every recurrent module whose chain
    * of sources starts from that input runs packed, and a `select last` head reads each sequence's
    * own last valid step. `observe` may give a recurrent module an observer of its steps, with their
-   * gate activations (ForwardOptions.onStep and gates).
+   * gate activations (ForwardOptions.onStep and gates). `kernel`: the recurrent modules' products
+   * (src/kernels/kernel.ts; default by each pass's size).
    */
   forward(
     inputs: ReadonlyMap<string, PipelineInput>,
     lengths: ReadonlyMap<string, readonly number[]> = new Map(),
     observe?: (stage: RecurrentStage) => StepObserver | undefined,
+    kernel: KernelChoice = {},
   ): Map<string, StageRun> {
     const runs = new Map<string, StageRun>();
     for (const name of this.order) {
@@ -327,7 +330,7 @@ export class Pipeline {
       const given = source ? source.lengths : (lengths.get(stage.reads) ?? null);
       const runLengths = given ? [...given] : null;
       try {
-        runs.set(name, this.runStage(stage, x, runLengths, source, runs, observe));
+        runs.set(name, this.runStage(stage, x, runLengths, source, runs, observe, kernel));
       } catch (err) {
         if (err instanceof ShapeError) {
           const from = stage.h0From ? ` (h_0 is ${stage.h0From}'s h_n)` : '';
@@ -346,6 +349,7 @@ export class Pipeline {
     source: StageRun | null,
     runs: ReadonlyMap<string, StageRun>,
     observe: ((stage: RecurrentStage) => StepObserver | undefined) | undefined,
+    kernel: KernelChoice,
   ): StageRun {
     if (stage.type === 'embedding') {
       if (!isTokenIds(x)) throw new ShapeError(`expected integer token ids (an int64 or int32 array), got a float32 tensor`);
@@ -362,7 +366,7 @@ export class Pipeline {
     const h0 = state?.hN;
     const c0 = stage.module.kind.hasCellState ? (state?.cN ?? undefined) : undefined;
     const onStep = observe?.(stage);
-    const result = stage.module.forward(x, { ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(lengths ? { lengths } : {}), ...(onStep ? { onStep, gates: true } : {}) });
+    const result = stage.module.forward(x, { ...kernel, ...(h0 ? { h0 } : {}), ...(c0 ? { c0 } : {}), ...(lengths ? { lengths } : {}), ...(onStep ? { onStep, gates: true } : {}) });
     return { stage, x, h0, c0, lengths, result };
   }
 }

@@ -3,7 +3,10 @@
 // a kernel that does not exist is one error line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assertUserError, runJson } from '../helpers/cli.js';
+import { tempDir } from '../helpers/files.js';
 
 const MODEL = ['--type', 'lstm', '--layers', '2', '--hidden', '64', '--input-size', '64', '--seq-len', '20', '--batch', '8', '--seed', '3', '--format', 'json', '--include-tensors'];
 const POOL = { env: { RNN_INSPECT_PARALLEL_MIN_FLOPS: '0' } };
@@ -50,4 +53,15 @@ test('grad: --kernel wasm --exact equals --kernel js exactly; the fast mode with
 
 test('--kernel gpu: one error line naming the kernels', () => {
   assertUserError(['run', '--kernel', 'gpu'], /--kernel.*expected one of js, wasm, got "gpu"/);
+});
+
+test('pipeline: --kernel wasm --exact equals --kernel js exactly; the fast mode differs, within 1e-5', () => {
+  const spec = join(tempDir(), 'spec.json');
+  writeFileSync(spec, JSON.stringify({ modules: [{ name: 'enc', type: 'lstm', input_size: 32, hidden_size: 48, num_layers: 2 }, { name: 'head', type: 'linear', in_features: 48, out_features: 5, input: 'enc', select: 'last' }] }));
+  const tensors = (kernel: string[]) => runJson<{ modules: { name: string; tensors: Record<string, unknown> }[] }>(['pipeline', '--spec', spec, '--batch', '8', '--seq-len', '30', '--format', 'json', '--include-tensors', ...kernel]).modules.map((m) => m.tensors);
+  const js = tensors(['--kernel', 'js']);
+  assert.deepEqual(tensors(['--kernel', 'wasm', '--exact']), js);
+  const fast = tensors(['--kernel', 'wasm']);
+  const d = maxDiff(fast[1]!['out'], js[1]!['out']);
+  assert.ok(d > 0 && d <= 1e-5, `head.out: fast vs js max |diff| ${d}`);
 });

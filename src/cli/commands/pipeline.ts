@@ -16,7 +16,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { action, type CommandEnv, type Outcome } from '../command.js';
 import { jsonText } from '../output.js';
 import type { CliContext } from '../context.js';
-import { allowNonfiniteOption, DEFAULT_MAX_MEMORY, strictFailure } from '../model-options.js';
+import { allowNonfiniteOption, DEFAULT_MAX_MEMORY, exactOption, kernelOption, strictFailure } from '../model-options.js';
+import type { KernelName } from '../../kernels/kernel.js';
 import { byteSize, collect, oneOf, positiveInt, seed } from '../parse.js';
 import { renderPipelineTable } from '../render/pipeline-table.js';
 import { outputTensors } from './run.js';
@@ -46,6 +47,8 @@ export interface PipelineOptions {
   lengths?: string[] | undefined;
   printSpec?: boolean | undefined;
   html?: string | undefined;
+  kernel?: KernelName | undefined;
+  exact?: boolean | undefined;
 }
 
 /** The composed model built from --spec (or the modules in --weights), run on its inputs; the report. */
@@ -136,7 +139,7 @@ export async function pipelineCommand(o: PipelineOptions, env: CommandEnv): Prom
   const gates = new Map(html ? pipeline.recurrentStages().map((st) => [st.name, gateCollector(st.module, null)]) : []);
   let runs: Map<string, StageRun>;
   try {
-    runs = pipeline.forward(inputs, lengths, (stage) => gates.get(stage.name)?.onStep);
+    runs = pipeline.forward(inputs, lengths, (stage) => gates.get(stage.name)?.onStep, { kernel: o.kernel, exact: o.exact });
   } catch (err) {
     if (err instanceof ShapeError && inferred) throw new ShapeError(`${err.message}; the spec was inferred from ${o.weights} with batch_first=False: for (batch, seq_len) data write it with --print-spec, set "batch_first": true and pass it with --spec`);
     throw err;
@@ -229,6 +232,8 @@ export function registerPipeline(program: Command, ctx: CliContext): void {
         .default(byteSize(DEFAULT_MAX_MEMORY), DEFAULT_MAX_MEMORY),
     )
     .addOption(allowNonfiniteOption())
+    .addOption(kernelOption())
+    .addOption(exactOption())
     .option('--strict', 'exit 1 when a module produced Infinity or NaN (the output is written first)')
     .option('--print-spec', 'write the spec (with --weights alone, the one inferred from the file) as JSON, to edit and pass back with --spec; nothing runs');
   addHtmlOption(cmd, 'one grid per recurrent module side by side, the h_n -> h_0 hand-offs drawn').action(
