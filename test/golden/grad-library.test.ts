@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Tensor, tensorFromNested, type BackwardResult, type Nested } from '../../src/index.js';
-import { assertGradClose, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, gradGoldenCases, gradGoldenIndex, type GradGoldenCase, toOptions } from '../helpers/golden.js';
+import { assertGradClose, gradBackwardOptions, gradStateDict, GRAD_GOLDEN_DIR as DIR, REGENERATE_GRAD_HINT as HINT, gradGoldenCases, gradGoldenIndex, type GradGoldenCase, toOptions } from '../helpers/golden.js';
 
 type GradCase = GradGoldenCase;
 
@@ -22,29 +22,15 @@ const CELLS = { RNNCell, LSTMCell, GRUCell } as const;
 const index = gradGoldenIndex();
 const cases: GradCase[] = gradGoldenCases(index);
 
-const tensor = (v: Nested | undefined, what: string): Tensor | undefined => (v === undefined ? undefined : tensorFromNested(v, what));
-const stateDict = (c: GradCase): Map<string, Tensor> => new Map(Object.entries(c.state_dict).map(([k, v]) => [k, tensorFromNested(v, k)]));
-
-function options(c: GradCase) {
-  return {
-    h0: tensor(c.inputs.h_0, 'h_0'),
-    c0: tensor(c.inputs.c_0, 'c_0'),
-    lengths: c.inputs.lengths,
-    enforceSorted: c.inputs.enforce_sorted,
-    loss: c.loss.kind,
-    target: tensor(c.target, 'target'),
-  };
-}
-
 /** The stacked module's backward, or for a cell case the cell's. */
 function run(c: GradCase): BackwardResult {
   const x = tensorFromNested(c.inputs.x, 'x');
   if (c.module in STACKED) {
     const module = new STACKED[c.module as keyof typeof STACKED](toOptions(c.config)).eval();
-    return module.loadStateDict(stateDict(c)).backward(x, options(c));
+    return module.loadStateDict(gradStateDict(c)).backward(x, gradBackwardOptions(c));
   }
   const cell = new CELLS[c.module as keyof typeof CELLS](toOptions(c.config));
-  return cell.loadStateDict(stateDict(c)).backward(x, options(c));
+  return cell.loadStateDict(gradStateDict(c)).backward(x, gradBackwardOptions(c));
 }
 
 /** Every tensor, the loss and the step norms against PyTorch's. */
@@ -93,8 +79,8 @@ describe('a cell case run as the one-layer module', () => {
     test(c.name, () => {
       const kind = c.module.replace('Cell', '') as keyof typeof STACKED;
       const module = new STACKED[kind](toOptions(c.config)).eval();
-      module.loadStateDict(new Map([...stateDict(c)].map(([k, t]) => [`${k}_l0`, t])));
-      const o = options(c);
+      module.loadStateDict(new Map([...gradStateDict(c)].map(([k, t]) => [`${k}_l0`, t])));
+      const o = gradBackwardOptions(c);
       const asLayer = (t: Tensor | undefined): Tensor | undefined => (t ? new Tensor(t.data, [1, ...t.shape]) : undefined);
       const r = module.backward(tensorFromNested(c.inputs.x, 'x'), { ...o, h0: asLayer(o.h0), c0: asLayer(o.c0) });
       for (const [name, expected] of Object.entries(c.grads)) {

@@ -20,14 +20,14 @@ import { resolveConfig } from '../../src/modules/layer/config.js';
 import { gradReportSchema } from '../../src/schema/grad.js';
 import { runJson } from '../helpers/cli.js';
 import { tempDir, writeJson } from '../helpers/files.js';
-import { assertGradClose, toOptions, type GradGoldenCase } from '../helpers/golden.js';
+import { assertGradClose, gradBackwardOptions, gradStateDict, toOptions, type GradGoldenCase } from '../helpers/golden.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/golden-grad-reset-before/', import.meta.url));
 const HINT = 'If the fixture is stale, regenerate it with `/usr/bin/python3 scripts/fixtures/make_gru_reset_before_grad.py`.';
 const index = JSON.parse(readFileSync(join(DIR, 'INDEX.json'), 'utf8')) as { seed: number; cases: string[] };
 const cases = index.cases.map((name) => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as GradGoldenCase);
 const kind = kindOf('gru-reset-before');
-const stateDict = (c: GradGoldenCase): Map<string, Tensor> => new Map(Object.entries(c.state_dict).map(([k, v]) => [k, tensorFromNested(v, k)]));
+const stateDict = gradStateDict;
 
 describe('GRUResetBefore gradients equal PyTorch autograd of its cell loop', () => {
   test('INDEX.json lists exactly the fixture files; every loss, lengths, bidirectional and no-bias cases', () => {
@@ -41,13 +41,7 @@ describe('GRUResetBefore gradients equal PyTorch autograd of its cell loop', () 
   for (const c of cases) {
     test(`${c.name}: the library's backward`, () => {
       const module = new Recurrent(kind, toOptions(c.config)).eval().loadStateDict(stateDict(c));
-      const r = module.backward(tensorFromNested(c.inputs.x, 'x'), {
-        h0: c.inputs.h_0 ? tensorFromNested(c.inputs.h_0, 'h_0') : undefined,
-        lengths: c.inputs.lengths,
-        enforceSorted: c.inputs.enforce_sorted,
-        loss: c.loss.kind,
-        target: c.target ? tensorFromNested(c.target, 'target') : undefined,
-      });
+      const r = module.backward(tensorFromNested(c.inputs.x, 'x'), gradBackwardOptions(c));
       assertGradClose(c.name, 'loss', r.loss.value, c.loss.value, { hint: HINT });
       assertGradClose(c.name, 'out', r.forward.out, c.outputs.out, { hint: HINT });
       const ours: Record<string, Tensor | undefined> = { x: r.grads.x, h_0: r.grads.h0, ...Object.fromEntries(r.grads.params) };

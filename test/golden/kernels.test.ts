@@ -12,8 +12,10 @@ import {
   assertClose,
   assertGradClose,
   goldenIndex,
+  gradBackwardOptions,
   gradGoldenCases,
   gradGoldenIndex,
+  gradStateDict,
   loadGolden,
   REGENERATE_GRAD_HINT,
   REGENERATE_HINT,
@@ -66,20 +68,12 @@ describe('every kernel mode, 1 and 2 threads, against the forward golden cases',
 
 describe('every kernel mode against the gradient golden cases', () => {
   const cases = gradGoldenCases(gradGoldenIndex()).filter((c) => isStackedName(c.module));
-  const tensor = (v: Parameters<typeof tensorFromNested>[0] | undefined, what: string) => (v === undefined ? undefined : tensorFromNested(v, what));
   for (const c of cases) {
     test(c.name, () => {
       const module = new STACKED[c.module as keyof typeof STACKED](toOptions(c.config)).eval();
-      module.loadStateDict(new Map(Object.entries(c.state_dict).map(([k, v]) => [k, tensorFromNested(v, k)])));
+      module.loadStateDict(gradStateDict(c));
       const x = tensorFromNested(c.inputs.x, 'x');
-      const options = {
-        h0: tensor(c.inputs.h_0, 'h_0'),
-        c0: tensor(c.inputs.c_0, 'c_0'),
-        lengths: c.inputs.lengths,
-        enforceSorted: c.inputs.enforce_sorted,
-        loss: c.loss.kind,
-        target: tensor(c.target, 'target'),
-      };
+      const options = gradBackwardOptions(c);
       const grads = new Map<string, Map<string, Tensor | undefined>>();
       for (const { label, choice } of MODES) {
         const r = module.backward(x, { ...options, ...choice });

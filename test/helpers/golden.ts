@@ -300,6 +300,24 @@ export interface GradGoldenCase {
   step_grad_norms: { layer: number; direction: string; steps: { t: number; dh_norm: number; dc_norm?: number }[] }[];
 }
 
+/** A gradient case's state_dict as Tensors. */
+export function gradStateDict(c: GradGoldenCase): Map<string, Tensor> {
+  return stateDictFromNested(c.state_dict);
+}
+
+/** A gradient case's backward options: its states, lengths, loss and target, as the library takes them. */
+export function gradBackwardOptions(c: GradGoldenCase) {
+  const tensor = (v: Nested | undefined, what: string): Tensor | undefined => (v === undefined ? undefined : tensorFromNested(v, `${c.name}.${what}`));
+  return {
+    h0: tensor(c.inputs.h_0, 'h_0'),
+    c0: tensor(c.inputs.c_0, 'c_0'),
+    lengths: c.inputs.lengths,
+    enforceSorted: c.inputs.enforce_sorted,
+    loss: c.loss.kind,
+    target: tensor(c.target, 'target'),
+  };
+}
+
 /** test/fixtures/golden-grad/INDEX.json: the generator's seed and the cases' names. */
 export function gradGoldenIndex(): { seed: number; cases: string[] } {
   return JSON.parse(readFileSync(join(GRAD_GOLDEN_DIR, 'INDEX.json'), 'utf8')) as { seed: number; cases: string[] };
