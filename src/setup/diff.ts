@@ -11,7 +11,8 @@
  *   direction-order  B's forward and reverse parameters are swapped
  *   batch-layout     one file takes x batch-first (an ONNX graph transposing its x), the other
  *                    time-first: the same array is (seq_len, batch) to one, (batch, seq_len) to the other
- *   activation       the two run the RNN with different nonlinearities (an ONNX Relu node, a state_dict run as tanh)
+ *   activation       the two run the RNN with different nonlinearities (an ONNX Relu node, a state_dict run as tanh),
+ *                    or their σ gates compute different functions (a TF.js or Keras file's hard_sigmoid, a state_dict's σ)
  *
  * Each file reads the one input array in its own layout, as a user feeding both would. When the
  * layouts differ, B's out and trace are compared with A's position by position (B's time and batch
@@ -19,11 +20,11 @@
  */
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readTensorFile, readTensorsFile, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
+import { encodeTfjs, isTfjsTarget, readTensorFile, readTensorsFile, tfjsRefusal, tfjsShardPath, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
 import { encodeOnnx, onnxRefusal } from '../io/onnx-write.js';
-import { nonlinearities, type Nonlinearity } from '../kernels/activations.js';
+import { gateFunctionNames, gateFunctions, nonlinearities, type Nonlinearity } from '../kernels/activations.js';
 import { kindOf, kinds, type CellKind, type KindName } from '../modules/kinds/index.js';
-import { resolveConfig, type RecurrentConfig } from '../modules/layer/config.js';
+import { hasSigmoidGates, resolveConfig, type RecurrentConfig } from '../modules/layer/config.js';
 import { parameterSuffix } from '../modules/layer/parameters.js';
 import type { LayerTrace } from '../modules/layer/result.js';
 import { Recurrent } from '../modules/recurrent.js';
@@ -41,6 +42,10 @@ export interface DiffOptions {
   fix?: string | undefined;
   maxMemory: number;
   fixWriteOptions?: AtomicWriteOptions;
+  /** For a TF.js --fix target: how its weight shard is written. */
+  fixShardWriteOptions?: AtomicWriteOptions;
+  /** The producer a written TF.js file names. */
+  version: string;
 }
 
 interface Side {
@@ -53,6 +58,8 @@ interface Side {
   batchFirst: boolean;
   /** Where the nonlinearity comes from, for messages. */
   nonlinearitySource: string;
+  /** Where the σ gates' function comes from, for messages. */
+  gateSource: string;
   /** The file states its module (an ONNX node), not just its weights. */
   declared: boolean;
 }
@@ -66,7 +73,8 @@ function side(file: string, maxMemory: number): Side {
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
   const nonlinearitySource = m.declaredBy && m.nonlinearity ? m.declaredBy : 'a state_dict does not record it: tanh assumed';
-  return { file, kind, config, params, prefix: m.prefix, batchFirst: m.batchFirst ?? false, nonlinearitySource, declared: m.declaredBy !== undefined };
+  const gateSource = m.declaredBy ? m.declaredBy : "a state_dict's torch.nn gates compute σ";
+  return { file, kind, config, params, prefix: m.prefix, batchFirst: m.batchFirst ?? false, nonlinearitySource, gateSource, declared: m.declaredBy !== undefined };
 }
 
 /** A run as compared: out, h_n, c_n and each layer's trace, time-major; null where not compared. */
@@ -259,6 +267,20 @@ function candidates(a: Side, b: Side): Candidate[] {
       });
     }
   }
+  if (hasSigmoidGates(kind)) {
+    const gate = (g: RecurrentConfig['recurrentActivation']): string => `${g === 'sigmoid' ? 'σ' : g} = ${gateFunctions[g].formula}`;
+    for (const g of gateFunctionNames) {
+      if (g === config.recurrentActivation) continue;
+      const writes = g === 'sigmoid' ? 'a state_dict or an .onnx file (their gates compute σ)' : g === 'hard_sigmoid' ? 'a TF.js model.json (tfjs computes hard_sigmoid so)' : 'none of the formats rnn-inspect writes';
+      list.push({
+        id: 'activation',
+        message: `B's ${kind.name} gates compute ${gate(config.recurrentActivation)} (${b.gateSource}), A's ${gate(a.config.recurrentActivation)} (${a.gateSource}): the same weights, another gate function`,
+        fix: `run both with one gate function: write B's weights with gates computing ${gate(g)}, which ${writes} can say`,
+        fixed: { kind, params },
+        test: { kind, params, config: { ...config, recurrentActivation: g } },
+      });
+    }
+  }
   const square = [...params].filter(([, t]) => t.rank === 2 && t.shape[0] === t.shape[1]);
   if (square.length) {
     const p = new Map(params);
@@ -296,7 +318,21 @@ function sameSizes(a: RecurrentConfig, b: RecurrentConfig): string | null {
   return bad.length ? bad.map((k) => `${k} ${String(a[k])} vs ${String(b[k])}`).join(', ') : null;
 }
 
-function writeFixed(file: string, kind: CellKind, config: RecurrentConfig, params: Params, prefix: string, options: AtomicWriteOptions): void {
+function writeFixed(file: string, kind: CellKind, config: RecurrentConfig, params: Params, prefix: string, o: DiffOptions): void {
+  const options = o.fixWriteOptions ?? {};
+  if (isTfjsTarget(file)) {
+    const refusal = tfjsRefusal(kind, config);
+    if (refusal) throw new UsageError(`--fix ${file}: expected a module TF.js can express, got ${refusal}`);
+    const shard = tfjsShardPath(file);
+    const written = encodeTfjs(kind, config, params, shard, `rnn-inspect ${o.version}`);
+    // The shard first: a model.json is never left pointing at a shard that is not there.
+    writeFileAtomic(shard, written.shard, o.fixShardWriteOptions ?? {});
+    writeFileAtomic(file, written.json, options);
+    return;
+  }
+  if (config.recurrentActivation !== 'sigmoid') {
+    throw new UsageError(`--fix ${file}: expected a TF.js model.json, which records gates computing ${config.recurrentActivation}, got ${extname(file) || 'no extension'}: ${extname(file).toLowerCase() === '.onnx' ? "the ONNX writer's gates compute σ" : "a state_dict's torch.nn gates compute σ"}`);
+  }
   if (extname(file).toLowerCase() === '.onnx') {
     const refusal = onnxRefusal(kind, config);
     if (refusal) throw new UsageError(`--fix ${file}: expected a module ONNX can express, got ${refusal}`);
@@ -344,10 +380,10 @@ export function diffModels(o: DiffOptions): DiffReport {
   if (o.fix) {
     if (!cause) throw new UsageError(`--fix ${o.fix}: expected a cause to fix, got none of the known mistakes reproducing the difference`);
     if (!fixed) throw new UsageError(`--fix ${o.fix}: ${cause.id} cannot be undone: ${cause.fix}`);
-    if (cause.id === 'activation' && fixed.config.nonlinearity !== 'tanh' && extname(o.fix).toLowerCase() !== '.onnx') {
-      throw new UsageError(`--fix ${o.fix}: expected an .onnx file, which records B's ${fixed.config.nonlinearity}, got ${extname(o.fix) || 'no extension'}: a state_dict's RNN runs as tanh`);
+    if (cause.id === 'activation' && fixed.config.nonlinearity !== 'tanh' && extname(o.fix).toLowerCase() !== '.onnx' && !isTfjsTarget(o.fix)) {
+      throw new UsageError(`--fix ${o.fix}: expected an .onnx file or a TF.js model.json, which record B's ${fixed.config.nonlinearity}, got ${extname(o.fix) || 'no extension'}: a state_dict's RNN runs as tanh`);
     }
-    writeFixed(o.fix, fixed.kind, fixed.config, fixed.params, b.prefix, o.fixWriteOptions ?? {});
+    writeFixed(o.fix, fixed.kind, fixed.config, fixed.params, b.prefix, o);
   }
   return { ok: false, max_diff: max, first_mismatch: first, cause };
 }

@@ -6,12 +6,13 @@
 // as tanh (activation), and a batch_first GRU's ONNX file, whose graph takes x batch-first, beside
 // its state_dict, run time-first (batch-layout). A is PyTorch's own state_dict unless a test says.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeOnnxModel, onnxModelType } from '../../src/io/onnx.js';
 import { encodeOnnx } from '../../src/io/onnx-write.js';
-import { decodePt, encodeSafetensors } from '../../src/io/index.js';
+import { decodePt, encodeSafetensors, encodeTfjs, readTensorsFile } from '../../src/io/index.js';
 import { kindOf } from '../../src/modules/kinds/index.js';
 import { resolveConfig, type RecurrentConfig } from '../../src/modules/layer/config.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -19,6 +20,7 @@ import { assertUserError, runCli } from '../helpers/cli.js';
 import { bytesOf, tempDir, tempFile } from '../helpers/files.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/onnx/', import.meta.url));
+const TFJS = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
 const pt = (name: string): string => join(FIXTURES, `${name}.state_dict.pt`);
 
 interface DiffDoc {
@@ -158,10 +160,40 @@ describe('diff names why two model files disagree', () => {
     diff([pt('rnn_relu'), onnx, '--fix', fixed], 1);
     assert.equal(diff([pt('rnn_relu'), fixed], 0).ok, true);
     // A state_dict cannot hold relu: --fix refuses to write one that would still run as tanh.
-    assertUserError(['diff', onnx, pt('rnn_relu'), '--fix', join(tempDir(t), 'x.safetensors')], /--fix .*x\.safetensors: expected an \.onnx file, which records B's relu/);
+    assertUserError(['diff', onnx, pt('rnn_relu'), '--fix', join(tempDir(t), 'x.safetensors')], /--fix .*x\.safetensors: expected an \.onnx file or a TF\.js model\.json, which record B's relu/);
     const back = join(tempDir(t), 'back.onnx');
     assert.equal(diff([onnx, pt('rnn_relu'), '--fix', back], 1).cause?.id, 'activation');
     assert.equal(diff([onnx, back], 0).ok, true);
+  });
+
+  test("activation: a TF.js LSTM whose gates compute hard_sigmoid against the same weights saved with σ gates (Keras 2's default against Keras 3's); --fix writes each way", (t) => {
+    // A: the model tfjs itself saved (recurrent_activation hard_sigmoid, tfjs's default). B: its
+    // weights in a model.json whose LSTM says sigmoid, as a re-save that dropped the setting does.
+    const a = join(TFJS, 'lstm', 'model.json');
+    const file = readTensorsFile(a);
+    const declared = file.modules![0]!;
+    assert.equal(declared.recurrentActivation, 'hard_sigmoid');
+    const params = new Map([...file.tensors].map(([k, v]) => [k.slice(declared.prefix.length), v.tensor]));
+    const config = resolveConfig(kindOf('lstm'), { inputSize: params.get('weight_ih_l0')!.shape[1]!, hiddenSize: params.get('weight_hh_l0')!.shape[1]! });
+    const dir = tempDir(t);
+    const b = join(dir, 'sigmoid.model.json');
+    const written = encodeTfjs(kindOf('lstm'), config, params, 'sigmoid.weights.bin', 'test');
+    writeFileSync(join(dir, 'sigmoid.weights.bin'), written.shard);
+    writeFileSync(b, written.json);
+
+    const doc = diff([a, b], 1);
+    assert.equal(doc.cause?.id, 'activation');
+    assert.match(doc.cause!.message, /B's LSTM gates compute σ = 1 \/ \(1 \+ exp\(-x\)\) \(.*\), A's hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\)/);
+    assert.match(doc.cause!.fix, /hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\), which a TF\.js model\.json/);
+    const fixed = join(dir, 'fixed.model.json');
+    diff([a, b, '--fix', fixed], 1);
+    assert.equal(diff([a, fixed], 0).ok, true);
+    // A state_dict's gates compute σ: --fix refuses to write hard_sigmoid gates into one.
+    assertUserError(['diff', a, b, '--fix', join(dir, 'x.safetensors')], /--fix .*x\.safetensors: expected a TF\.js model\.json, which records gates computing hard_sigmoid, got \.safetensors/);
+    // The other way round: B's hard_sigmoid undone gives σ, which a model.json says too.
+    const back = join(dir, 'back.model.json');
+    assert.equal(diff([b, a, '--fix', back], 1).cause?.id, 'activation');
+    assert.equal(diff([b, back], 0).ok, true);
   });
 
   test("batch-layout: a batch_first GRU's ONNX file (its graph transposes x) against its state_dict run time-first; --fix writes a time-first graph", (t) => {
