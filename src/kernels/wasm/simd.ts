@@ -144,9 +144,10 @@ export function product(mem: SimdMemory, p: Precision, N: number, K: number, at:
   return (x: Float32Array, xOffset: number, rows: number, y: Float32Array, yOffset: number): void => {
     if (rows === 0) return;
     const xAt = mem.mark;
-    const yAt = align(xAt + rows * K * 4);
-    const { f32 } = mem.views(yAt + rows * N * 4);
-    f32.set(x.subarray(xOffset, xOffset + rows * K), xAt >> 2);
+    const yAt = align(xAt + rows * K * p.bytes);
+    const { f32, f64 } = mem.views(yAt + rows * N * 4);
+    // x in the accumulators' type (a typed array's set converts float32 to float64 exactly).
+    (p.name === 'f32' ? f32 : f64).set(x.subarray(xOffset, xOffset + rows * K), xAt / p.bytes);
     run(xAt, rows, K, at, N, biasAt, yAt);
     y.set(f32.subarray(yAt >> 2, (yAt >> 2) + rows * N), yOffset);
   };

@@ -8,7 +8,8 @@
  *   - f32 (the fast mode): panels of 8 outputs, two f32x4 accumulators per row, each lane one
  *     output summed over k in order in float32, then the bias;
  *   - f64 (the exact mode): panels of 4 outputs, two f64x2 accumulators per row, W packed as
- *     float64: each lane one output summed over k in order in float64, plus the bias, rounded
+ *     float64 and x copied in as float64 (one load64_splat per row and step, not a load, a
+ *     promote and a splat: measured below in simd.ts): each lane one output summed over k in order in float64, plus the bias, rounded
  *     once to float32. These are the plain-TypeScript kernel's sums in its order (src/kernels/gemm.ts),
  *     so the results are its bits.
  * A tile is ROWS rows of x times one panel; the driver runs every panel over every block of rows
@@ -20,60 +21,60 @@
  * first bytes are never handed out).
  */
 
-/** Rows of x per tile: 4 rows × 2 vectors = 8 accumulators, plus 2 weight vectors and a splat. */
-export const TILE_ROWS = 4;
-
 export interface Precision {
   readonly name: 'f32' | 'f64';
   /** Outputs per panel (two vectors). */
   readonly panel: number;
-  /** Bytes per packed weight. */
+  /** Bytes per packed weight, and per element of x as the kernel reads it (the host copies x in as this type). */
   readonly bytes: number;
+  /** Rows of x per tile: rows × 2 vectors accumulators, plus 2 weight vectors and a splat. */
+  readonly rows: number;
 }
 
 export const PRECISIONS: readonly Precision[] = [
-  { name: 'f32', panel: 8, bytes: 4 },
-  { name: 'f64', panel: 4, bytes: 8 },
+  { name: 'f32', panel: 8, bytes: 4, rows: 4 },
+  { name: 'f64', panel: 4, bytes: 8, rows: 4 },
 ];
 
-const lanes = (p: Precision): number => p.panel / 2;
+/** Lanes per vector, and vectors per panel. */
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const lanes = (p: Precision): number => 16 / p.bytes;
+const vectors = (p: Precision): number[] => range(p.panel / lanes(p));
 const vec = (p: Precision): string => (p.name === 'f32' ? 'f32x4' : 'f64x2');
-/** x[r][k] (float32 in memory) as a splat of the accumulators' type. */
-const splat = (p: Precision, ptr: string): string =>
-  p.name === 'f32' ? `(v128.load32_splat (local.get ${ptr}))` : `(f64x2.splat (f64.promote_f32 (f32.load (local.get ${ptr}))))`;
+/** x[r][k] (in memory as the accumulators' type: the host widens x to float64 for f64) as a splat. */
+const splat = (p: Precision, ptr: string): string => `(v128.load${p.bytes * 8}_splat (local.get ${ptr}))`;
 /** One lane of an accumulator as the float32 stored. */
 const laneValue = (p: Precision, acc: string, lane: number): string =>
   p.name === 'f32' ? `(f32x4.extract_lane ${lane} (local.get ${acc}))` : `(f32.demote_f64 (f64x2.extract_lane ${lane} (local.get ${acc})))`;
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** tile_<p>_<rows>(x, K, wp, b, y, N, ncols): `rows` rows of x (stride K) times one panel. */
 function tile(p: Precision, rows: number): string {
   const rs = range(rows);
   const acc = (r: number, v: number): string => `$a${r}_${v}`;
   const panelBytes = p.panel * p.bytes;
-  const vecBytes = panelBytes / 2;
+  const vecBytes = 16;
+  const vs = vectors(p);
   const lines: string[] = [];
   lines.push(`(func $tile_${p.name}_${rows} (param $x i32) (param $K i32) (param $wp i32) (param $b i32) (param $y i32) (param $N i32) (param $ncols i32)`);
-  lines.push('  (local $k i32) (local $w0 v128) (local $w1 v128) (local $s v128)');
-  for (const r of rs) lines.push(`  (local $x${r} i32) (local ${acc(r, 0)} v128) (local ${acc(r, 1)} v128)`);
-  for (const r of rs) lines.push(`  (local.set $x${r} (i32.add (local.get $x) (i32.mul (local.get $K) (i32.const ${r * 4}))))`);
+  lines.push(`  (local $k i32) ${vs.map((v) => `(local $w${v} v128)`).join(' ')} (local $s v128)`);
+  for (const r of rs) lines.push(`  (local $x${r} i32) ${vs.map((v) => `(local ${acc(r, v)} v128)`).join(' ')}`);
+  for (const r of rs) lines.push(`  (local.set $x${r} (i32.add (local.get $x) (i32.mul (local.get $K) (i32.const ${r * p.bytes}))))`);
   lines.push('  (local.set $k (local.get $K))');
   lines.push('  (block $done (loop $next');
   lines.push('    (br_if $done (i32.eqz (local.get $k)))');
-  lines.push('    (local.set $w0 (v128.load (local.get $wp)))');
-  lines.push(`    (local.set $w1 (v128.load offset=${vecBytes} (local.get $wp)))`);
+  for (const v of vs) lines.push(`    (local.set $w${v} (v128.load offset=${v * vecBytes} (local.get $wp)))`);
   for (const r of rs) {
     lines.push(`    (local.set $s ${splat(p, `$x${r}`)})`);
-    for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (${vec(p)}.mul (local.get $s) (local.get $w${v}))))`);
-    lines.push(`    (local.set $x${r} (i32.add (local.get $x${r}) (i32.const 4)))`);
+    for (const v of vs) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (${vec(p)}.mul (local.get $s) (local.get $w${v}))))`);
+    lines.push(`    (local.set $x${r} (i32.add (local.get $x${r}) (i32.const ${p.bytes})))`);
   }
   lines.push(`    (local.set $wp (i32.add (local.get $wp) (i32.const ${panelBytes})))`);
   lines.push('    (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
   lines.push('    (br $next)))');
   // The bias (packed like a panel row, in the accumulators' type), when there is one.
   lines.push('  (if (local.get $b) (then');
-  for (const r of rs) for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (v128.load offset=${v * vecBytes} (local.get $b))))`);
+  for (const r of rs) for (const v of vs) lines.push(`    (local.set ${acc(r, v)} (${vec(p)}.add (local.get ${acc(r, v)}) (v128.load offset=${v * vecBytes} (local.get $b))))`);
   lines.push('  ))');
   // Stores: row r's outputs start at y + r * N * 4.
   const n = lanes(p);
@@ -82,8 +83,7 @@ function tile(p: Precision, rows: number): string {
     lines.push(`  (local.set $k ${yRow})`);
     if (p.name === 'f32') {
       lines.push(`  (if (i32.eq (local.get $ncols) (i32.const ${p.panel})) (then`);
-      lines.push(`    (v128.store (local.get $k) (local.get ${acc(r, 0)}))`);
-      lines.push(`    (v128.store offset=16 (local.get $k) (local.get ${acc(r, 1)})))`);
+      lines.push(`    ${vs.map((v) => `(v128.store offset=${v * 16} (local.get $k) (local.get ${acc(r, v)}))`).join(' ')})`);
       lines.push('  (else');
     }
     for (const j of range(p.panel)) {
@@ -98,14 +98,14 @@ function tile(p: Precision, rows: number): string {
 
 /**
  * gemm_<p>(x, rows, K, wp, N, b, y): y (rows, N) = x (rows, K) W^T + b, W packed (see simd.ts).
- * For each panel, the blocks of TILE_ROWS rows, then the rows left over in one shorter tile.
+ * For each panel, the blocks of p.rows rows, then the rows left over in one shorter tile.
  */
 function driver(p: Precision): string {
   const panelBytes = p.panel * p.bytes;
-  const tail = range(TILE_ROWS - 1).map((i) => i + 1);
+  const tail = range(p.rows - 1).map((i) => i + 1);
   return `(func (export "gemm_${p.name}") (param $x i32) (param $rows i32) (param $K i32) (param $wp i32) (param $N i32) (param $b i32) (param $y i32)
   (local $o i32) (local $r i32) (local $ncols i32) (local $full i32) (local $xr i32) (local $yr i32) (local $bp i32)
-  (local.set $full (i32.sub (local.get $rows) (i32.rem_u (local.get $rows) (i32.const ${TILE_ROWS}))))
+  (local.set $full (i32.sub (local.get $rows) (i32.rem_u (local.get $rows) (i32.const ${p.rows}))))
   (local.set $bp (local.get $b))
   (block $panels (loop $panel
     (br_if $panels (i32.ge_u (local.get $o) (local.get $N)))
@@ -116,10 +116,10 @@ function driver(p: Precision): string {
     (local.set $yr (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))))
     (block $blocks (loop $block
       (br_if $blocks (i32.ge_u (local.get $r) (local.get $full)))
-      (call $tile_${p.name}_${TILE_ROWS} (local.get $xr) (local.get $K) (local.get $wp) (local.get $bp) (local.get $yr) (local.get $N) (local.get $ncols))
-      (local.set $xr (i32.add (local.get $xr) (i32.mul (local.get $K) (i32.const ${TILE_ROWS * 4}))))
-      (local.set $yr (i32.add (local.get $yr) (i32.mul (local.get $N) (i32.const ${TILE_ROWS * 4}))))
-      (local.set $r (i32.add (local.get $r) (i32.const ${TILE_ROWS})))
+      (call $tile_${p.name}_${p.rows} (local.get $xr) (local.get $K) (local.get $wp) (local.get $bp) (local.get $yr) (local.get $N) (local.get $ncols))
+      (local.set $xr (i32.add (local.get $xr) (i32.mul (local.get $K) (i32.const ${p.rows * p.bytes}))))
+      (local.set $yr (i32.add (local.get $yr) (i32.mul (local.get $N) (i32.const ${p.rows * 4}))))
+      (local.set $r (i32.add (local.get $r) (i32.const ${p.rows})))
       (br $block)))
 ${tail
   .map(
@@ -224,7 +224,7 @@ ${perAct}
 export function kernelsWat(): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
-    for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
+    for (const rows of range(p.rows).map((i) => i + 1)) parts.push(tile(p, rows));
     parts.push(driver(p));
   }
   parts.push(EXP, ACTIVATION_FUNCS, gates());
