@@ -7,11 +7,12 @@
  * from 64 up and popped with release(mark); a product's x and y are copied in and out just above
  * the top, so nothing the caller holds is a view of this memory (growing it detaches old views).
  * Packing, for the precision's panel width P and W (N, K) row-major as PyTorch stores it:
- *   panel p, step k, lane j  =  W[p*P + j][k]  (0 past N), the bias packed the same way.
+ *   panel p, step k, lane j  =  W[p*P + j][k]  (0 past N), float32 in both precisions; the bias
+ *   packed the same way in the accumulators' type.
  */
 import { InternalError } from '../../errors.js';
 import { KERNELS_WASM_BASE64 } from './binary.js';
-import { ACTIVATIONS, PRECISIONS, type ActivationName, type Precision } from './wat.js';
+import { ACTIVATIONS, PRECISIONS, WEIGHT_BYTES, type ActivationName, type Precision } from './wat.js';
 
 type GemmExport = (x: number, rows: number, K: number, wp: number, N: number, b: number, y: number) => void;
 type GatesExport = (y: number, gi: number, rows: number, N: number, blocks: number, count: number) => void;
@@ -112,8 +113,8 @@ function pack(mem: SimdMemory, p: Precision, w: Float32Array, N: number, K: numb
   const P = p.panel;
   const panels = Math.ceil(N / P);
   const { f32, f64 } = mem.views(biasAt + panels * P * p.bytes);
-  const out = p.name === 'f32' ? f32 : f64;
-  const base = at / p.bytes;
+  const out = f32;
+  const base = at / WEIGHT_BYTES;
   for (let q = 0; q < panels; q++) {
     for (let j = 0; j < P; j++) {
       const o = q * P + j;
@@ -127,15 +128,16 @@ function pack(mem: SimdMemory, p: Precision, w: Float32Array, N: number, K: numb
     }
   }
   if (b) {
+    const bias = p.name === 'f32' ? f32 : f64;
     const bBase = biasAt / p.bytes;
-    for (let o = 0; o < panels * P; o++) out[bBase + o] = o < N ? b[o]! : 0;
+    for (let o = 0; o < panels * P; o++) bias[bBase + o] = o < N ? b[o]! : 0;
   }
 }
 
 /** Bytes of W (N, K) packed for p, and of its bias. */
 function packedBytes(p: Precision, N: number, K: number): { weights: number; bias: number } {
   const panels = Math.ceil(N / p.panel);
-  return { weights: align(panels * K * p.panel * p.bytes), bias: align(panels * p.panel * p.bytes) };
+  return { weights: align(panels * K * p.panel * WEIGHT_BYTES), bias: align(panels * p.panel * p.bytes) };
 }
 
 /** W prepared at `at` (and its bias at biasAt, or 0): y = x W^T + b through the copy-in, copy-out region. */
