@@ -7,8 +7,8 @@
  *   n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)
  *   h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
  * ONNX writes n as h~ = g(X_t W_h^T + (r_t ⊙ H_{t-1}) R_h^T + Rb_h + Wb_h). The product
- * W_hn (r ⊙ h) needs r first, so the step computes it from `recurrent` (float64 sums, rounded once
- * to float32, as the kernels do).
+ * W_hn (r ⊙ h) needs r first, so the step computes it with `recurrent.product`, on the pass's
+ * kernel, for the whole batch at once (r ⊙ h rounded to float32 first).
  * Backward, with dh = dL/dh_t, da_n = dh ⊙ (1 - z) ⊙ (1 - n²) and q = W_hn^T da_n (float64):
  *   dgi_n = da_n   dgh_n = 0 (the executor's W_hh h_{t-1} is not what n read)   da_r = q ⊙ h_{t-1} ⊙ r(1 - r)
  *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)
@@ -18,8 +18,9 @@ import { tanh } from '../../kernels/activations.js';
 import { gruKind } from './gru.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
-/** r ⊙ h_{t-1} of one batch row, reused across steps. */
-let gated = new Float64Array(0);
+/** r ⊙ h_{t-1} and W_hn (r ⊙ h_{t-1}) + b_hn, (batch, hidden), reused across steps. */
+let gated = new Float32Array(0);
+let recurrentN = new Float32Array(0);
 /** da_n and q = W_hn^T da_n of one batch row, reused across steps. */
 let dan = new Float64Array(0);
 let q = new Float64Array(0);
@@ -37,7 +38,7 @@ export const gruResetBeforeKind = defineKind({
   gatedRecurrentTerm: true,
   onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 0 } },
   keras: { className: 'GRU', gateOrder: ['z', 'r', 'n'], resetAfter: false, twoBiases: false, tfjs: true },
-  recurrentInStep: true,
+  recurrentInStep: 'n',
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',
     'n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}   (ONNX linear_before_reset=0)',
@@ -47,21 +48,20 @@ export const gruResetBeforeKind = defineKind({
   wording: { rankSuffix: 'instead' },
   step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
-    const { weightHh, biasHh } = recurrent!;
-    if (gated.length < H) gated = new Float64Array(H);
+    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H));
+    for (let b = 0; b < batch; b++) {
+      const xi = giOffset + b * G;
+      for (let k = 0; k < H; k++) gated[b * H + k] = sigmoid(gi[xi + k]! + gh[b * G + k]!) * hPrev[b * H + k]!;
+    }
+    // W_hn (r ⊙ h) + b_hn: rows 2H..3H of W_hh, for every batch row at once.
+    recurrent!.product(gated, 0, batch, recurrentN, 0);
     for (let b = 0; b < batch; b++) {
       const row = b * G;
       const xi = giOffset + row;
-      for (let k = 0; k < H; k++) gated[k] = Math.fround(sigmoid(gi[xi + k]! + gh[row + k]!) * hPrev[b * H + k]!);
       for (let j = 0; j < H; j++) {
         const r = sigmoid(gi[xi + j]! + gh[row + j]!);
         const z = sigmoid(gi[xi + H + j]! + gh[row + H + j]!);
-        // W_hn (r ⊙ h) + b_hn: row 2H + j of W_hh.
-        const w = (2 * H + j) * H;
-        let sum = 0;
-        for (let k = 0; k < H; k++) sum += weightHh[w + k]! * gated[k]!;
-        const recurrentN = Math.fround(sum + (biasHh ? biasHh[2 * H + j]! : 0));
-        const n = tanh(gi[xi + 2 * H + j]! + recurrentN);
+        const n = tanh(gi[xi + 2 * H + j]! + recurrentN[b * H + j]!);
         hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
         if (gates) {
           gates[row + j] = r;

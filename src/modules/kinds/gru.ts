@@ -25,7 +25,7 @@ export const gruKind = defineKind({
   hasNonlinearity: false,
   onnx: { op: 'GRU', gateOrder: ['z', 'r', 'n'], activations: ['Sigmoid', 'Tanh'], attributes: { linear_before_reset: 1 } },
   keras: { className: 'GRU', gateOrder: ['z', 'r', 'n'], resetAfter: true, twoBiases: true, tfjs: false },
-  recurrentInStep: false,
+  recurrentInStep: null,
   gatedRecurrentTerm: true,
   equations: [
     'r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)   z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)',

@@ -9,7 +9,8 @@ import type { CellKind } from './kind.js';
 import { lstmKind } from './lstm.js';
 import { rnnKind } from './rnn.js';
 
-export type { BackwardStepArgs, CellKind, GateActivation, GateRole, GateSpec, KerasForm, OnnxForm, ParameterTemplate, RecurrentGradients, RecurrentWeights, ReferenceModel, StepArgs, Story, UpdateArgs } from './kind.js';
+export type { BackwardStepArgs, CellKind, GateActivation, GateRole, GateSpec, KerasForm, OnnxForm, ParameterTemplate, RecurrentGradients, RecurrentWeights, ReferenceModel, StepArgs, StepRecurrent, Story, UpdateArgs } from './kind.js';
+export { stepRecurrent } from './kind.js';
 export { PYTORCH_PARAMETERS } from './kind.js';
 
 export const kinds = [rnnKind, lstmKind, gruKind, gruResetBeforeKind] as const;

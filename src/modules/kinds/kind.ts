@@ -33,6 +33,7 @@
  * part is hidden_size wide, h_{t-1} proj_size).
  */
 import type { Nonlinearity } from '../../kernels/activations.js';
+import type { Product } from '../../kernels/kernel.js';
 
 /** What a gate does, in words the explain catalogues translate. */
 export type GateRole = 'hidden' | 'input' | 'forget' | 'cell-candidate' | 'output' | 'reset' | 'update' | 'state-candidate';
@@ -101,9 +102,10 @@ export interface StepArgs {
   recurrentActivation: (v: number) => number;
   /**
    * For kinds with `recurrentInStep`: the layer's W_hh (gates × hidden_size rows, h's features
-   * columns) and b_hh, for the part of the recurrent product the step computes itself; else null.
+   * columns) and b_hh, and the product for the part of the recurrent product the step computes
+   * itself; else null.
    */
-  recurrent: RecurrentWeights | null;
+  recurrent: StepRecurrent | null;
 }
 
 /**
@@ -130,6 +132,34 @@ export interface UpdateArgs {
 export interface RecurrentWeights {
   weightHh: Float32Array;
   biasHh: Float32Array | null;
+}
+
+/** What the forward step of a kind with `recurrentInStep` gets: the weights, and its gate's product. */
+export interface StepRecurrent extends RecurrentWeights {
+  /**
+   * y (rows, hidden_size) = x W_g^T + b_g for the rows of W_hh and b_hh of the `recurrentInStep`
+   * gate g, on the pass's kernel (the js kernel: each output one float64 sum over k in order, plus
+   * the bias, rounded once to float32).
+   */
+  product: Product;
+}
+
+/**
+ * The step's recurrent weights for a kind with `recurrentInStep` (else null): W_hh's rows of that
+ * gate prepared with `prepare` (a kernel's, src/kernels/kernel.ts), once per layer and direction.
+ */
+export function stepRecurrent(
+  kind: Pick<CellKind, 'gates' | 'recurrentInStep'>,
+  weights: RecurrentWeights,
+  hiddenSize: number,
+  inFeatures: number,
+  prepare: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null) => Product,
+): StepRecurrent | null {
+  if (kind.recurrentInStep === null) return null;
+  const g = kind.gates.findIndex((gate) => gate.name === kind.recurrentInStep);
+  const rows = weights.weightHh.subarray(g * hiddenSize * inFeatures, (g + 1) * hiddenSize * inFeatures);
+  const bias = weights.biasHh ? weights.biasHh.subarray(g * hiddenSize, (g + 1) * hiddenSize) : null;
+  return { ...weights, product: prepare(rows, hiddenSize, inFeatures, bias) };
 }
 
 export interface BackwardStepArgs {
@@ -238,11 +268,12 @@ export interface CellKind<T extends string = string> {
   /** The kind's Keras / TF.js layer, or null when Keras has none. */
   readonly keras: KerasForm | null;
   /**
-   * The step computes part of the recurrent product itself, from `StepArgs.recurrent`: a gate
-   * multiplies h_{t-1} before W_hh (ONNX's GRU with linear_before_reset=0: W_hn (r ⊙ h_{t-1})).
-   * gh still holds h_{t-1} W_hh^T + b_hh for every gate; the step reads the gates' parts it needs.
+   * The gate whose recurrent product the step computes itself, from `StepArgs.recurrent`: a gate
+   * multiplies h_{t-1} before W_hh (ONNX's GRU with linear_before_reset=0: W_hn (r ⊙ h_{t-1}),
+   * gate n); null for none. gh still holds h_{t-1} W_hh^T + b_hh for every gate; the step reads
+   * the gates' parts it needs.
    */
-  readonly recurrentInStep: boolean;
+  readonly recurrentInStep: string | null;
   step(args: StepArgs): void;
   /**
    * For a kind whose every gate is its activation of gi + gh (no gated recurrent term, nothing of

@@ -26,7 +26,7 @@ export const lstmKind = defineKind({
   hasNonlinearity: false,
   onnx: { op: 'LSTM', gateOrder: ['i', 'o', 'f', 'g'], activations: ['Sigmoid', 'Tanh', 'Tanh'], attributes: {} },
   keras: { className: 'LSTM', gateOrder: ['i', 'f', 'g', 'o'], resetAfter: null, twoBiases: false, tfjs: true },
-  recurrentInStep: false,
+  recurrentInStep: null,
   gatedRecurrentTerm: false,
   equations: [
     'i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)',

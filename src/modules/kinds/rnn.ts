@@ -17,7 +17,7 @@ export const rnnKind = defineKind({
   hasNonlinearity: true,
   onnx: { op: 'RNN', gateOrder: ['h'], activations: ['nonlinearity'], attributes: {} },
   keras: { className: 'SimpleRNN', gateOrder: ['h'], resetAfter: null, twoBiases: false, tfjs: true },
-  recurrentInStep: false,
+  recurrentInStep: null,
   gatedRecurrentTerm: false,
   equations: ['h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)   (relu with --nonlinearity relu)'],
   reference: 'rnn',

@@ -18,7 +18,7 @@ import { ACTIVATIONS, kernelFor, type GateBlock, type Kernel } from '../../kerne
 import { Tensor } from '../../tensor/tensor.js';
 import { recurrentActivationOf, type RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
-import type { CellKind, StepArgs } from '../kinds/index.js';
+import { stepRecurrent, type CellKind, type StepArgs } from '../kinds/index.js';
 import { layerWeights } from '../layer/parameters.js';
 import type { Direction, LayerTrace, RawResult } from '../layer/result.js';
 import { accumulateStep, emptyStats, statsAt, type TraceStats } from '../layer/trace-stats.js';
@@ -161,7 +161,7 @@ function layers(
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
       const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
-      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null };
+      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: stepRecurrent(kind, w, H, Hr, kernel.prepare) };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
         if (s % chunk === 0) {

@@ -8,8 +8,12 @@
  */
 import { linear } from '../../kernels/linear.js';
 import { sigmoid, type Nonlinearity } from '../../kernels/activations.js';
-import type { CellKind } from '../kinds/index.js';
+import { stepRecurrent, type CellKind } from '../kinds/index.js';
+import type { Product } from '../../kernels/kernel.js';
 import type { LayerWeights } from '../layer/parameters.js';
+
+/** y = x W^T + b with the reference product. */
+const reference = (w: Float32Array, N: number, K: number, b: Float32Array | null): Product => (x, xOffset, rows, y, yOffset) => linear(x, xOffset, rows, K, w, N, b, y, yOffset);
 
 export interface CellStepSizes {
   batch: number;
@@ -39,7 +43,7 @@ export function cellStep(
   const hOut = new Float32Array(B * H);
   const cOut = kind.hasCellState ? new Float32Array(B * H) : null;
   const c = kind.hasCellState ? (cPrev ?? new Float32Array(B * H)) : null;
-  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity, recurrentActivation: sizes.recurrentActivation ?? sigmoid, recurrent: kind.recurrentInStep ? { weightHh: w.weightHh, biasHh: w.biasHh } : null });
+  kind.step({ batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev, cPrev: c, hOut, cOut, gates, nonlinearity: sizes.nonlinearity, recurrentActivation: sizes.recurrentActivation ?? sigmoid, recurrent: stepRecurrent(kind, w, H, Hr, reference) });
   if (!w.weightHr) return { h: hOut, c: cOut };
   const h = new Float32Array(B * Hr);
   linear(hOut, 0, B, H, w.weightHr, Hr, null, h, 0);
