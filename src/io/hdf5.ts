@@ -34,6 +34,8 @@ export class Hdf5File {
       const got = bytes.length < 8 ? `${bytes.length} bytes` : `bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
       throw new FormatError(`${file}: expected an HDF5 file (signature 89 48 44 46 0d 0a 1a 0a), got ${got}`);
     }
+    const end = endOfFile(bytes);
+    if (end !== null && end > bytes.length) throw new FormatError(`${file}: expected ${end} bytes, as the HDF5 superblock says, got ${bytes.length} (a truncated file)`);
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     this.root = this.guard('an HDF5 superblock and root group', () => new jsfive.File(copy, file));
   }
@@ -128,6 +130,27 @@ export class Hdf5File {
     }
     return { name: path, shape, data };
   }
+}
+
+/**
+ * The file's length as its superblock records it (base address + end-of-file address), as the HDF5
+ * library checks it on opening; null when the superblock is too short or of an unknown version
+ * (the reader then says what is wrong). Superblock versions 0 and 1 hold the addresses after 24
+ * (28) bytes of fields, versions 2 and 3 after 12.
+ */
+function endOfFile(bytes: Uint8Array): number | null {
+  const version = bytes[8];
+  const sizeOfOffsets = version === 0 || version === 1 ? bytes[13] : version === 2 || version === 3 ? bytes[9] : undefined;
+  if (sizeOfOffsets !== 2 && sizeOfOffsets !== 4 && sizeOfOffsets !== 8) return null;
+  const at = version === 0 ? 24 : version === 1 ? 28 : 12;
+  if (bytes.length < at + 3 * sizeOfOffsets) return null;
+  const address = (offset: number): number => {
+    let v = 0;
+    for (let i = sizeOfOffsets - 1; i >= 0; i--) v = v * 256 + bytes[offset + i]!;
+    return v;
+  };
+  // v0/v1: base, free-space info, end of file; v2/v3: base, superblock extension, end of file.
+  return address(at) + address(at + 2 * sizeOfOffsets);
 }
 
 function asText(v: unknown): string | null {
