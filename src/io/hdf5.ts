@@ -115,16 +115,18 @@ export class Hdf5File {
   weight(path: string, budget: TensorBudget): KerasWeight | null {
     const d = this.find(path);
     if (!(d instanceof jsfive.Dataset)) return null;
-    const shape = this.guard(`the shape of "${path}"`, () => [...d.shape]);
+    const shape = this.guard(`the shape of "${path}"`, () => (Array.isArray(d.shape) ? [...(d.shape as unknown[])] : null));
+    if (!shape || !shape.every((n): n is number => typeof n === 'number')) throw new FormatError(`${this.file}: expected a shape of integers for "${path}", got ${String(shape)}`);
     const dtype = this.guard(`the dtype of "${path}"`, () => d.dtype);
     const float = typeof dtype === 'string' && /^[<>]f[48]$/.test(dtype);
     if (!float) return { name: path, shape, data: null };
     const count = budget.take(shape, `${this.file}: ${path}`);
-    const values = this.guard(`the data of "${path}"`, () => d.value);
-    if (values.length !== count) throw new FormatError(`${this.file}: expected ${count} values in "${path}" of shape (${shape.join(', ')}), got ${values.length}`);
+    const values = this.guard(`the data of "${path}"`, () => d.value as unknown);
+    if (!Array.isArray(values) && !ArrayBuffer.isView(values)) throw new FormatError(`${this.file}: expected the data of "${path}", got none (a damaged HDF5 file)`);
+    if ((values as ArrayLike<unknown>).length !== count) throw new FormatError(`${this.file}: expected ${count} values in "${path}" of shape (${shape.join(', ')}), got ${(values as ArrayLike<unknown>).length}`);
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
-      const v = values[i];
+      const v = (values as ArrayLike<unknown>)[i];
       if (typeof v !== 'number') throw new FormatError(`${this.file}: expected numbers in "${path}", got ${typeof v}`);
       data[i] = v;
     }

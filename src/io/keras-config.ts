@@ -64,6 +64,15 @@ export function kerasProducer(version: string | null, weightsWhere: string): Ker
     : { name: `Keras ${version}`, hardSigmoid: 'hard_sigmoid', defaultRecurrentActivation: 'hard_sigmoid', weightsWhere };
 }
 
+/** snake_case as Keras's naming.to_snake_case: SimpleRNN → simple_rnn, LSTM → lstm. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
 // ---------------------------------------------------------------------------------------------
 // The topology.
 

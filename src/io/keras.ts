@@ -22,7 +22,7 @@ import { TensorBudget } from './dtypes.js';
 import { DEFAULT_MAX_BYTES, type DecodeOptions, type TensorFile, type TensorFormat } from './format.js';
 import { Hdf5File, isHdf5 } from './hdf5.js';
 import { describeJson, parseJson } from './json.js';
-import { isObject, kerasLayers, kerasModules, kerasProducer, recurrentChains, type KerasLayer, type KerasProducer, type KerasWeight, type RecurrentLayer } from './keras-config.js';
+import { isObject, kerasLayers, kerasModules, kerasProducer, recurrentChains, snakeCase, type KerasLayer, type KerasProducer, type KerasWeight, type RecurrentLayer } from './keras-config.js';
 import { readZip } from './zip.js';
 
 /** A config nests initializer and dtype-policy configs about 10 levels down; this leaves room and still bounds the walk. */
@@ -55,15 +55,6 @@ function metadata(producer: KerasProducer, version: string | null, modelClass: s
     : 'not known: the file does not name its Keras version';
   if (others.length) out['other_layers'] = `${others.join(', ')} (listed, not run)`;
   return out;
-}
-
-/** snake_case as Keras's naming.to_snake_case: SimpleRNN → simple_rnn, LSTM → lstm. */
-function snakeCase(name: string): string {
-  return name
-    .replace(/\W+/g, '')
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
 }
 
 /** Each layer's group under `layers/` of a model.weights.h5: the group whose `vars` names it, else the name Keras derives from the classes. */
