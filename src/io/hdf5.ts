@@ -40,13 +40,22 @@ export class Hdf5File {
     this.root = this.guard('an HDF5 superblock and root group', () => new jsfive.File(copy, file));
   }
 
-  /** Runs one look-up, naming `what` in the error when the reader fails. */
+  /**
+   * Runs one look-up, naming `what` in the error when the reader fails. jsfive prints to the console
+   * what it skips ("Attribute ... type not implemented"); a library never prints, so console.log and
+   * console.warn are silent while it runs (synchronously) and restored after.
+   */
   guard<T>(what: string, read: () => T): T {
+    const { log, warn } = console;
+    console.log = console.warn = () => {};
     try {
       return read();
     } catch (err) {
       if (err instanceof FormatError) throw err;
       throw new FormatError(`${this.file}: expected ${what}, got a damaged HDF5 file (${reason(err)})`);
+    } finally {
+      console.log = log;
+      console.warn = warn;
     }
   }
 

@@ -131,6 +131,22 @@ describe('refused Keras input: one error naming it', () => {
       assert.throws(() => decodeKerasH5(whole.subarray(0, n), 'm.h5'), (err: unknown) => err instanceof FormatError && /^m\.h5: expected /.test(err.message), `${n} bytes`);
     }
   });
+  test('an attribute of a type the HDF5 reader does not know: refused, and nothing printed (the reader warns on the console)', () => {
+    // The datatype class of the layer group's weight_names attribute set to 15, which HDF5 does not define.
+    const bytes = fixture('lstm', 'model.h5').slice();
+    const at = Buffer.from(bytes).indexOf(Buffer.from('weight_names\0'));
+    bytes[at + 16] = 0x1f; // the datatype message after the name, padded to 8 bytes: version 1, class 15
+    const printed: unknown[] = [];
+    const { log, warn } = console;
+    console.log = console.warn = (...args: unknown[]) => void printed.push(args);
+    try {
+      assert.throws(() => decodeKerasH5(bytes, 'm.h5'), /layer "lstm" \(LSTM\): expected its weights at model_weights\/lstm with a weight_names attribute, got a group without one/);
+    } finally {
+      console.log = log;
+      console.warn = warn;
+    }
+    assert.deepEqual(printed, []);
+  });
   test("model.weights.h5 on its own: weights without the config", () => {
     const weights = unzipSync(fixture('lstm', 'model.keras'))['model.weights.h5']!;
     assert.throws(() => decodeKerasH5(weights, 'w.h5'), /w\.h5: expected a Keras model \(HDF5 with a model_config attribute, as model\.save writes it\), got Keras 3 weights without their config/);
