@@ -46,7 +46,7 @@ function maxDiff(a: unknown, b: unknown): number {
 describe('the Keras fixtures are whole', () => {
   test(`INDEX.json lists every case's files, x and expected output (if not, ${REGENERATE})`, () => {
     assert.match(index.generated_by, /make_keras_fixtures\.py with keras 3\./, `INDEX.json: ${REGENERATE}`);
-    assert.ok(index.cases.length >= 10, `INDEX.json lists ${index.cases.length} cases: ${REGENERATE}`);
+    assert.ok(index.cases.length >= 11, `INDEX.json lists ${index.cases.length} cases: ${REGENERATE}`);
     for (const c of index.cases) {
       for (const f of [...c.files, 'x.json', 'expected.json']) assert.ok(existsSync(join(FIXTURES, c.name, f)), `${c.name}/${f} is missing: ${REGENERATE}`);
       const expected = JSON.parse(readFileSync(join(FIXTURES, c.name, 'expected.json'), 'utf8')) as { tensor: string; shape: number[] };
@@ -60,7 +60,7 @@ describe('run --weights model.keras / model.h5 matches Keras', () => {
     for (const file of c.files) {
       test(`${c.name}/${file}: ${c.about}`, (t) => {
         const dir = join(FIXTURES, c.name);
-        const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { tensor: 'out' | 'h_n'; value: unknown };
+        const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { tensor: 'out' | 'h_n'; value: unknown; states?: { h_n: unknown; c_n?: unknown } };
         // Every kernel: the fast one fuses σ gates, and must leave hard_sigmoid ones to the kind's step.
         for (const kernel of ['js', 'wasm']) {
           const doc = runJson<RunDoc>(['run', '--weights', join(dir, file), '--input', join(dir, 'x.json'), '--batch-first', '--format', 'json', '--include-tensors', '--kernel', kernel]);
@@ -69,6 +69,16 @@ describe('run --weights model.keras / model.h5 matches Keras', () => {
           const diff = maxDiff(got, expected.value);
           t.diagnostic(`${c.name}/${file} ${expected.tensor} --kernel ${kernel} OK, maxdiff = ${diff.toExponential(2)}`);
           assert.ok(diff <= TOLERANCE, `${c.name}/${file} --kernel ${kernel}: max |engine - Keras| = ${diff} (if the fixture is stale, ${REGENERATE})`);
+          // return_state: Keras's h and c outputs are the top layer's h_n and c_n.
+          if (expected.states) {
+            const states = doc.tensors as unknown as Record<'h_n' | 'c_n', number[][][]>;
+            for (const k of ['h_n', 'c_n'] as const) {
+              if (expected.states[k] === undefined) continue;
+              const d = maxDiff(topHn(states[k], directions), expected.states[k]);
+              t.diagnostic(`${c.name}/${file} ${k} --kernel ${kernel} OK, maxdiff = ${d.toExponential(2)}`);
+              assert.ok(d <= TOLERANCE, `${c.name}/${file} ${k}: max |engine - Keras| = ${d}`);
+            }
+          }
           if (/hard_sigmoid/.test(c.about)) {
             const formula = /Keras 2/.test(c.about) ? 'clip(0.2x + 0.5, 0, 1)' : 'relu6(x + 3) / 6';
             assert.ok(doc.notes.some((n) => n.includes(formula)), `run says it computes hard_sigmoid as ${formula}: ${doc.notes.join(' | ')}`);
