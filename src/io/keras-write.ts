@@ -11,20 +11,29 @@
  * these equations), GRU reset_after's two rows kept. The files say keras_version 3.0.0: their
  * hard_sigmoid is Keras 3's, relu6(x + 3) / 6.
  */
+import { extname } from 'node:path';
 import { zipSync } from 'fflate';
 import { FormatError } from '../errors.js';
 import type { CellKind } from '../modules/kinds/index.js';
 import type { RecurrentConfig } from '../modules/layer/config.js';
 import { parameterSuffix } from '../modules/layer/parameters.js';
+import type { TensorFormat } from './format.js';
 import type { Hdf5Group, Hdf5Writer } from './hdf5-write.js';
+import { kerasFormat, kerasH5Format } from './keras.js';
 import { snakeCase, type Json } from './keras-config.js';
 
 /** The Keras version the files follow, for their readers' hard_sigmoid. */
 export const KERAS_WRITE_VERSION = '3.0.0';
 
+/** The Keras format `file` names by its extension (the .keras archive, the legacy .h5), or null for another file. */
+export function kerasTarget(file: string): TensorFormat | null {
+  const ext = extname(file).toLowerCase();
+  return [kerasFormat, kerasH5Format].find((f) => f.extensions.includes(ext)) ?? null;
+}
+
 /** True when `file` names a Keras file to write (.keras, .h5, .hdf5). */
 export function isKerasTarget(file: string): boolean {
-  return /\.(keras|h5|hdf5)$/i.test(file);
+  return kerasTarget(file) !== null;
 }
 
 /** Why Keras cannot hold this module, or null when it can. */
@@ -200,4 +209,12 @@ export function encodeKerasH5(kind: CellKind, config: RecurrentConfig, params: R
       g.attr('weight_names', names);
     }
   });
+}
+
+/** The Keras file `file` names (kerasTarget), encoded: the archive or the legacy .h5; its format's name beside it. */
+export function encodeKerasFile(file: string, kind: CellKind, config: RecurrentConfig, params: ReadonlyMap<string, { data: Float32Array }>, hdf5: Hdf5Writer, producer: string): { bytes: Uint8Array; format: string } {
+  const format = kerasTarget(file);
+  if (!format) throw new FormatError(`${file}: expected a Keras file name (${[...kerasFormat.extensions, ...kerasH5Format.extensions].join(', ')}), got "${extname(file) || 'none'}"`);
+  const encode = format === kerasFormat ? encodeKeras : encodeKerasH5;
+  return { bytes: encode(kind, config, params, hdf5, producer), format: format.name };
 }

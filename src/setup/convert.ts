@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { encodeTfjs, isTfjsTarget, readTensorsFile, tfjsRefusal, tfjsShardPath, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
 import type { Hdf5Writer } from '../io/hdf5-write.js';
-import { encodeKeras, encodeKerasH5, isKerasTarget, kerasRefusal, KERAS_WRITE_VERSION } from '../io/keras-write.js';
+import { encodeKerasFile, isKerasTarget, kerasRefusal, KERAS_WRITE_VERSION } from '../io/keras-write.js';
 import { encodeOnnx, onnxRefusal, ONNX_OPSET } from '../io/onnx-write.js';
 import { inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, kinds, type CellKind, type KindName } from '../modules/kinds/index.js';
@@ -123,11 +123,9 @@ export function convertModel(o: ConvertOptions): ConvertReport {
     const refusal = kerasRefusal(kind, config);
     if (refusal) throw new UsageError(`${o.output}: expected a module Keras can express, got ${refusal}`);
     if (!o.hdf5) throw new UsageError(`${o.output}: expected an HDF5 writer to write a Keras file (convertModel's hdf5 option: await loadHdf5Writer()), got none`);
-    const write = ext === '.keras' ? encodeKeras : encodeKerasH5;
-    bytes = write(kind, config, params, o.hdf5, `rnn-inspect ${o.version}`);
-    toFormat = ext === '.keras' ? 'keras' : 'h5';
+    ({ bytes, format: toFormat } = encodeKerasFile(o.output, kind, config, params, o.hdf5, `rnn-inspect ${o.version}`));
     const layer = `${config.bidirectional ? `Bidirectional(${kind.keras!.className})` : kind.keras!.className}`;
-    notes.push(`a Keras ${ext === '.keras' ? '3 .keras archive' : 'legacy .h5 model'} (keras_version ${KERAS_WRITE_VERSION}): a Sequential of ${config.numLayers} ${layer} layer${config.numLayers > 1 ? 's' : ''}, each returning sequences, so its output is out, batch-major (batch, seq_len, ${(config.bidirectional ? 2 : 1) * config.hiddenSize})`);
+    notes.push(`a Keras ${toFormat === 'keras' ? '3 .keras archive' : 'legacy .h5 model'} (keras_version ${KERAS_WRITE_VERSION}): a Sequential of ${config.numLayers} ${layer} layer${config.numLayers > 1 ? 's' : ''}, each returning sequences, so its output is out, batch-major (batch, seq_len, ${(config.bidirectional ? 2 : 1) * config.hiddenSize})`);
     if (config.bias && !kind.keras!.twoBiases) notes.push("bias_ih and bias_hh summed into Keras's one bias (exact for these equations; float32 rounding aside)");
     if (kind.hasNonlinearity || config.recurrentActivation !== 'sigmoid') notes.push(`activation ${kind.hasNonlinearity ? config.nonlinearity : 'tanh'}${kind.gates.some((g) => g.activation === 'sigmoid') ? `, recurrent_activation ${config.recurrentActivation === 'sigmoid' ? 'sigmoid' : "hard_sigmoid (Keras 3's, relu6(x + 3) / 6)"}` : ''}`);
   } else if (ext === '.onnx') {
@@ -155,7 +153,7 @@ export function convertModel(o: ConvertOptions): ConvertReport {
 
   // The check: the written file read back as any user would, both run on the same random input.
   const written = readTensorsFile(o.output, { maxBytes: o.maxMemory });
-  const modelFile = toFormat === 'tfjs' || toFormat === 'keras' || toFormat === 'h5';
+  const modelFile = toFormat === 'tfjs' || isKerasTarget(o.output);
   const back = load(o.output, written, m.prefix === '' || modelFile ? undefined : m.prefix);
   // A state_dict cannot carry the nonlinearity: the written one runs with the source's.
   const again: Loaded = toFormat === 'onnx' || modelFile ? back : { ...back, config: { ...back.config, nonlinearity: config.nonlinearity } };
