@@ -16,6 +16,7 @@ import {
   checkRead,
   cliFailure,
   fuzzInput,
+  kerasWeightSeeds,
   PICKLE_SEEDS,
   pooled,
   readAs,
@@ -23,6 +24,7 @@ import {
   readSpecBytes,
   shellLine,
   spawnCli,
+  withKerasWeights,
   withNpyMember,
   withPickle,
 } from '../test/helpers/fuzz.js';
@@ -135,6 +137,16 @@ async function run(args: Args, scratch: string, files: ReturnType<typeof argvFil
           const zip = withPickle(bytes);
           const r = checkRead(() => readAs('.pt', 'tensors', zip));
           if (!r.ok) fail(`${r.why} [data.pkl ${name}]`, () => `rnn-inspect inspect ${save(`pt-pickle-${i}.pt`, zip)}`);
+        }),
+    },
+    {
+      name: 'keras-weights',
+      weight: 1,
+      run: (count, seed, fail) =>
+        forEach(fuzzInput(kerasWeightSeeds()), count, seed, ({ name, bytes }, i) => {
+          const zip = withKerasWeights(bytes);
+          const r = checkRead(() => readAs('.keras', 'tensors', zip));
+          if (!r.ok) fail(`${r.why} [model.weights.h5 ${name}]`, () => `rnn-inspect inspect ${save(`keras-weights-${i}.keras`, zip)}`);
         }),
     },
     {

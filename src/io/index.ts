@@ -23,6 +23,9 @@ export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export { decodePt, decodePtTensor } from './pt.js';
 export { decodeCsv } from './csv.js';
 export { decodeOnnx } from './onnx.js';
+export { decodeKeras, decodeKerasH5 } from './keras.js';
+export { encodeKeras, encodeKerasH5, isKerasTarget, kerasRefusal } from './keras-write.js';
+export { loadHdf5Writer, type Hdf5Writer } from './hdf5-write.js';
 export { decodeTfjs, encodeTfjs, isTfjsTarget, tfjsRefusal, tfjsShardPath } from './tfjs.js';
 
 /** Files larger than this are refused before they are read (override with `maxBytes`). */

@@ -1,7 +1,9 @@
 /**
  * `convert IN OUT`: one recurrent module from a weights file (a PyTorch state_dict or an ONNX
- * model, a TF.js model.json) written as another: ONNX (.onnx, one node per layer, opset 14), a
- * TF.js layers model (OUT ending in model.json, its weight shard beside it) or a state_dict format
+ * model, a TF.js model.json, a Keras .keras or .h5) written as another: ONNX (.onnx, one node per
+ * layer, opset 14), a TF.js layers model (OUT ending in model.json, its weight shard beside it), a
+ * Keras 3 model (.keras, or legacy .h5; written through h5wasm, which the caller loads with
+ * loadHdf5Writer and passes as `hdf5`) or a state_dict format
  * that writes (.safetensors, .npz, .json). After writing, the source and the written file both run
  * through the engine on one random input, and the largest difference is reported.
  */
@@ -9,6 +11,8 @@ import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { encodeTfjs, isTfjsTarget, readTensorsFile, tfjsRefusal, tfjsShardPath, writeFileAtomic, writerFor, type AtomicWriteOptions, type TensorFile } from '../io/index.js';
+import type { Hdf5Writer } from '../io/hdf5-write.js';
+import { encodeKerasFile, isKerasTarget, kerasRefusal, KERAS_WRITE_VERSION } from '../io/keras-write.js';
 import { encodeOnnx, onnxRefusal, ONNX_OPSET } from '../io/onnx-write.js';
 import { inferModules, type InferredModule } from '../modules/infer-config.js';
 import { kindOf, kinds, type CellKind, type KindName } from '../modules/kinds/index.js';
@@ -32,6 +36,8 @@ export interface ConvertOptions {
   writeOptions?: AtomicWriteOptions;
   /** For a TF.js OUT: where its weight shard goes (tfjsShardPath(output), claimed as OUT is). */
   shardWriteOptions?: AtomicWriteOptions;
+  /** For a Keras OUT (.keras, .h5): the HDF5 writer (`await loadHdf5Writer()`). */
+  hdf5?: Hdf5Writer;
 }
 
 /** The check's input sizes: small enough to be instant, long enough to cross several steps. */
@@ -98,7 +104,7 @@ export function convertModel(o: ConvertOptions): ConvertReport {
   let toFormat: string;
   let bytes: Uint8Array;
   // PyTorch's modules and the ONNX writer compute σ: another recurrent activation would be lost.
-  const activation = config.recurrentActivation === 'sigmoid' || isTfjsTarget(o.output) ? null : `recurrent_activation ${config.recurrentActivation} (from ${o.input}), which ${ext === '.onnx' ? 'the ONNX writer cannot say (it writes Sigmoid gates)' : "a PyTorch state_dict cannot say (torch.nn's gates compute σ)"}`;
+  const activation = config.recurrentActivation === 'sigmoid' || isTfjsTarget(o.output) || isKerasTarget(o.output) ? null : `recurrent_activation ${config.recurrentActivation} (from ${o.input}), which ${ext === '.onnx' ? 'the ONNX writer cannot say (it writes Sigmoid gates)' : "a PyTorch state_dict cannot say (torch.nn's gates compute σ)"}`;
   if (activation) throw new UsageError(`${o.output}: expected a module whose gates compute σ, got ${activation}`);
   if (isTfjsTarget(o.output)) {
     const refusal = tfjsRefusal(kind, config);
@@ -113,6 +119,15 @@ export function convertModel(o: ConvertOptions): ConvertReport {
     notes.push(`a TF.js layers model: a Sequential of ${config.numLayers} ${layer} layer${config.numLayers > 1 ? 's' : ''}, each returning sequences, so its output is out, batch-major (batch, seq_len, ${(config.bidirectional ? 2 : 1) * config.hiddenSize}); weights in ${shard} (${written.shard.length} bytes)`);
     if (config.bias) notes.push("bias_ih and bias_hh summed into Keras's one bias (exact for these equations; float32 rounding aside)");
     if (kind.hasNonlinearity || config.recurrentActivation !== 'sigmoid') notes.push(`activation ${kind.hasNonlinearity ? config.nonlinearity : 'tanh'}, recurrent_activation ${config.recurrentActivation}`);
+  } else if (isKerasTarget(o.output)) {
+    const refusal = kerasRefusal(kind, config);
+    if (refusal) throw new UsageError(`${o.output}: expected a module Keras can express, got ${refusal}`);
+    if (!o.hdf5) throw new UsageError(`${o.output}: expected an HDF5 writer to write a Keras file (convertModel's hdf5 option: await loadHdf5Writer()), got none`);
+    ({ bytes, format: toFormat } = encodeKerasFile(o.output, kind, config, params, o.hdf5, `rnn-inspect ${o.version}`));
+    const layer = `${config.bidirectional ? `Bidirectional(${kind.keras!.className})` : kind.keras!.className}`;
+    notes.push(`a Keras ${toFormat === 'keras' ? '3 .keras archive' : 'legacy .h5 model'} (keras_version ${KERAS_WRITE_VERSION}): a Sequential of ${config.numLayers} ${layer} layer${config.numLayers > 1 ? 's' : ''}, each returning sequences, so its output is out, batch-major (batch, seq_len, ${(config.bidirectional ? 2 : 1) * config.hiddenSize})`);
+    if (config.bias && !kind.keras!.twoBiases) notes.push("bias_ih and bias_hh summed into Keras's one bias (exact for these equations; float32 rounding aside)");
+    if (kind.hasNonlinearity || config.recurrentActivation !== 'sigmoid') notes.push(`activation ${kind.hasNonlinearity ? config.nonlinearity : 'tanh'}${kind.gates.some((g) => g.activation === 'sigmoid') ? `, recurrent_activation ${config.recurrentActivation === 'sigmoid' ? 'sigmoid' : "hard_sigmoid (Keras 3's, relu6(x + 3) / 6)"}` : ''}`);
   } else if (ext === '.onnx') {
     const refusal = onnxRefusal(kind, config);
     if (refusal) throw new UsageError(`${o.output}: expected a module ONNX can express, got ${refusal}`);
@@ -138,9 +153,10 @@ export function convertModel(o: ConvertOptions): ConvertReport {
 
   // The check: the written file read back as any user would, both run on the same random input.
   const written = readTensorsFile(o.output, { maxBytes: o.maxMemory });
-  const back = load(o.output, written, m.prefix === '' || toFormat === 'tfjs' ? undefined : m.prefix);
+  const modelFile = toFormat === 'tfjs' || isKerasTarget(o.output);
+  const back = load(o.output, written, m.prefix === '' || modelFile ? undefined : m.prefix);
   // A state_dict cannot carry the nonlinearity: the written one runs with the source's.
-  const again: Loaded = toFormat === 'onnx' || toFormat === 'tfjs' ? back : { ...back, config: { ...back.config, nonlinearity: config.nonlinearity } };
+  const again: Loaded = toFormat === 'onnx' || modelFile ? back : { ...back, config: { ...back.config, nonlinearity: config.nonlinearity } };
   const x = Tensor.zeros([CHECK_SEQ_LEN, CHECK_BATCH, config.inputSize]);
   new Random(o.seed ^ 0x5eed).fillNormal(x.data);
   const a = run(src, x);

@@ -27,6 +27,9 @@ export const SEED = join(FIXTURES, 'files', 'seed');
 export const GOLDEN = join(FIXTURES, 'golden');
 export const ONNX = join(FIXTURES, 'onnx');
 const TFJS = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
+const KERAS = fileURLToPath(new URL('../fixtures/keras/', import.meta.url));
+/** The Keras fixtures the Keras readers are seeded with: every kind, a Bidirectional and a stack. */
+const KERAS_SEEDS = ['lstm', 'gru', 'gru_reset_before', 'bilstm', 'lstm_stack2', 'simple_rnn_relu'];
 /** A TF.js model.json's shard, as the reader asks for it: the lstm fixture's, so mutations of that model.json reach the weights. */
 const TFJS_SHARD = readFileSync(join(TFJS, 'lstm', 'weights.bin'));
 
@@ -127,6 +130,8 @@ export function readerTargets(): ReaderTarget[] {
       ],
     },
     { name: 'tfjs', ext: '.json', role: 'tensors', seeds: ['lstm', 'lstm', 'bilstm', 'gru', 'lstm_stack2'].map((c) => bytes(join(TFJS, c, 'model.json'))) },
+    { name: 'keras', ext: '.keras', role: 'tensors', seeds: KERAS_SEEDS.map((c) => bytes(join(KERAS, c, 'model.keras'))) },
+    { name: 'h5', ext: '.h5', role: 'tensors', seeds: KERAS_SEEDS.map((c) => bytes(join(KERAS, c, 'model.h5'))) },
     { name: 'json-tensor', ext: '.json', role: 'tensor', seeds: Object.values({ ...tiny.inputs, ...lstm.inputs }).map(json) },
     { name: 'json-state-dict', ext: '.json', role: 'tensors', seeds: [json(tiny.state_dict), json(lstm.state_dict)] },
     {
@@ -152,6 +157,18 @@ export function withNpyMember(npy: Uint8Array): Uint8Array {
   return rezipped(join(GENERATED, 'savez.npz'), (m) => {
     m[Object.keys(m)[0]!] = npy;
   });
+}
+
+/** The lstm fixture's .keras archive with `h5` as its model.weights.h5: the weights reader behind a valid zip and config. */
+export function withKerasWeights(h5: Uint8Array): Uint8Array {
+  return rezipped(join(KERAS, 'lstm', 'model.keras'), (m) => {
+    m['model.weights.h5'] = h5;
+  });
+}
+
+/** The lstm fixture's model.weights.h5: the seed for withKerasWeights. */
+export function kerasWeightSeeds(): Uint8Array[] {
+  return [unzipSync(bytes(join(KERAS, 'lstm', 'model.keras')))['model.weights.h5']!];
 }
 
 // ---------------------------------------------------------------------------------------------

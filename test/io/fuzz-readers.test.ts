@@ -10,11 +10,13 @@ import { RnnInspectError } from '../../src/errors.js';
 import {
   checkRead,
   fuzzInput,
+  kerasWeightSeeds,
   mutation,
   PICKLE_SEEDS,
   readAs,
   readerTargets,
   readSpecBytes,
+  withKerasWeights,
   withNpyMember,
   withPickle,
   type Outcome,
@@ -91,4 +93,8 @@ test('the mutations change their input (most of the time) and never throw themse
     { numRuns: 300 },
   );
   assert.ok(changed > 200, `only ${changed} of 300 mutations changed the seed`);
+});
+
+test('fuzz model.weights.h5 inside a valid .keras archive (mutated HDF5)', () => {
+  fuzz((h5) => readAs('.keras', 'tensors', withKerasWeights(h5)), kerasWeightSeeds(), 300);
 });
