@@ -3,7 +3,8 @@
  * (src/kernels/gemm.ts), on random shapes that reach every tile height (1-4 rows left over), a
  * partial last panel, offsets into x and y, and with and without a bias: the exact mode's results
  * are the plain kernel's bits, the fast mode's within float32 rounding of the sums. And the
- * committed binary is the generator's text assembled (wabt).
+ * committed binary is the generator's text assembled (wabt). The backward pass's sums over rows
+ * (A^T B and column sums) and weights prepared transposed, in every mode.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -111,4 +112,69 @@ test("the fast mode's gate activations are within 3e-7 of float64 ones, saturate
     });
   });
   assert.ok(worst > 0, 'float32 lanes differ from float64 somewhere');
+});
+
+const overRows = fc.record({
+  rows: fc.integer({ min: 1, max: 600 }),
+  M: fc.integer({ min: 1, max: 21 }),
+  Ns: fc.array(fc.integer({ min: 1, max: 19 }), { minLength: 1, maxLength: 2 }),
+  sums: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+test('the backward sums over rows: js and wasm exact agree bit for bit, wasm fast within float32 rounding', () => {
+  const js = kernelFor({ kernel: 'js' });
+  const exact = kernelFor({ kernel: 'wasm', exact: true });
+  const fast = kernelFor({ kernel: 'wasm' });
+  fc.assert(
+    fc.property(overRows, (s) => {
+      const { x: a } = operands({ rows: s.rows, K: s.M, N: 1, xOffset: 0, bias: false, seed: s.seed });
+      const bs = s.Ns.map((N, i) => operands({ rows: s.rows, K: N, N: 1, xOffset: 0, bias: false, seed: s.seed + i + 1 }).x);
+      const ref = js.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      const e = exact.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      const f = fast.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      assert.equal(ref.length, s.Ns.length + (s.sums ? 1 : 0));
+      // A^T B_i by the definition, in float64: the reference's sums are within rounding of it.
+      s.Ns.forEach((N, i) => {
+        assert.equal(ref[i]!.length, s.M * N);
+        for (let m = 0; m < s.M; m++) {
+          for (let n = 0; n < N; n++) {
+            let want = 0;
+            for (let r = 0; r < s.rows; r++) want += a[r * s.M + m]! * bs[i]![r * N + n]!;
+            assert.ok(Math.abs(ref[i]![m * N + n]! - want) <= 1e-6 * (1 + Math.abs(want)), `A^T B_${i} [${m}, ${n}]: ${ref[i]![m * N + n]} vs ${want}`);
+          }
+        }
+      });
+      ref.forEach((r, i) => {
+        assert.deepEqual(bits(e[i]!), bits(r), `exact result ${i}`);
+        assert.equal(f[i]!.length, r.length);
+        // Each |term| <= 0.25, `rows` terms: float32 rounding of the partial sums bounds the error.
+        for (let j = 0; j < r.length; j++) assert.ok(Math.abs(f[i]![j]! - r[j]!) <= s.rows * 0.25 * 2 ** -22 + 1e-7, `fast result ${i} [${j}]: ${f[i]![j]} vs ${r[j]}`);
+      });
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('a weight prepared transposed gives the same products as its transpose prepared', () => {
+  fc.assert(
+    fc.property(shape, (s) => {
+      const { x, w } = operands(s);
+      // w read as W^T (K, N): its transpose W (N, K) row-major.
+      const wT = new Float32Array(s.N * s.K);
+      for (let k = 0; k < s.K; k++) for (let n = 0; n < s.N; n++) wT[n * s.K + k] = w[k * s.N + n]!;
+      for (const choice of [{ kernel: 'js' as const }, { kernel: 'wasm' as const }, { kernel: 'wasm' as const, exact: true }]) {
+        const k = kernelFor(choice);
+        const size = s.yOffset + s.rows * s.N;
+        const want = new Float32Array(size);
+        product(k, x, s.xOffset, s.rows, s.K, wT, s.N, null, want, s.yOffset);
+        const mark = k.mark();
+        const got = new Float32Array(size);
+        k.prepareTransposed(w, s.K, s.N)(x, s.xOffset, s.rows, got, s.yOffset);
+        k.release(mark);
+        assert.deepEqual(bits(got), bits(want), k.label);
+      }
+    }),
+    { numRuns: 100 },
+  );
 });

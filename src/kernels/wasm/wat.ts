@@ -135,6 +135,144 @@ ${tail
 }
 
 /**
+ * pack_f32(src, R, M, width, dst): the columns of A (R, M) row-major as panels of `width` columns
+ * (4 or 8), each panel's R rows adjacent: dst[(q * R + r) * width + j] = A[r][q * width + j], 0
+ * past M. gemm_tn_f32 reads both its operands so: one contiguous stream each.
+ */
+const PACK = `(func (export "pack_f32") (param $src i32) (param $R i32) (param $M i32) (param $width i32) (param $dst i32)
+  (local $q i32) (local $r i32) (local $j i32) (local $col i32) (local $row i32)
+  (block $qdone (loop $qnext
+    (br_if $qdone (i32.ge_u (local.get $q) (local.get $M)))
+    (local.set $row (i32.add (local.get $src) (i32.shl (local.get $q) (i32.const 2))))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+      (if (i32.le_u (i32.add (local.get $q) (local.get $width)) (local.get $M))
+        (then
+          (v128.store (local.get $dst) (v128.load (local.get $row)))
+          (if (i32.eq (local.get $width) (i32.const 8)) (then (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $row))))))
+        (else
+          (local.set $j (i32.const 0))
+          (block $jdone (loop $jnext
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $width)))
+            (local.set $col (i32.add (local.get $q) (local.get $j)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+              (if (result f32) (i32.lt_u (local.get $col) (local.get $M)) (then (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))) (else (f32.const 0))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jnext)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $M) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rnext)))
+    (local.set $q (i32.add (local.get $q) (local.get $width)))
+    (br $qnext)))
+)`;
+
+/**
+ * tn_tile(a, b, R, c, N, nrows, ncols, add): a panel of 4 columns of A times a panel of 8 of B
+ * (both packed by pack_f32), each lane summed over the R rows in order in float32; c = the sums,
+ * or c += them when `add`, for the first nrows rows and ncols columns of the tile.
+ */
+function tnTile(): string {
+  const rs = range(TILE_ROWS);
+  const acc = (r: number, v: number): string => `$a${r}_${v}`;
+  const lines: string[] = [];
+  lines.push('(func $tn_tile (param $a i32) (param $b i32) (param $R i32) (param $c i32) (param $N i32) (param $nrows i32) (param $ncols i32) (param $add i32)');
+  lines.push('  (local $k i32) (local $w0 v128) (local $w1 v128) (local $s v128) (local $at i32)');
+  for (const r of rs) lines.push(`  (local ${acc(r, 0)} v128) (local ${acc(r, 1)} v128)`);
+  lines.push('  (local.set $k (local.get $R))');
+  lines.push('  (block $done (loop $next');
+  lines.push('    (br_if $done (i32.eqz (local.get $k)))');
+  lines.push('    (local.set $w0 (v128.load (local.get $b)))');
+  lines.push('    (local.set $w1 (v128.load offset=16 (local.get $b)))');
+  for (const r of rs) {
+    lines.push(`    (local.set $s (v128.load32_splat offset=${r * 4} (local.get $a)))`);
+    for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $s) (local.get $w${v}))))`);
+  }
+  lines.push(`    (local.set $a (i32.add (local.get $a) (i32.const ${TILE_ROWS * 4})))`);
+  lines.push('    (local.set $b (i32.add (local.get $b) (i32.const 32)))');
+  lines.push('    (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('    (br $next)))');
+  // Row r of the tile starts at c + r * N * 4.
+  for (const r of rs) {
+    lines.push(`  (if (i32.gt_u (local.get $nrows) (i32.const ${r})) (then`);
+    lines.push(`  (local.set $at ${r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $N) (i32.const ${r * 4})))`})`);
+    lines.push('  (if (i32.eq (local.get $ncols) (i32.const 8)) (then');
+    lines.push('    (if (local.get $add) (then');
+    for (const v of [0, 1]) lines.push(`      (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (v128.load offset=${v * 16} (local.get $at))))`);
+    lines.push('    ))');
+    lines.push(`    (v128.store (local.get $at) (local.get ${acc(r, 0)}))`);
+    lines.push(`    (v128.store offset=16 (local.get $at) (local.get ${acc(r, 1)})))`);
+    lines.push('  (else');
+    for (const j of range(8)) {
+      const value = `(f32x4.extract_lane ${j % 4} (local.get ${acc(r, Math.floor(j / 4))}))`;
+      const store = `(f32.store offset=${j * 4} (local.get $at) (if (result f32) (local.get $add) (then (f32.add (f32.load offset=${j * 4} (local.get $at)) ${value})) (else ${value})))`;
+      lines.push(j === 0 ? `    ${store}` : `    (if (i32.gt_u (local.get $ncols) (i32.const ${j})) (then ${store}))`);
+    }
+    lines.push('  ))))');
+  }
+  lines.push(')');
+  return lines.join('\n');
+}
+
+/**
+ * gemm_tn_f32(a, M, b, N, R, c, add): C (M, N) = A^T B, or C += A^T B when `add`, for A (R, M)
+ * and B (R, N) as pack_f32 leaves them (A in panels of 4 columns, B of 8): the weight gradients'
+ * sums over steps × batch rows. For each panel of B (R * 32 bytes, kept in L1 while A's panels
+ * stream past), every panel of A.
+ */
+const TN_DRIVER = `(func (export "gemm_tn_f32") (param $a i32) (param $M i32) (param $b i32) (param $N i32) (param $R i32) (param $c i32) (param $add i32)
+  (local $o i32) (local $m i32) (local $ncols i32) (local $nrows i32) (local $ap i32)
+  (block $panels (loop $panel
+    (br_if $panels (i32.ge_u (local.get $o) (local.get $N)))
+    (local.set $ncols (i32.sub (local.get $N) (local.get $o)))
+    (if (i32.gt_u (local.get $ncols) (i32.const 8)) (then (local.set $ncols (i32.const 8))))
+    (local.set $m (i32.const 0))
+    (local.set $ap (local.get $a))
+    (block $blocks (loop $block
+      (br_if $blocks (i32.ge_u (local.get $m) (local.get $M)))
+      (local.set $nrows (i32.sub (local.get $M) (local.get $m)))
+      (if (i32.gt_u (local.get $nrows) (i32.const ${TILE_ROWS})) (then (local.set $nrows (i32.const ${TILE_ROWS}))))
+      (call $tn_tile (local.get $ap) (local.get $b) (local.get $R)
+        (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $o)) (i32.const 2))) (local.get $N) (local.get $nrows) (local.get $ncols) (local.get $add))
+      (local.set $ap (i32.add (local.get $ap) (i32.mul (local.get $R) (i32.const ${TILE_ROWS * 4}))))
+      (local.set $m (i32.add (local.get $m) (i32.const ${TILE_ROWS})))
+      (br $block)))
+    (local.set $b (i32.add (local.get $b) (i32.shl (local.get $R) (i32.const 5))))
+    (local.set $o (i32.add (local.get $o) (i32.const 8)))
+    (br $panel)))
+)`;
+
+/**
+ * colsum_f32(a, R, M, out, add): out (M) = the column sums of A (R, M), or out += them when
+ * `add`; each column summed over the rows in order in float32 (the fast mode's bias gradients).
+ */
+const COLSUM = `(func (export "colsum_f32") (param $a i32) (param $R i32) (param $M i32) (param $out i32) (param $add i32)
+  (local $r i32) (local $j i32) (local $full i32) (local $row i32) (local $at i32)
+  (if (i32.eqz (local.get $add)) (then (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $M) (i32.const 2)))))
+  (local.set $full (i32.sub (local.get $M) (i32.rem_u (local.get $M) (i32.const 4))))
+  (local.set $row (local.get $a))
+  (block $rdone (loop $rnext
+    (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+    (local.set $j (i32.const 0))
+    (block $vdone (loop $vnext
+      (br_if $vdone (i32.ge_u (local.get $j) (local.get $full)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+      (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vnext)))
+    (block $sdone (loop $snext
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $M)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+      (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $snext)))
+    (local.set $row (i32.add (local.get $row) (i32.shl (local.get $M) (i32.const 2))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    (br $rnext)))
+)`;
+
+/**
  * The activations a gate block can have, by code: what `gates_f32` applies to gi + gh, or `raw`:
  * the block keeps gh alone (a gate whose recurrent term is gated, GRU's n). Float32 lanes (the
  * fast mode only: the exact mode keeps the kinds' own float64 steps).
@@ -220,13 +358,14 @@ ${perAct}
 )`;
 }
 
-/** The whole module's text: its memory (grown by the host), a gemm per precision, the gates. */
+/** The whole module's text: its memory (grown by the host), a gemm per precision, the backward pass's A^T B and column sums, the gates. */
 export function kernelsWat(): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
     for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
     parts.push(driver(p));
   }
+  parts.push(PACK, tnTile(), TN_DRIVER, COLSUM);
   parts.push(EXP, ACTIVATION_FUNCS, gates());
   parts.push(')');
   return parts.join('\n') + '\n';
