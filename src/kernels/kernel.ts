@@ -12,7 +12,8 @@
 import { ConfigError } from '../errors.js';
 import { gemm } from './gemm.js';
 import { productsOverRowsF64, transposedThen, type OneProduct } from './over-rows.js';
-import { precision, prepare, prepareGated, productsOverRows, simdMemory, type GateBlock } from './wasm/simd.js';
+import { precision, prepare, prepareGated, prepareStep, productsOverRows, simdMemory, type GateBlock, type StepRun } from './wasm/simd.js';
+import type { SimdStep } from './wasm/wat.js';
 
 export const kernelNames = ['js', 'wasm'] as const;
 export type KernelName = (typeof kernelNames)[number];
@@ -30,7 +31,8 @@ export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float3
 /** y = act(gi + h W^T + b) per block of gate columns: the recurrent product fused with the gates. */
 export type GatedProduct = (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number) => void;
 
-export type { GateBlock } from './wasm/simd.js';
+export type { GateBlock, StepRun } from './wasm/simd.js';
+export { STEP_SLOTS, stepExport, type SimdStep, type StepSlot } from './wasm/wat.js';
 export { ACTIVATIONS } from './wasm/wat.js';
 
 export interface Kernel {
@@ -52,6 +54,11 @@ export interface Kernel {
    * the recurrent product fused with the gate activations, in float32 SIMD lanes.
    */
   prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[]) => GatedProduct;
+  /**
+   * The fast mode only: a kind's backward step in float32 lanes (its `simdBackward`, the module's
+   * export `name`) over batch rows of `hidden` units, `gates` values per gate-wide row.
+   */
+  prepareStep?: (name: string, step: SimdStep, batch: number, hidden: number, gates: number, option: number) => StepRun;
   mark(): number;
   release(mark: number): void;
 }
@@ -87,7 +94,12 @@ function wasmKernel(exact: boolean): Kernel | null {
     prepare: (w, N, K, b) => prepare(mem, p, w, N, K, b),
     prepareTransposed: (w, K, N) => prepare(mem, p, w, N, K, null, true),
     productsOverRows: exact ? (a, M, bs, Ns, R, sums) => productsOverRowsF64(once, a, M, bs, Ns, R, sums) : (a, M, bs, Ns, R, sums) => productsOverRows(mem, a, M, bs, Ns, R, sums),
-    ...(exact ? {} : { prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks) }),
+    ...(exact
+      ? {}
+      : {
+          prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks),
+          prepareStep: (name: string, step: SimdStep, B: number, H: number, G: number, option: number) => prepareStep(mem, name, step, B, H, G, option),
+        }),
     mark: () => mem.mark,
     release: (mark) => mem.release(mark),
   };

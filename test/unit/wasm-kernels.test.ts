@@ -4,13 +4,15 @@
  * partial last panel, offsets into x and y, and with and without a bias: the exact mode's results
  * are the plain kernel's bits, the fast mode's within float32 rounding of the sums. And the
  * committed binary is the generator's text assembled (wabt). The backward pass's sums over rows
- * (A^T B and column sums) and weights prepared transposed, in every mode.
+ * (A^T B and column sums) and weights prepared transposed, in every mode; each kind's backward step
+ * in float32 lanes against its float64 step.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { gemm } from '../../src/kernels/gemm.js';
-import { kernelFor, product } from '../../src/kernels/kernel.js';
+import { kernelFor, product, STEP_SLOTS, stepExport } from '../../src/kernels/kernel.js';
+import { kinds } from '../../src/modules/kinds/index.js';
 import { KERNELS_WASM_BASE64 } from '../../src/kernels/wasm/binary.js';
 import { assembleKernels } from '../../scripts/wasm-assemble.js';
 
@@ -177,4 +179,46 @@ test('a weight prepared transposed gives the same products as its transpose prep
     }),
     { numRuns: 100 },
   );
+});
+
+test("each kind's backward step in float32 lanes agrees with its float64 step, rows with 1-3 units left over included", () => {
+  const k = kernelFor({ kernel: 'wasm' });
+  assert.ok(k.prepareStep, 'the fast mode has the kinds\' SIMD steps');
+  assert.equal(kernelFor({ kernel: 'wasm', exact: true }).prepareStep, undefined, 'the exact mode runs the kinds\' own steps');
+  const withSimd = kinds.filter((kind) => kind.simdBackward && kind.backward);
+  assert.ok(withSimd.length > 0);
+  for (const kind of withSimd) {
+    for (const nonlinearity of kind.hasNonlinearity ? (['tanh', 'relu'] as const) : (['tanh'] as const)) {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 2 ** 30 }), (B, H, seed) => {
+          const G = kind.gates.length * H;
+          const at = 3; // every buffer read and written from an offset
+          const { x: raw } = operands({ rows: 1, K: 12 * (at + B * G), N: 1, xOffset: 0, bias: false, seed });
+          const slot = (i: number, wide: boolean, shift = 0.5) => Float32Array.from(raw.subarray(i * (at + B * G), i * (at + B * G) + at + B * (wide ? G : H)), (v) => v + shift);
+          const inputs = { gates: slot(0, true), gh: slot(1, true, 0), hPrev: slot(2, false, 0), cPrev: slot(3, false, 0), c: slot(4, false, 0), dh: slot(5, false, 0), dc: slot(6, false, 0) };
+          const sub = (a: Float32Array) => a.subarray(at);
+          const js = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(B * H), dcPrev: new Float32Array(B * H), dcTotal: new Float32Array(B * H) };
+          kind.backward!({
+            batch: B, hiddenSize: H, gates: inputs.gates, gatesOffset: at, gh: inputs.gh, ghOffset: at, hPrev: sub(inputs.hPrev), cPrev: sub(inputs.cPrev), c: sub(inputs.c),
+            dh: sub(inputs.dh), dc: sub(inputs.dc), dgi: js.dgi, dgiOffset: at, dgh: js.dgh, dghOffset: at, dhPrev: js.dhPrev, dcPrev: js.dcPrev, dcTotal: js.dcTotal,
+            nonlinearity, recurrent: null, dRecurrent: null,
+          });
+          const simd = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(at + B * H), dcPrev: new Float32Array(at + B * H), dcTotal: new Float32Array(at + B * H) };
+          const buffers = { ...inputs, ...simd };
+          const mark = k.mark();
+          k.prepareStep!(stepExport(kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0)(STEP_SLOTS.map((s) => buffers[s]), STEP_SLOTS.map(() => at));
+          k.release(mark);
+          for (const name of kind.simdBackward!.writes) {
+            const want = name === 'dgi' || name === 'dgh' ? sub(js[name]) : js[name as 'dhPrev' | 'dcPrev' | 'dcTotal'];
+            const got = sub(simd[name as keyof typeof simd]);
+            for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6 * (1 + Math.abs(want[i]!)), `${kind.name} ${nonlinearity} ${name}[${i}]: ${got[i]} vs ${want[i]}`);
+            assert.deepEqual([...simd[name as keyof typeof simd].subarray(0, at)], [0, 0, 0], 'nothing before the offset is written');
+          }
+          // A step that does not write dhPrev has no direct part: the float64 step writes zeros there.
+          if (!kind.simdBackward!.writes.includes('dhPrev')) assert.ok(js.dhPrev.every((v) => v === 0), `${kind.name}: dhPrev`);
+        }),
+        { numRuns: 40 },
+      );
+    }
+  }
 });

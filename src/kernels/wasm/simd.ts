@@ -11,7 +11,7 @@
  */
 import { InternalError } from '../../errors.js';
 import { KERNELS_WASM_BASE64 } from './binary.js';
-import { ACTIVATIONS, PRECISIONS, TILE_ROWS, type ActivationName, type Precision } from './wat.js';
+import { ACTIVATIONS, GATE_WIDE_SLOTS, PRECISIONS, STEP_SLOTS, TILE_ROWS, type ActivationName, type Precision, type SimdStep } from './wat.js';
 
 type GemmExport = (x: number, rows: number, K: number, wp: number, N: number, b: number, y: number) => void;
 type GatesExport = (y: number, gi: number, rows: number, N: number, blocks: number, count: number) => void;
@@ -224,6 +224,31 @@ export function productsOverRows(mem: SimdMemory, a: Float32Array, M: number, bs
     mem.release(mark);
   }
   return out;
+}
+
+/** A backward step's buffers in STEP_SLOTS order (null: not used), each read or written from its offset. */
+export type StepRun = (buffers: readonly (Float32Array | null)[], offsets: readonly number[]) => void;
+
+/**
+ * A kind's backward step in float32 lanes, the export `name` (src/kernels/wasm/wat.ts's
+ * stepFunction): each slot the step uses gets a region on the stack (B rows of G or H values),
+ * the step's reads are copied in and its writes out on every call.
+ */
+export function prepareStep(mem: SimdMemory, name: string, step: SimdStep, B: number, H: number, G: number, option: number): StepRun {
+  const run = mem.exports[name as keyof SimdMemory['exports']] as unknown as ((B: number, H: number, G: number, table: number, option: number) => void) | undefined;
+  if (typeof run !== 'function') throw new InternalError(`the SIMD module has no export ${name}`);
+  const size = (i: number): number => B * (GATE_WIDE_SLOTS.includes(STEP_SLOTS[i]!) ? G : H);
+  const at = STEP_SLOTS.map((slot, i) => (step.reads.includes(slot) || step.writes.includes(slot) ? mem.push(size(i) * 4) : 0));
+  const table = mem.push(STEP_SLOTS.length * 4);
+  new Int32Array(mem.views(table + STEP_SLOTS.length * 4).f32.buffer, table, STEP_SLOTS.length).set(at);
+  const reads = STEP_SLOTS.flatMap((slot, i) => (step.reads.includes(slot) ? [i] : []));
+  const writes = STEP_SLOTS.flatMap((slot, i) => (step.writes.includes(slot) ? [i] : []));
+  return (buffers, offsets) => {
+    const { f32 } = mem.views(mem.mark);
+    for (const i of reads) f32.set(buffers[i]!.subarray(offsets[i]!, offsets[i]! + size(i)), at[i]! >> 2);
+    run(B, H, G, table, option);
+    for (const i of writes) buffers[i]!.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + size(i)), offsets[i]!);
+  };
 }
 
 /** A block of gate columns [start, end) and its activation. */

@@ -358,8 +358,89 @@ ${perAct}
 )`;
 }
 
-/** The whole module's text: its memory (grown by the host), a gemm per precision, the backward pass's A^T B and column sums, the gates. */
-export function kernelsWat(): string {
+/**
+ * The buffers of an element-wise backward step, by the names of the backward contract
+ * (BackwardStepArgs in src/modules/kinds/kind.ts), in the order of the pointer table the step's
+ * export reads. A row of the gate-wide ones is gates × hidden values, of the others hidden.
+ */
+export const STEP_SLOTS = ['gates', 'gh', 'hPrev', 'cPrev', 'c', 'dh', 'dc', 'dgi', 'dgh', 'dhPrev', 'dcPrev', 'dcTotal'] as const;
+export type StepSlot = (typeof STEP_SLOTS)[number];
+export const GATE_WIDE_SLOTS: readonly StepSlot[] = ['gates', 'gh', 'dgi', 'dgh'];
+
+/**
+ * A kind's backward step in float32 lanes (the fast mode): the body for four units at a time,
+ * written with `load(slot, gate)` (a v128 of the slot's values at these units, in gate block
+ * `gate` for a gate-wide slot) and `store(slot, value, gate)`; the body may read the export's i32
+ * `$option` (the module's nonlinearity: 1 for relu) and call the activations ($act_tanh, ...).
+ */
+export interface SimdStep {
+  /** The v128 locals the body sets. */
+  readonly locals: readonly string[];
+  readonly reads: readonly StepSlot[];
+  readonly writes: readonly StepSlot[];
+  body(load: (slot: StepSlot, gate?: number) => string, store: (slot: StepSlot, value: string, gate?: number) => string): string;
+}
+
+/** WAT builders for a SimdStep's body: float32 lanes. */
+export const lanes4 = {
+  mul: (...xs: string[]): string => xs.reduce((a, b) => `(f32x4.mul ${a} ${b})`),
+  add: (a: string, b: string): string => `(f32x4.add ${a} ${b})`,
+  sub: (a: string, b: string): string => `(f32x4.sub ${a} ${b})`,
+  /** 1 - x. */
+  oneMinus: (x: string): string => `(f32x4.sub (v128.const f32x4 1 1 1 1) ${x})`,
+  get: (local: string): string => `(local.get $${local})`,
+  set: (local: string, value: string): string => `(local.set $${local} ${value})`,
+  tanh: (x: string): string => `(call $act_tanh ${x})`,
+};
+
+/**
+ * <name>(B, H, G, table, option): the step over B rows of H units, G values per gate-wide row,
+ * `table` pointing at one i32 pointer per STEP_SLOTS entry; four units at a time, then the 1-3
+ * left over of each row in lane 0 (load32_zero, store32_lane).
+ */
+export function stepFunction(name: string, step: SimdStep): string {
+  const used = [...new Set([...step.reads, ...step.writes])];
+  const address = (slot: StepSlot, gate = 0): string => {
+    const wide = GATE_WIDE_SLOTS.includes(slot);
+    const base = `(i32.add (local.get $p_${slot}) (local.get ${wide ? '$wa' : '$na'}))`;
+    return gate === 0 ? base : `(i32.add ${base} (i32.mul (local.get $h4) (i32.const ${gate})))`;
+  };
+  const vector = step.body(
+    (slot, gate) => `(v128.load ${address(slot, gate)})`,
+    (slot, value, gate) => `(v128.store ${address(slot, gate)} ${value})`,
+  );
+  const lane = step.body(
+    (slot, gate) => `(v128.load32_zero ${address(slot, gate)})`,
+    (slot, value, gate) => `(v128.store32_lane 0 ${address(slot, gate)} ${value})`,
+  );
+  const units = (width: number, body: string): string => `    (block $done${width} (loop $next${width}
+      (br_if $done${width} (i32.gt_u (i32.add (local.get $j) (i32.const ${width})) (local.get $H)))
+      (local.set $wa (i32.shl (i32.add (i32.mul (local.get $b) (local.get $G)) (local.get $j)) (i32.const 2)))
+      (local.set $na (i32.shl (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $j)) (i32.const 2)))
+${body}
+      (local.set $j (i32.add (local.get $j) (i32.const ${width})))
+      (br $next${width})))`;
+  return `(func (export "${name}") (param $B i32) (param $H i32) (param $G i32) (param $table i32) (param $option i32)
+  (local $b i32) (local $j i32) (local $wa i32) (local $na i32) (local $h4 i32)
+  ${used.map((slot) => `(local $p_${slot} i32)`).join(' ')}
+  ${step.locals.map((l) => `(local $${l} v128)`).join(' ')}
+  (local.set $h4 (i32.shl (local.get $H) (i32.const 2)))
+${used.map((slot) => `  (local.set $p_${slot} (i32.load offset=${STEP_SLOTS.indexOf(slot) * 4} (local.get $table)))`).join('\n')}
+  (block $rows (loop $row
+    (br_if $rows (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $j (i32.const 0))
+${units(4, vector)}
+${units(1, lane)}
+    (local.set $b (i32.add (local.get $b) (i32.const 1)))
+    (br $row)))
+)`;
+}
+
+/**
+ * The whole module's text: its memory (grown by the host), a gemm per precision, the backward
+ * pass's A^T B and column sums, the gates, and the kinds' backward steps (`steps`, by export name).
+ */
+export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = []): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
     for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
@@ -367,6 +448,10 @@ export function kernelsWat(): string {
   }
   parts.push(PACK, tnTile(), TN_DRIVER, COLSUM);
   parts.push(EXP, ACTIVATION_FUNCS, gates());
+  for (const { name, step } of steps) parts.push(stepFunction(name, step));
   parts.push(')');
   return parts.join('\n') + '\n';
 }
+
+/** The export name of a kind's backward step (its `type`). */
+export const stepExport = (type: string): string => `backward_${type.replace(/[^a-z0-9]/g, '_')}`;

@@ -22,7 +22,7 @@
  * directions: dGI (and dGH) and H_prev over every step, dX, and the layer's input and dL/d(out).
  * Runs on one thread.
  */
-import { kernelFor, type Kernel } from '../../kernels/kernel.js';
+import { kernelFor, stepExport, type Kernel } from '../../kernels/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import { type RecurrentConfig } from '../layer/config.js';
@@ -166,6 +166,9 @@ export function runBackward(
       // dL/dh_{t-1} = dGH_t W_hh and, projecting, dL/dh_full = dL/dh W_hr: products with the transposes.
       const recurT = kernel.prepareTransposed(w.weightHh, G, Hr);
       const projectT = proj ? kernel.prepareTransposed(w.weightHr!, Hr, H) : null;
+      // The fast kernel runs the kind's step in float32 lanes when the kind has one.
+      const simdStep = kind.simdBackward && kernel.prepareStep ? kernel.prepareStep(stepExport(kind.type), kind.simdBackward, B, H, G, config.nonlinearity === 'relu' ? 1 : 0) : null;
+      const addDirect = !simdStep || kind.simdBackward!.writes.includes('dhPrev');
       const trace = forward.layers[idx]!;
       const hTrace = trace.h.data;
       const cTrace = trace.c?.data ?? null;
@@ -213,29 +216,38 @@ export function runBackward(
           }
         }
         if (projectT) projectT(stepDh, stepAt, B, dhFull!, 0);
-        kind.backward!({
-          batch: B,
-          hiddenSize: H,
-          gates: saves.gates[idx]!,
-          gatesOffset: t * B * G,
-          gh: saves.gh[idx] ?? null,
-          ghOffset: t * B * G,
-          hPrev: hPrevAll.subarray(stepAt, stepAt + B * Hr),
-          cPrev,
-          c: cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null,
-          dh: dhFull ?? stepDh.subarray(stepAt, stepAt + B * Hr),
-          dc: cCarry,
-          dgi,
-          dgiOffset: t * B * G,
-          dgh,
-          dghOffset: t * B * G,
-          dhPrev: direct,
-          dcPrev: cNext,
-          dcTotal,
-          nonlinearity: config.nonlinearity,
-          recurrent: dRecurrent ? { weightHh: w.weightHh, biasHh: w.biasHh } : null,
-          dRecurrent,
-        });
+        const dh = dhFull ?? stepDh;
+        const dhAt = dhFull ? 0 : stepAt;
+        const c = cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null;
+        if (simdStep) {
+          // In STEP_SLOTS' order: gates, gh, hPrev, cPrev, c, dh, dc, dgi, dgh, dhPrev, dcPrev, dcTotal.
+          const gatesAt = t * B * G;
+          simdStep([saves.gates[idx]!, saves.gh[idx] ?? null, hPrevAll, cPrev, c, dh, cCarry, dgi, dgh, direct, cNext, dcTotal], [gatesAt, gatesAt, stepAt, 0, 0, dhAt, 0, gatesAt, gatesAt, 0, 0, 0]);
+        } else {
+          kind.backward!({
+            batch: B,
+            hiddenSize: H,
+            gates: saves.gates[idx]!,
+            gatesOffset: t * B * G,
+            gh: saves.gh[idx] ?? null,
+            ghOffset: t * B * G,
+            hPrev: hPrevAll.subarray(stepAt, stepAt + B * Hr),
+            cPrev,
+            c,
+            dh: dh.subarray(dhAt, dhAt + B * H),
+            dc: cCarry,
+            dgi,
+            dgiOffset: t * B * G,
+            dgh,
+            dghOffset: t * B * G,
+            dhPrev: direct,
+            dcPrev: cNext,
+            dcTotal,
+            nonlinearity: config.nonlinearity,
+            recurrent: dRecurrent ? { weightHh: w.weightHh, biasHh: w.biasHh } : null,
+            dRecurrent,
+          });
+        }
         if (lengths) {
           for (let b = 0; b < B; b++) {
             if (t < lengths[b]!) continue;
@@ -245,7 +257,7 @@ export function runBackward(
           }
         }
         recurT(dgh ?? dgi, t * B * G, B, carryNext, 0);
-        if (!proj) addInto(carryNext, 0, carryNext, 0, direct, 0, B * Hr);
+        if (!proj && addDirect) addInto(carryNext, 0, carryNext, 0, direct, 0, B * Hr);
         if (stepDc) stepDc.set(dcTotal!, t * B * H);
         if (lengths) {
           for (let b = 0; b < B; b++) {
