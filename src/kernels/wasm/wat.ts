@@ -169,6 +169,46 @@ const PACK = `(func (export "pack_f32") (param $src i32) (param $R i32) (param $
 )`;
 
 /**
+ * pack_rows_f32(x, rows, K, dst): x (rows, K) row-major as panels of 4 rows, each panel's K steps
+ * adjacent: dst[(q * K + k) * 4 + i] = x[4q + i][k], 0 past the last row. gemm_tn_f32 then runs
+ * y = x W^T as the sum over k of x's columns times W's rows (W packed as prepare packs it).
+ */
+const PACK_ROWS = `(func (export "pack_rows_f32") (param $x i32) (param $rows i32) (param $K i32) (param $dst i32)
+  (local $q i32) (local $i i32) (local $k i32) (local $src i32) (local $to i32) (local $k4 i32)
+  (local.set $k4 (i32.shl (local.get $K) (i32.const 2)))
+  (block $qdone (loop $qnext
+    (br_if $qdone (i32.ge_u (local.get $q) (local.get $rows)))
+    (local.set $i (i32.const 0))
+    (block $idone (loop $inext
+      (br_if $idone (i32.ge_u (local.get $i) (i32.const 4)))
+      (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))))
+      (if (i32.lt_u (i32.add (local.get $q) (local.get $i)) (local.get $rows))
+        (then
+          (local.set $src (i32.add (local.get $x) (i32.mul (i32.add (local.get $q) (local.get $i)) (local.get $k4))))
+          (local.set $k (local.get $K))
+          (block $kdone (loop $knext
+            (br_if $kdone (i32.eqz (local.get $k)))
+            (f32.store (local.get $to) (f32.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $knext))))
+        (else
+          (local.set $k (local.get $K))
+          (block $zdone (loop $znext
+            (br_if $zdone (i32.eqz (local.get $k)))
+            (f32.store (local.get $to) (f32.const 0))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $znext)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $inext)))
+    (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $K) (i32.const 4))))
+    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+    (br $qnext)))
+)`;
+
+/**
  * tn_tile(a, b, R, c, N, nrows, ncols, add): a panel of 4 columns of A times a panel of 8 of B
  * (both packed by pack_f32), each lane summed over the R rows in order in float32; c = the sums,
  * or c += them when `add`, for the first nrows rows and ncols columns of the tile.
@@ -446,7 +486,7 @@ export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = 
     for (const rows of range(TILE_ROWS).map((i) => i + 1)) parts.push(tile(p, rows));
     parts.push(driver(p));
   }
-  parts.push(PACK, tnTile(), TN_DRIVER, COLSUM);
+  parts.push(PACK, PACK_ROWS, tnTile(), TN_DRIVER, COLSUM);
   parts.push(EXP, ACTIVATION_FUNCS, gates());
   for (const { name, step } of steps) parts.push(stepFunction(name, step));
   parts.push(')');
