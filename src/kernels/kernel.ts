@@ -56,9 +56,10 @@ export interface Kernel {
   prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[]) => GatedProduct;
   /**
    * The fast mode only: a kind's backward step in float32 lanes (its `simdBackward`, the module's
-   * export `name`) over batch rows of `hidden` units, `gates` values per gate-wide row.
+   * export `name`) over batch rows of `hidden` units, `gates` values per gate-wide row; null when
+   * the module has no such export (then the kind's own step runs).
    */
-  prepareStep?: (name: string, step: SimdStep, batch: number, hidden: number, gates: number, option: number) => StepRun;
+  prepareStep?: (name: string, step: SimdStep, batch: number, hidden: number, gates: number, option: number) => StepRun | null;
   mark(): number;
   release(mark: number): void;
 }

@@ -187,6 +187,9 @@ test("each kind's backward step in float32 lanes agrees with its float64 step, r
   assert.equal(kernelFor({ kernel: 'wasm', exact: true }).prepareStep, undefined, 'the exact mode runs the kinds\' own steps');
   const withSimd = kinds.filter((kind) => kind.simdBackward && kind.backward);
   assert.ok(withSimd.length > 0);
+  const mark = k.mark();
+  assert.equal(k.prepareStep!('backward_not_assembled', withSimd[0]!.simdBackward!, 1, 1, 1, 0), null, 'a step the module lacks: the kind\'s own runs');
+  k.release(mark);
   for (const kind of withSimd) {
     for (const nonlinearity of kind.hasNonlinearity ? (['tanh', 'relu'] as const) : (['tanh'] as const)) {
       fc.assert(
@@ -206,7 +209,9 @@ test("each kind's backward step in float32 lanes agrees with its float64 step, r
           const simd = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(at + B * H), dcPrev: new Float32Array(at + B * H), dcTotal: new Float32Array(at + B * H) };
           const buffers = { ...inputs, ...simd };
           const mark = k.mark();
-          k.prepareStep!(stepExport(kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0)(STEP_SLOTS.map((s) => buffers[s]), STEP_SLOTS.map(() => at));
+          const run = k.prepareStep!(stepExport(kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0);
+          assert.ok(run, `the module has ${kind.name}'s step (regenerate: npm run build:wasm)`);
+          run(STEP_SLOTS.map((s) => buffers[s]), STEP_SLOTS.map(() => at));
           k.release(mark);
           for (const name of kind.simdBackward!.writes) {
             const want = name === 'dgi' || name === 'dgh' ? sub(js[name]) : js[name as 'dhPrev' | 'dcPrev' | 'dcTotal'];

@@ -253,11 +253,12 @@ export type StepRun = (buffers: readonly (Float32Array | null)[], offsets: reado
 /**
  * A kind's backward step in float32 lanes, the export `name` (src/kernels/wasm/wat.ts's
  * stepFunction): each slot the step uses gets a region on the stack (B rows of G or H values),
- * the step's reads are copied in and its writes out on every call.
+ * the step's reads are copied in and its writes out on every call. Null when the module has no
+ * such export (a kind added since the binary was assembled: its own step runs instead).
  */
-export function prepareStep(mem: SimdMemory, name: string, step: SimdStep, B: number, H: number, G: number, option: number): StepRun {
+export function prepareStep(mem: SimdMemory, name: string, step: SimdStep, B: number, H: number, G: number, option: number): StepRun | null {
   const run = mem.exports[name as keyof SimdMemory['exports']] as unknown as ((B: number, H: number, G: number, table: number, option: number) => void) | undefined;
-  if (typeof run !== 'function') throw new InternalError(`the SIMD module has no export ${name}`);
+  if (typeof run !== 'function') return null;
   const size = (i: number): number => B * (GATE_WIDE_SLOTS.includes(STEP_SLOTS[i]!) ? G : H);
   const at = STEP_SLOTS.map((slot, i) => (step.reads.includes(slot) || step.writes.includes(slot) ? mem.push(size(i) * 4) : 0));
   const table = mem.push(STEP_SLOTS.length * 4);

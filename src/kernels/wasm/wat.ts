@@ -211,7 +211,9 @@ const PACK_ROWS = `(func (export "pack_rows_f32") (param $x i32) (param $rows i3
 /**
  * tn_tile(a, b, R, c, N, nrows, ncols, add): a panel of 4 columns of A times a panel of 8 of B
  * (both packed by pack_f32), each lane summed over the R rows in order in float32; c = the sums,
- * or c += them when `add`, for the first nrows rows and ncols columns of the tile.
+ * or c += them when `add`, for the first nrows rows and ncols columns of the tile. Measured
+ * against taller tiles on the backward pass's shapes (M 64-1024, N 256-512, 256-1024 rows), in
+ * one run: 4 columns 29-32 GFLOP/s, 5 columns 26-27.5, 6 columns (12 accumulators) 23-26.
  */
 function tnTile(): string {
   const rs = range(TILE_ROWS);
