@@ -7,7 +7,9 @@
  *   dL/dh_{t-1} = dL/d(gh_t) W_hh + the direct part
  * and once the layer's steps are done, its gradients are products over every step at once:
  *   dW_ih = dGI^T X   dW_hh = dGH^T H_prev   dW_hr = dH^T H_full   db = Σ_rows dG   dX = Σ_d dGI_d W_ih_d
- * with X the layer's input (the one below's out, dropout mask applied), all (seqLen * batch) rows.
+ * with X the layer's input (the one below's out, dropout mask applied), all (seqLen * batch) rows
+ * (the kernel's productsOverRows: one pass over dGI gives dW_ih, dW_hh and db when dGH is dGI).
+ * The fast kernel runs the kind's step in float32 lanes (its simdBackward) where it has one.
  * With lengths, a batch element at t >= its length has no step: its gradient rows are zero and the
  * carried dL/dh (dL/dc) passes that step unchanged, so x's gradient there is exactly 0.
  *
