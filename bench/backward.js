@@ -1,5 +1,5 @@
 // Forward+backward against forward alone (run by hand after npm run build; not part of npm test):
-//   node bench/backward.js [--workloads W1,W2,W3] [--kinds rnn,lstm] [--forward-only] [--kernel js|wasm] [--exact]
+//   node bench/backward.js [--workloads W1,W2,W3] [--kinds rnn,lstm] [--forward-only] [--kernel js|wasm] [--exact] [--repeats N]
 // One thread. Both passes keep the full trace, as the backward pass needs it; each workload's two
 // timings alternate in the same process (median of the repeats), so a busy machine slows both.
 // The loss is `sum`, which sends a gradient into every step of the top layer.
@@ -11,6 +11,8 @@ const only = pick('--workloads');
 const kinds = pick('--kinds') ?? ['rnn', 'lstm'];
 const forwardOnly = args.includes('--forward-only');
 const kernel = { ...(pick('--kernel') ? { kernel: pick('--kernel')[0] } : {}), exact: args.includes('--exact') };
+// Timed runs per workload (default: each workload's own below).
+const repeats = pick('--repeats') ? Number(pick('--repeats')[0]) : null;
 
 const WORKLOADS = [
   { id: 'W1', batch: 3, seqLen: 10, inputSize: 100, hiddenSize: 20, numLayers: 4, repeats: 40 },
@@ -41,7 +43,7 @@ for (const w of WORKLOADS) {
     if (!forwardOnly) backward();
     const f = [];
     const fb = [];
-    for (let r = 0; r < w.repeats; r++) {
+    for (let r = 0; r < (repeats ?? w.repeats); r++) {
       f.push(time(forward));
       if (!forwardOnly) fb.push(time(backward));
     }

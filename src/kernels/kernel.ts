@@ -11,7 +11,9 @@
  */
 import { ConfigError } from '../errors.js';
 import { gemm } from './gemm.js';
-import { precision, prepare, prepareGated, simdMemory, type GateBlock } from './wasm/simd.js';
+import { productsOverRowsF64, transposedThen, type OneProduct } from './over-rows.js';
+import { precision, prepare, prepareGated, prepareStep, productsOverRows, simdMemory, type GateBlock, type StepRun } from './wasm/simd.js';
+import type { SimdStep } from './wasm/wat.js';
 
 export const kernelNames = ['js', 'wasm'] as const;
 export type KernelName = (typeof kernelNames)[number];
@@ -29,7 +31,8 @@ export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float3
 /** y = act(gi + h W^T + b) per block of gate columns: the recurrent product fused with the gates. */
 export type GatedProduct = (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number) => void;
 
-export type { GateBlock } from './wasm/simd.js';
+export type { GateBlock, StepRun } from './wasm/simd.js';
+export { STEP_SLOTS, stepExport, type SimdStep, type StepSlot } from './wasm/wat.js';
 export { ACTIVATIONS } from './wasm/wat.js';
 
 export interface Kernel {
@@ -38,19 +41,38 @@ export interface Kernel {
   /** Float64 sums (js, wasm exact): the plain kernel's results bit for bit. */
   readonly exact: boolean;
   prepare(w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null): Product;
+  /** As prepare, for the weight given transposed: y = x W for W (inFeatures, outFeatures) row-major, no bias. */
+  prepareTransposed(w: Float32Array, inFeatures: number, outFeatures: number): Product;
+  /**
+   * Sums over the rows, the backward pass's weight and bias gradients: A^T B_i (M, N_i) for A
+   * (rows, M) and each B_i (rows, N_i) row-major, then, with `sums`, A's column sums (M). Float64
+   * sums of chunks (js, wasm exact: the same bits), or float32 lanes.
+   */
+  productsOverRows(a: Float32Array, M: number, bs: readonly Float32Array[], Ns: readonly number[], rows: number, sums: boolean): Float32Array[];
   /**
    * The fast mode only (absent on js and wasm exact, whose gates are the kinds' own float64 steps):
    * the recurrent product fused with the gate activations, in float32 SIMD lanes.
    */
   prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[]) => GatedProduct;
+  /**
+   * The fast mode only: a kind's backward step in float32 lanes (its `simdBackward`, the module's
+   * export `name`) over batch rows of `hidden` units, `gates` values per gate-wide row; null when
+   * the module has no such export (then the kind's own step runs).
+   */
+  prepareStep?: (name: string, step: SimdStep, batch: number, hidden: number, gates: number, option: number) => StepRun | null;
   mark(): number;
   release(mark: number): void;
 }
 
+const jsPrepare = (w: Float32Array, N: number, K: number, b: Float32Array | null): Product => (x, xOffset, rows, y, yOffset) => gemm(x, xOffset, rows, K, w, N, b, y, yOffset);
+const jsProduct: OneProduct = (x, rows, K, w, N, y) => gemm(x, 0, rows, K, w, N, null, y, 0);
+
 const jsKernel: Kernel = {
   label: 'js',
   exact: true,
-  prepare: (w, N, K, b) => (x, xOffset, rows, y, yOffset) => gemm(x, xOffset, rows, K, w, N, b, y, yOffset),
+  prepare: jsPrepare,
+  prepareTransposed: (w, K, N) => transposedThen(jsPrepare, w, K, N),
+  productsOverRows: (a, M, bs, Ns, R, sums) => productsOverRowsF64(jsProduct, a, M, bs, Ns, R, sums),
   mark: () => 0,
   release: () => {},
 };
@@ -59,11 +81,26 @@ function wasmKernel(exact: boolean): Kernel | null {
   const mem = simdMemory();
   if (!mem) return null;
   const p = precision(exact ? 'f64' : 'f32');
+  const once: OneProduct = (x, rows, K, w, N, y) => {
+    const mark = mem.mark;
+    try {
+      prepare(mem, p, w, N, K, null)(x, 0, rows, y, 0);
+    } finally {
+      mem.release(mark);
+    }
+  };
   return {
     label: exact ? 'wasm exact' : 'wasm',
     exact,
     prepare: (w, N, K, b) => prepare(mem, p, w, N, K, b),
-    ...(exact ? {} : { prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks) }),
+    prepareTransposed: (w, K, N) => prepare(mem, p, w, N, K, null, true),
+    productsOverRows: exact ? (a, M, bs, Ns, R, sums) => productsOverRowsF64(once, a, M, bs, Ns, R, sums) : (a, M, bs, Ns, R, sums) => productsOverRows(mem, a, M, bs, Ns, R, sums),
+    ...(exact
+      ? {}
+      : {
+          prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks),
+          prepareStep: (name: string, step: SimdStep, B: number, H: number, G: number, option: number) => prepareStep(mem, name, step, B, H, G, option),
+        }),
     mark: () => mem.mark,
     release: (mark) => mem.release(mark),
   };

@@ -15,7 +15,7 @@
 import { BudgetError, ConfigError } from '../errors.js';
 import type { PipelineSpec } from '../schema/pipeline.js';
 import { projectionSteps } from './run/automatic.js';
-import { GRAD_ROWS } from './run/backward.js';
+import { GRAD_ROWS } from '../kernels/over-rows.js';
 import { numDirections, realHiddenSize, resolveConfig, type RecurrentConfig } from './layer/config.js';
 import { kindOf, type CellKind } from './kinds/index.js';
 import { optionsOf } from './pipeline.js';

@@ -3,13 +3,16 @@
  * (src/kernels/gemm.ts), on random shapes that reach every tile height (1-4 rows left over), a
  * partial last panel, offsets into x and y, and with and without a bias: the exact mode's results
  * are the plain kernel's bits, the fast mode's within float32 rounding of the sums. And the
- * committed binary is the generator's text assembled (wabt).
+ * committed binary is the generator's text assembled (wabt). The backward pass's sums over rows
+ * (A^T B and column sums) and weights prepared transposed, in every mode; each kind's backward step
+ * in float32 lanes against its float64 step.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { gemm } from '../../src/kernels/gemm.js';
-import { kernelFor, product } from '../../src/kernels/kernel.js';
+import { kernelFor, product, STEP_SLOTS, stepExport } from '../../src/kernels/kernel.js';
+import { kinds } from '../../src/modules/kinds/index.js';
 import { KERNELS_WASM_BASE64 } from '../../src/kernels/wasm/binary.js';
 import { assembleKernels } from '../../scripts/wasm-assemble.js';
 
@@ -111,4 +114,116 @@ test("the fast mode's gate activations are within 3e-7 of float64 ones, saturate
     });
   });
   assert.ok(worst > 0, 'float32 lanes differ from float64 somewhere');
+});
+
+const overRows = fc.record({
+  rows: fc.integer({ min: 1, max: 600 }),
+  M: fc.integer({ min: 1, max: 21 }),
+  Ns: fc.array(fc.integer({ min: 1, max: 19 }), { minLength: 1, maxLength: 2 }),
+  sums: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+test('the backward sums over rows: js and wasm exact agree bit for bit, wasm fast within float32 rounding', () => {
+  const js = kernelFor({ kernel: 'js' });
+  const exact = kernelFor({ kernel: 'wasm', exact: true });
+  const fast = kernelFor({ kernel: 'wasm' });
+  fc.assert(
+    fc.property(overRows, (s) => {
+      const { x: a } = operands({ rows: s.rows, K: s.M, N: 1, xOffset: 0, bias: false, seed: s.seed });
+      const bs = s.Ns.map((N, i) => operands({ rows: s.rows, K: N, N: 1, xOffset: 0, bias: false, seed: s.seed + i + 1 }).x);
+      const ref = js.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      const e = exact.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      const f = fast.productsOverRows(a, s.M, bs, s.Ns, s.rows, s.sums);
+      assert.equal(ref.length, s.Ns.length + (s.sums ? 1 : 0));
+      // A^T B_i by the definition, in float64: the reference's sums are within rounding of it.
+      s.Ns.forEach((N, i) => {
+        assert.equal(ref[i]!.length, s.M * N);
+        for (let m = 0; m < s.M; m++) {
+          for (let n = 0; n < N; n++) {
+            let want = 0;
+            for (let r = 0; r < s.rows; r++) want += a[r * s.M + m]! * bs[i]![r * N + n]!;
+            assert.ok(Math.abs(ref[i]![m * N + n]! - want) <= 1e-6 * (1 + Math.abs(want)), `A^T B_${i} [${m}, ${n}]: ${ref[i]![m * N + n]} vs ${want}`);
+          }
+        }
+      });
+      ref.forEach((r, i) => {
+        assert.deepEqual(bits(e[i]!), bits(r), `exact result ${i}`);
+        assert.equal(f[i]!.length, r.length);
+        // Each |term| <= 0.25, `rows` terms: float32 rounding of the partial sums bounds the error.
+        for (let j = 0; j < r.length; j++) assert.ok(Math.abs(f[i]![j]! - r[j]!) <= s.rows * 0.25 * 2 ** -22 + 1e-7, `fast result ${i} [${j}]: ${f[i]![j]} vs ${r[j]}`);
+      });
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('a weight prepared transposed gives the same products as its transpose prepared', () => {
+  fc.assert(
+    fc.property(shape, (s) => {
+      const { x, w } = operands(s);
+      // w read as W^T (K, N): its transpose W (N, K) row-major.
+      const wT = new Float32Array(s.N * s.K);
+      for (let k = 0; k < s.K; k++) for (let n = 0; n < s.N; n++) wT[n * s.K + k] = w[k * s.N + n]!;
+      for (const choice of [{ kernel: 'js' as const }, { kernel: 'wasm' as const }, { kernel: 'wasm' as const, exact: true }]) {
+        const k = kernelFor(choice);
+        const size = s.yOffset + s.rows * s.N;
+        const want = new Float32Array(size);
+        product(k, x, s.xOffset, s.rows, s.K, wT, s.N, null, want, s.yOffset);
+        const mark = k.mark();
+        const got = new Float32Array(size);
+        k.prepareTransposed(w, s.K, s.N)(x, s.xOffset, s.rows, got, s.yOffset);
+        k.release(mark);
+        assert.deepEqual(bits(got), bits(want), k.label);
+      }
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test("each kind's backward step in float32 lanes agrees with its float64 step, rows with 1-3 units left over included", () => {
+  const k = kernelFor({ kernel: 'wasm' });
+  assert.ok(k.prepareStep, 'the fast mode has the kinds\' SIMD steps');
+  assert.equal(kernelFor({ kernel: 'wasm', exact: true }).prepareStep, undefined, 'the exact mode runs the kinds\' own steps');
+  const withSimd = kinds.filter((kind) => kind.simdBackward && kind.backward);
+  assert.ok(withSimd.length > 0);
+  const mark = k.mark();
+  assert.equal(k.prepareStep!('backward_not_assembled', withSimd[0]!.simdBackward!, 1, 1, 1, 0), null, 'a step the module lacks: the kind\'s own runs');
+  k.release(mark);
+  for (const kind of withSimd) {
+    for (const nonlinearity of kind.hasNonlinearity ? (['tanh', 'relu'] as const) : (['tanh'] as const)) {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 2 ** 30 }), (B, H, seed) => {
+          const G = kind.gates.length * H;
+          const at = 3; // every buffer read and written from an offset
+          const { x: raw } = operands({ rows: 1, K: 12 * (at + B * G), N: 1, xOffset: 0, bias: false, seed });
+          const slot = (i: number, wide: boolean, shift = 0.5) => Float32Array.from(raw.subarray(i * (at + B * G), i * (at + B * G) + at + B * (wide ? G : H)), (v) => v + shift);
+          const inputs = { gates: slot(0, true), gh: slot(1, true, 0), hPrev: slot(2, false, 0), cPrev: slot(3, false, 0), c: slot(4, false, 0), dh: slot(5, false, 0), dc: slot(6, false, 0) };
+          const sub = (a: Float32Array) => a.subarray(at);
+          const js = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(B * H), dcPrev: new Float32Array(B * H), dcTotal: new Float32Array(B * H) };
+          kind.backward!({
+            batch: B, hiddenSize: H, gates: inputs.gates, gatesOffset: at, gh: inputs.gh, ghOffset: at, hPrev: sub(inputs.hPrev), cPrev: sub(inputs.cPrev), c: sub(inputs.c),
+            dh: sub(inputs.dh), dc: sub(inputs.dc), dgi: js.dgi, dgiOffset: at, dgh: js.dgh, dghOffset: at, dhPrev: js.dhPrev, dcPrev: js.dcPrev, dcTotal: js.dcTotal,
+            nonlinearity, recurrent: null, dRecurrent: null,
+          });
+          const simd = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(at + B * H), dcPrev: new Float32Array(at + B * H), dcTotal: new Float32Array(at + B * H) };
+          const buffers = { ...inputs, ...simd };
+          const mark = k.mark();
+          const run = k.prepareStep!(stepExport(kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0);
+          assert.ok(run, `the module has ${kind.name}'s step (regenerate: npm run build:wasm)`);
+          run(STEP_SLOTS.map((s) => buffers[s]), STEP_SLOTS.map(() => at));
+          k.release(mark);
+          for (const name of kind.simdBackward!.writes) {
+            const want = name === 'dgi' || name === 'dgh' ? sub(js[name]) : js[name as 'dhPrev' | 'dcPrev' | 'dcTotal'];
+            const got = sub(simd[name as keyof typeof simd]);
+            for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-6 * (1 + Math.abs(want[i]!)), `${kind.name} ${nonlinearity} ${name}[${i}]: ${got[i]} vs ${want[i]}`);
+            assert.deepEqual([...simd[name as keyof typeof simd].subarray(0, at)], [0, 0, 0], 'nothing before the offset is written');
+          }
+          // A step that does not write dhPrev has no direct part: the float64 step writes zeros there.
+          if (!kind.simdBackward!.writes.includes('dhPrev')) assert.ok(js.dhPrev.every((v) => v === 0), `${kind.name}: dhPrev`);
+        }),
+        { numRuns: 40 },
+      );
+    }
+  }
 });

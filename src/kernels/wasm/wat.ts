@@ -146,6 +146,189 @@ ${tail
 }
 
 /**
+ * pack_f32(src, R, M, width, dst): the columns of A (R, M) row-major as panels of `width` columns
+ * (4 or 8), each panel's R rows adjacent: dst[(q * R + r) * width + j] = A[r][q * width + j], 0
+ * past M. gemm_tn_f32 reads both its operands so: one contiguous stream each.
+ */
+const PACK = `(func (export "pack_f32") (param $src i32) (param $R i32) (param $M i32) (param $width i32) (param $dst i32)
+  (local $q i32) (local $r i32) (local $j i32) (local $col i32) (local $row i32)
+  (block $qdone (loop $qnext
+    (br_if $qdone (i32.ge_u (local.get $q) (local.get $M)))
+    (local.set $row (i32.add (local.get $src) (i32.shl (local.get $q) (i32.const 2))))
+    (local.set $r (i32.const 0))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+      (if (i32.le_u (i32.add (local.get $q) (local.get $width)) (local.get $M))
+        (then
+          (v128.store (local.get $dst) (v128.load (local.get $row)))
+          (if (i32.eq (local.get $width) (i32.const 8)) (then (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $row))))))
+        (else
+          (local.set $j (i32.const 0))
+          (block $jdone (loop $jnext
+            (br_if $jdone (i32.ge_u (local.get $j) (local.get $width)))
+            (local.set $col (i32.add (local.get $q) (local.get $j)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+              (if (result f32) (i32.lt_u (local.get $col) (local.get $M)) (then (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))) (else (f32.const 0))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jnext)))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $width) (i32.const 2))))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $M) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rnext)))
+    (local.set $q (i32.add (local.get $q) (local.get $width)))
+    (br $qnext)))
+)`;
+
+/**
+ * pack_rows_f32(x, rows, K, dst): x (rows, K) row-major as panels of 4 rows, each panel's K steps
+ * adjacent: dst[(q * K + k) * 4 + i] = x[4q + i][k], 0 past the last row. gemm_tn_f32 then runs
+ * y = x W^T as the sum over k of x's columns times W's rows (W packed as prepare packs it).
+ */
+const PACK_ROWS = `(func (export "pack_rows_f32") (param $x i32) (param $rows i32) (param $K i32) (param $dst i32)
+  (local $q i32) (local $i i32) (local $k i32) (local $src i32) (local $to i32) (local $k4 i32)
+  (local.set $k4 (i32.shl (local.get $K) (i32.const 2)))
+  (block $qdone (loop $qnext
+    (br_if $qdone (i32.ge_u (local.get $q) (local.get $rows)))
+    (local.set $i (i32.const 0))
+    (block $idone (loop $inext
+      (br_if $idone (i32.ge_u (local.get $i) (i32.const 4)))
+      (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))))
+      (if (i32.lt_u (i32.add (local.get $q) (local.get $i)) (local.get $rows))
+        (then
+          (local.set $src (i32.add (local.get $x) (i32.mul (i32.add (local.get $q) (local.get $i)) (local.get $k4))))
+          (local.set $k (local.get $K))
+          (block $kdone (loop $knext
+            (br_if $kdone (i32.eqz (local.get $k)))
+            (f32.store (local.get $to) (f32.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $knext))))
+        (else
+          (local.set $k (local.get $K))
+          (block $zdone (loop $znext
+            (br_if $zdone (i32.eqz (local.get $k)))
+            (f32.store (local.get $to) (f32.const 0))
+            (local.set $to (i32.add (local.get $to) (i32.const 16)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $znext)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $inext)))
+    (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $K) (i32.const 4))))
+    (local.set $q (i32.add (local.get $q) (i32.const 4)))
+    (br $qnext)))
+)`;
+
+/** Columns of A per tn_tile panel (and rows of x per pack_rows_f32 panel): measured below. */
+export const TN_PANEL = 4;
+
+/**
+ * tn_tile(a, b, R, c, N, nrows, ncols, add): a panel of 4 columns of A times a panel of 8 of B
+ * (both packed by pack_f32), each lane summed over the R rows in order in float32; c = the sums,
+ * or c += them when `add`, for the first nrows rows and ncols columns of the tile. Measured
+ * against taller tiles on the backward pass's shapes (M 64-1024, N 256-512, 256-1024 rows), in
+ * one run: 4 columns 29-32 GFLOP/s, 5 columns 26-27.5, 6 columns (12 accumulators) 23-26.
+ */
+function tnTile(): string {
+  const rs = range(TN_PANEL);
+  const acc = (r: number, v: number): string => `$a${r}_${v}`;
+  const lines: string[] = [];
+  lines.push('(func $tn_tile (param $a i32) (param $b i32) (param $R i32) (param $c i32) (param $N i32) (param $nrows i32) (param $ncols i32) (param $add i32)');
+  lines.push('  (local $k i32) (local $w0 v128) (local $w1 v128) (local $s v128) (local $at i32)');
+  for (const r of rs) lines.push(`  (local ${acc(r, 0)} v128) (local ${acc(r, 1)} v128)`);
+  lines.push('  (local.set $k (local.get $R))');
+  lines.push('  (block $done (loop $next');
+  lines.push('    (br_if $done (i32.eqz (local.get $k)))');
+  lines.push('    (local.set $w0 (v128.load (local.get $b)))');
+  lines.push('    (local.set $w1 (v128.load offset=16 (local.get $b)))');
+  for (const r of rs) {
+    lines.push(`    (local.set $s (v128.load32_splat offset=${r * 4} (local.get $a)))`);
+    for (const v of [0, 1]) lines.push(`    (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $s) (local.get $w${v}))))`);
+  }
+  lines.push(`    (local.set $a (i32.add (local.get $a) (i32.const ${TN_PANEL * 4})))`);
+  lines.push('    (local.set $b (i32.add (local.get $b) (i32.const 32)))');
+  lines.push('    (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('    (br $next)))');
+  // Row r of the tile starts at c + r * N * 4.
+  for (const r of rs) {
+    lines.push(`  (if (i32.gt_u (local.get $nrows) (i32.const ${r})) (then`);
+    lines.push(`  (local.set $at ${r === 0 ? '(local.get $c)' : `(i32.add (local.get $c) (i32.mul (local.get $N) (i32.const ${r * 4})))`})`);
+    lines.push('  (if (i32.eq (local.get $ncols) (i32.const 8)) (then');
+    lines.push('    (if (local.get $add) (then');
+    for (const v of [0, 1]) lines.push(`      (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (v128.load offset=${v * 16} (local.get $at))))`);
+    lines.push('    ))');
+    lines.push(`    (v128.store (local.get $at) (local.get ${acc(r, 0)}))`);
+    lines.push(`    (v128.store offset=16 (local.get $at) (local.get ${acc(r, 1)})))`);
+    lines.push('  (else');
+    for (const j of range(8)) {
+      const value = `(f32x4.extract_lane ${j % 4} (local.get ${acc(r, Math.floor(j / 4))}))`;
+      const store = `(f32.store offset=${j * 4} (local.get $at) (if (result f32) (local.get $add) (then (f32.add (f32.load offset=${j * 4} (local.get $at)) ${value})) (else ${value})))`;
+      lines.push(j === 0 ? `    ${store}` : `    (if (i32.gt_u (local.get $ncols) (i32.const ${j})) (then ${store}))`);
+    }
+    lines.push('  ))))');
+  }
+  lines.push(')');
+  return lines.join('\n');
+}
+
+/**
+ * gemm_tn_f32(a, M, b, N, R, c, add): C (M, N) = A^T B, or C += A^T B when `add`, for A (R, M)
+ * and B (R, N) as pack_f32 leaves them (A in panels of 4 columns, B of 8): the weight gradients'
+ * sums over steps × batch rows. For each panel of B (R * 32 bytes, kept in L1 while A's panels
+ * stream past), every panel of A.
+ */
+const TN_DRIVER = `(func (export "gemm_tn_f32") (param $a i32) (param $M i32) (param $b i32) (param $N i32) (param $R i32) (param $c i32) (param $add i32)
+  (local $o i32) (local $m i32) (local $ncols i32) (local $nrows i32) (local $ap i32)
+  (block $panels (loop $panel
+    (br_if $panels (i32.ge_u (local.get $o) (local.get $N)))
+    (local.set $ncols (i32.sub (local.get $N) (local.get $o)))
+    (if (i32.gt_u (local.get $ncols) (i32.const 8)) (then (local.set $ncols (i32.const 8))))
+    (local.set $m (i32.const 0))
+    (local.set $ap (local.get $a))
+    (block $blocks (loop $block
+      (br_if $blocks (i32.ge_u (local.get $m) (local.get $M)))
+      (local.set $nrows (i32.sub (local.get $M) (local.get $m)))
+      (if (i32.gt_u (local.get $nrows) (i32.const ${TN_PANEL})) (then (local.set $nrows (i32.const ${TN_PANEL}))))
+      (call $tn_tile (local.get $ap) (local.get $b) (local.get $R)
+        (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $o)) (i32.const 2))) (local.get $N) (local.get $nrows) (local.get $ncols) (local.get $add))
+      (local.set $ap (i32.add (local.get $ap) (i32.mul (local.get $R) (i32.const ${TN_PANEL * 4}))))
+      (local.set $m (i32.add (local.get $m) (i32.const ${TN_PANEL})))
+      (br $block)))
+    (local.set $b (i32.add (local.get $b) (i32.shl (local.get $R) (i32.const 5))))
+    (local.set $o (i32.add (local.get $o) (i32.const 8)))
+    (br $panel)))
+)`;
+
+/**
+ * colsum_f32(a, R, M, out, add): out (M) = the column sums of A (R, M), or out += them when
+ * `add`; each column summed over the rows in order in float32 (the fast mode's bias gradients).
+ */
+const COLSUM = `(func (export "colsum_f32") (param $a i32) (param $R i32) (param $M i32) (param $out i32) (param $add i32)
+  (local $r i32) (local $j i32) (local $full i32) (local $row i32) (local $at i32)
+  (if (i32.eqz (local.get $add)) (then (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $M) (i32.const 2)))))
+  (local.set $full (i32.sub (local.get $M) (i32.rem_u (local.get $M) (i32.const 4))))
+  (local.set $row (local.get $a))
+  (block $rdone (loop $rnext
+    (br_if $rdone (i32.ge_u (local.get $r) (local.get $R)))
+    (local.set $j (i32.const 0))
+    (block $vdone (loop $vnext
+      (br_if $vdone (i32.ge_u (local.get $j) (local.get $full)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+      (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vnext)))
+    (block $sdone (loop $snext
+      (br_if $sdone (i32.ge_u (local.get $j) (local.get $M)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+      (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $snext)))
+    (local.set $row (i32.add (local.get $row) (i32.shl (local.get $M) (i32.const 2))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    (br $rnext)))
+)`;
+
+/**
  * The activations a gate block can have, by code: what `gates_f32` applies to gi + gh, or `raw`:
  * the block keeps gh alone (a gate whose recurrent term is gated, GRU's n). Float32 lanes (the
  * fast mode only: the exact mode keeps the kinds' own float64 steps).
@@ -231,14 +414,100 @@ ${perAct}
 )`;
 }
 
-/** The whole module's text: its memory (grown by the host), a gemm per precision, the gates. */
-export function kernelsWat(): string {
+/**
+ * The buffers of an element-wise backward step, by the names of the backward contract
+ * (BackwardStepArgs in src/modules/kinds/kind.ts), in the order of the pointer table the step's
+ * export reads. A row of the gate-wide ones is gates × hidden values, of the others hidden.
+ */
+export const STEP_SLOTS = ['gates', 'gh', 'hPrev', 'cPrev', 'c', 'dh', 'dc', 'dgi', 'dgh', 'dhPrev', 'dcPrev', 'dcTotal'] as const;
+export type StepSlot = (typeof STEP_SLOTS)[number];
+export const GATE_WIDE_SLOTS: readonly StepSlot[] = ['gates', 'gh', 'dgi', 'dgh'];
+
+/**
+ * A kind's backward step in float32 lanes (the fast mode): the body for four units at a time,
+ * written with `load(slot, gate)` (a v128 of the slot's values at these units, in gate block
+ * `gate` for a gate-wide slot) and `store(slot, value, gate)`; the body may read the export's i32
+ * `$option` (the module's nonlinearity: 1 for relu) and call the activations ($act_tanh, ...).
+ */
+export interface SimdStep {
+  /** The v128 locals the body sets. */
+  readonly locals: readonly string[];
+  readonly reads: readonly StepSlot[];
+  readonly writes: readonly StepSlot[];
+  body(load: (slot: StepSlot, gate?: number) => string, store: (slot: StepSlot, value: string, gate?: number) => string): string;
+}
+
+/** WAT builders for a SimdStep's body: float32 lanes. */
+export const lanes4 = {
+  mul: (...xs: string[]): string => xs.reduce((a, b) => `(f32x4.mul ${a} ${b})`),
+  add: (a: string, b: string): string => `(f32x4.add ${a} ${b})`,
+  sub: (a: string, b: string): string => `(f32x4.sub ${a} ${b})`,
+  /** 1 - x. */
+  oneMinus: (x: string): string => `(f32x4.sub (v128.const f32x4 1 1 1 1) ${x})`,
+  get: (local: string): string => `(local.get $${local})`,
+  set: (local: string, value: string): string => `(local.set $${local} ${value})`,
+  tanh: (x: string): string => `(call $act_tanh ${x})`,
+};
+
+/**
+ * <name>(B, H, G, table, option): the step over B rows of H units, G values per gate-wide row,
+ * `table` pointing at one i32 pointer per STEP_SLOTS entry; four units at a time, then the 1-3
+ * left over of each row in lane 0 (load32_zero, store32_lane).
+ */
+export function stepFunction(name: string, step: SimdStep): string {
+  const used = [...new Set([...step.reads, ...step.writes])];
+  const address = (slot: StepSlot, gate = 0): string => {
+    const wide = GATE_WIDE_SLOTS.includes(slot);
+    const base = `(i32.add (local.get $p_${slot}) (local.get ${wide ? '$wa' : '$na'}))`;
+    return gate === 0 ? base : `(i32.add ${base} (i32.mul (local.get $h4) (i32.const ${gate})))`;
+  };
+  const vector = step.body(
+    (slot, gate) => `(v128.load ${address(slot, gate)})`,
+    (slot, value, gate) => `(v128.store ${address(slot, gate)} ${value})`,
+  );
+  const lane = step.body(
+    (slot, gate) => `(v128.load32_zero ${address(slot, gate)})`,
+    (slot, value, gate) => `(v128.store32_lane 0 ${address(slot, gate)} ${value})`,
+  );
+  const units = (width: number, body: string): string => `    (block $done${width} (loop $next${width}
+      (br_if $done${width} (i32.gt_u (i32.add (local.get $j) (i32.const ${width})) (local.get $H)))
+      (local.set $wa (i32.shl (i32.add (i32.mul (local.get $b) (local.get $G)) (local.get $j)) (i32.const 2)))
+      (local.set $na (i32.shl (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $j)) (i32.const 2)))
+${body}
+      (local.set $j (i32.add (local.get $j) (i32.const ${width})))
+      (br $next${width})))`;
+  return `(func (export "${name}") (param $B i32) (param $H i32) (param $G i32) (param $table i32) (param $option i32)
+  (local $b i32) (local $j i32) (local $wa i32) (local $na i32) (local $h4 i32)
+  ${used.map((slot) => `(local $p_${slot} i32)`).join(' ')}
+  ${step.locals.map((l) => `(local $${l} v128)`).join(' ')}
+  (local.set $h4 (i32.shl (local.get $H) (i32.const 2)))
+${used.map((slot) => `  (local.set $p_${slot} (i32.load offset=${STEP_SLOTS.indexOf(slot) * 4} (local.get $table)))`).join('\n')}
+  (block $rows (loop $row
+    (br_if $rows (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $j (i32.const 0))
+${units(4, vector)}
+${units(1, lane)}
+    (local.set $b (i32.add (local.get $b) (i32.const 1)))
+    (br $row)))
+)`;
+}
+
+/**
+ * The whole module's text: its memory (grown by the host), a gemm per precision, the backward
+ * pass's A^T B and column sums, the gates, and the kinds' backward steps (`steps`, by export name).
+ */
+export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = []): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
     for (const rows of range(p.rows).map((i) => i + 1)) parts.push(tile(p, rows));
     parts.push(driver(p));
   }
+  parts.push(PACK, PACK_ROWS, tnTile(), TN_DRIVER, COLSUM);
   parts.push(EXP, ACTIVATION_FUNCS, gates());
+  for (const { name, step } of steps) parts.push(stepFunction(name, step));
   parts.push(')');
   return parts.join('\n') + '\n';
 }
+
+/** The export name of a kind's backward step (its `type`). */
+export const stepExport = (type: string): string => `backward_${type.replace(/[^a-z0-9]/g, '_')}`;

@@ -8,6 +8,7 @@
  *   da_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)   (r and z: the same for gi and gh)   direct dL/dh_{t-1} = dh ⊙ z
  */
 import { tanh } from '../../kernels/activations.js';
+import { lanes4 as v } from '../../kernels/wasm/wat.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const gruKind = defineKind({
@@ -93,5 +94,27 @@ export const gruKind = defineKind({
         dhPrev[at] = dhj * z;
       }
     }
+  },
+  // The same in float32 lanes.
+  simdBackward: {
+    locals: ['r', 'z', 'n', 'dh', 'dn', 'dr', 'dz'],
+    reads: ['gates', 'gh', 'hPrev', 'dh'],
+    writes: ['dgi', 'dgh', 'dhPrev'],
+    body: (load, store) => [
+      v.set('r', load('gates', 0)),
+      v.set('z', load('gates', 1)),
+      v.set('n', load('gates', 2)),
+      v.set('dh', load('dh')),
+      v.set('dn', v.mul(v.get('dh'), v.oneMinus(v.get('z')), v.oneMinus(v.mul(v.get('n'), v.get('n'))))),
+      v.set('dr', v.mul(v.get('dn'), load('gh', 2), v.get('r'), v.oneMinus(v.get('r')))),
+      v.set('dz', v.mul(v.get('dh'), v.sub(load('hPrev'), v.get('n')), v.get('z'), v.oneMinus(v.get('z')))),
+      store('dgi', v.get('dr'), 0),
+      store('dgi', v.get('dz'), 1),
+      store('dgi', v.get('dn'), 2),
+      store('dgh', v.get('dr'), 0),
+      store('dgh', v.get('dz'), 1),
+      store('dgh', v.mul(v.get('dn'), v.get('r')), 2),
+      store('dhPrev', v.mul(v.get('dh'), v.get('z'))),
+    ].join('\n'),
   },
 });

@@ -34,6 +34,7 @@
  */
 import type { Nonlinearity } from '../../kernels/activations.js';
 import type { Product } from '../../kernels/kernel.js';
+import type { SimdStep } from '../../kernels/wasm/wat.js';
 
 /** What a gate does, in words the explain catalogues translate. */
 export type GateRole = 'hidden' | 'input' | 'forget' | 'cell-candidate' | 'output' | 'reset' | 'update' | 'state-candidate';
@@ -291,6 +292,12 @@ export interface CellKind<T extends string = string> {
    * The step's derivative (the backward contract above); null for a kind the backward pass cannot run.
    */
   readonly backward: ((args: BackwardStepArgs) => void) | null;
+  /**
+   * `backward` in float32 lanes, for the fast kernel (assembled into its module as the export
+   * named by stepExport(type)): the same derivative, on the buffers it names. A kind that does not
+   * write `dhPrev` has no direct part (it stays zero). Absent: the fast mode runs `backward` too.
+   */
+  readonly simdBackward?: SimdStep | undefined;
 }
 
 /** Keeps a kind's `type` as a literal type, so the list of kinds gives the KindName union. */

@@ -4,6 +4,7 @@
  * Backward: dL/da = dL/dh_t ⊙ (1 - h_t²) (relu: ⊙ [h_t > 0]), the same for gi and gh.
  */
 import { relu, tanh } from '../../kernels/activations.js';
+import { lanes4 as v } from '../../kernels/wasm/wat.js';
 import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 export const rnnKind = defineKind({
@@ -43,5 +44,15 @@ export const rnnKind = defineKind({
       }
     } else for (let i = 0; i < n; i++) dgi[dgiOffset + i] = gates[gatesOffset + i]! > 0 ? dh[i]! : 0;
     dhPrev.fill(0, 0, n);
+  },
+  // The same in float32 lanes: relu (option 1) keeps dh where h > 0.
+  simdBackward: {
+    locals: ['h'],
+    reads: ['gates', 'dh'],
+    writes: ['dgi'],
+    body: (load, store) => `${v.set('h', load('gates'))}
+      (if (local.get $option)
+        (then ${store('dgi', `(v128.and ${load('dh')} (f32x4.gt ${v.get('h')} (v128.const f32x4 0 0 0 0)))`)})
+        (else ${store('dgi', v.mul(load('dh'), v.oneMinus(v.mul(v.get('h'), v.get('h')))))}))`,
   },
 });
