@@ -276,6 +276,18 @@ export interface KerasWeight {
 /** A layer's weights by role (`kernel`, `recurrent_kernel`, `bias`), one map per direction. */
 export type WeightsOf = (layer: RecurrentLayer) => Map<string, KerasWeight>[];
 
+/** Rows of a (G*H, cols) PyTorch weight as the columns of a (cols, G*H) Keras matrix, in Keras's gate order. */
+export function toKerasColumns(kind: CellKind, data: Float32Array, cols: number, H: number): Float32Array {
+  const order = kind.keras!.gateOrder;
+  const G = kind.gates.length * H;
+  const out = new Float32Array(cols * G);
+  kind.gates.forEach((gate, g) => {
+    const slot = order.indexOf(gate.name);
+    for (let j = 0; j < H; j++) for (let c = 0; c < cols; c++) out[c * G + slot * H + j] = data[(g * H + j) * cols + c]!;
+  });
+  return out;
+}
+
 /** Columns of a (rows, G*H) Keras matrix, gate blocks in PyTorch's order, as a (G*H, rows) PyTorch weight. */
 function fromKerasColumns(kind: CellKind, data: Float32Array, rows: number, H: number): Float32Array {
   const order = kind.keras!.gateOrder;

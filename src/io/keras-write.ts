@@ -20,7 +20,7 @@ import { parameterSuffix } from '../modules/layer/parameters.js';
 import type { TensorFormat } from './format.js';
 import type { Hdf5Group, Hdf5Writer } from './hdf5-write.js';
 import { kerasFormat, kerasH5Format } from './keras.js';
-import { snakeCase, type Json } from './keras-config.js';
+import { snakeCase, toKerasColumns, type Json } from './keras-config.js';
 
 /** The Keras version the files follow, for their readers' hard_sigmoid. */
 export const KERAS_WRITE_VERSION = '3.0.0';
@@ -46,18 +46,6 @@ export function kerasRefusal(kind: CellKind, config: RecurrentConfig): string | 
 
 const serialized = (className: string, config: Json, module = 'keras.layers'): Json => ({ module, class_name: className, config, registered_name: null });
 const DTYPE = serialized('DTypePolicy', { name: 'float32' }, 'keras');
-
-/** Rows of a (G*H, cols) PyTorch weight as the columns of a (cols, G*H) Keras matrix, in Keras's gate order. */
-function toKerasColumns(kind: CellKind, data: Float32Array, cols: number, H: number): Float32Array {
-  const order = kind.keras!.gateOrder;
-  const G = kind.gates.length * H;
-  const out = new Float32Array(cols * G);
-  kind.gates.forEach((gate, g) => {
-    const slot = order.indexOf(gate.name);
-    for (let j = 0; j < H; j++) for (let c = 0; c < cols; c++) out[c * G + slot * H + j] = data[(g * H + j) * cols + c]!;
-  });
-  return out;
-}
 
 interface KerasLayerOut {
   /** The layer's name in the config and in model_weights/. */

@@ -19,7 +19,7 @@ import { parameterSuffix } from '../modules/layer/parameters.js';
 import { TensorBudget } from './dtypes.js';
 import type { DecodeOptions, TensorFile, TensorFormat } from './format.js';
 import { describeJson, parseJson } from './json.js';
-import { isObject, kerasLayers, kerasModules, recurrentChains, type Json, type KerasProducer, type KerasWeight, type RecurrentLayer } from './keras-config.js';
+import { isObject, kerasLayers, kerasModules, recurrentChains, toKerasColumns, type Json, type KerasProducer, type KerasWeight, type RecurrentLayer } from './keras-config.js';
 
 /** A model.json nests initializer configs about 9 levels down; this leaves room and still bounds the walk. */
 const TOPOLOGY_DEPTH = { max: 64, what: 'a TF.js model.json', why: "a Keras model config's nesting" };
@@ -145,18 +145,6 @@ export function tfjsRefusal(kind: CellKind, config: RecurrentConfig): string | n
   if (config.projSize > 0) return `Keras's ${kind.keras.className} has no projection (proj_size ${config.projSize}, weight_hr)`;
   if (config.recurrentActivation !== 'sigmoid' && config.recurrentActivation !== 'hard_sigmoid') return `recurrent_activation ${config.recurrentActivation}, which tfjs does not compute (its hard_sigmoid is clip(0.2x + 0.5, 0, 1))`;
   return null;
-}
-
-/** Rows of a (G*H, cols) PyTorch weight as the columns of a (cols, G*H) Keras matrix, in Keras's gate order. */
-function toKerasColumns(kind: CellKind, data: Float32Array, cols: number, H: number): Float32Array {
-  const order = kind.keras!.gateOrder;
-  const G = kind.gates.length * H;
-  const out = new Float32Array(cols * G);
-  kind.gates.forEach((gate, g) => {
-    const slot = order.indexOf(gate.name);
-    for (let j = 0; j < H; j++) for (let c = 0; c < cols; c++) out[c * G + slot * H + j] = data[(g * H + j) * cols + c]!;
-  });
-  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runJson } from '../helpers/cli.js';
+import { maxDiff, topHn } from '../helpers/keras.js';
 
 const TOLERANCE = 1e-5;
 const FIXTURES = fileURLToPath(new URL('../fixtures/keras/', import.meta.url));
@@ -29,19 +30,6 @@ interface RunDoc {
 }
 
 const index = JSON.parse(readFileSync(join(FIXTURES, 'INDEX.json'), 'utf8')) as { generated_by: string; cases: IndexCase[] };
-
-/** The top layer's h_n, (batch, D * H): Keras's last output of a layer that returns no sequences. */
-function topHn(hN: number[][][], directions: number): number[][] {
-  const top = hN.slice(hN.length - directions);
-  return top[0]!.map((_, b) => top.flatMap((slice) => slice[b]!));
-}
-
-function maxDiff(a: unknown, b: unknown): number {
-  const fa = [a].flat(Infinity) as number[];
-  const fb = [b].flat(Infinity) as number[];
-  assert.equal(fa.length, fb.length, 'element counts');
-  return fa.reduce((m, v, i) => Math.max(m, Math.abs(v - fb[i]!)), 0);
-}
 
 describe('the Keras fixtures are whole', () => {
   test(`INDEX.json lists every case's files, x and expected output (if not, ${REGENERATE})`, () => {

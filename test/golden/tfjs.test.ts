@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runJson } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
+import { maxDiff, topHn } from '../helpers/keras.js';
 
 const TOLERANCE = 1e-5;
 const FIXTURES = fileURLToPath(new URL('../fixtures/tfjs/', import.meta.url));
@@ -26,19 +27,6 @@ interface RunDoc {
 }
 
 const index = JSON.parse(readFileSync(join(FIXTURES, 'INDEX.json'), 'utf8')) as { cases: IndexCase[] };
-
-/** The top layer's h_n, (batch, D * H): Keras's last output of a layer that returns no sequences. */
-function topHn(hN: number[][][], directions: number): number[][] {
-  const top = hN.slice(hN.length - directions);
-  return top[0]!.map((_, b) => top.flatMap((slice) => slice[b]!));
-}
-
-function maxDiff(a: unknown, b: unknown): number {
-  const fa = [a].flat(Infinity) as number[];
-  const fb = [b].flat(Infinity) as number[];
-  assert.equal(fa.length, fb.length, 'element counts');
-  return fa.reduce((m, v, i) => Math.max(m, Math.abs(v - fb[i]!)), 0);
-}
 
 describe('run --weights model.json matches tfjs', () => {
   assert.ok(index.cases.length >= 8);
