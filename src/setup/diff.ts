@@ -73,7 +73,7 @@ function side(file: string, maxMemory: number): Side {
   const params = new Map<string, Tensor>();
   for (const key of m.keys) params.set(key.slice(m.prefix.length), contents.tensors.get(key)!.tensor);
   const nonlinearitySource = m.declaredBy && m.nonlinearity ? m.declaredBy : 'a state_dict does not record it: tanh assumed';
-  const gateSource = m.declaredBy ? m.declaredBy : "a state_dict's torch.nn gates compute σ";
+  const gateSource = m.declaredBy ? `as ${file} says` : "a state_dict's torch.nn gates compute σ";
   return { file, kind, config, params, prefix: m.prefix, batchFirst: m.batchFirst ?? false, nonlinearitySource, gateSource, declared: m.declaredBy !== undefined };
 }
 
@@ -271,11 +271,11 @@ function candidates(a: Side, b: Side): Candidate[] {
     const gate = (g: RecurrentConfig['recurrentActivation']): string => `${g === 'sigmoid' ? 'σ' : g} = ${gateFunctions[g].formula}`;
     for (const g of gateFunctionNames) {
       if (g === config.recurrentActivation) continue;
-      const writes = g === 'sigmoid' ? 'a state_dict or an .onnx file (their gates compute σ)' : g === 'hard_sigmoid' ? 'a TF.js model.json (tfjs computes hard_sigmoid so)' : 'none of the formats rnn-inspect writes';
+      const writes = g === 'sigmoid' ? 'any format --fix writes records' : g === 'hard_sigmoid' ? 'a TF.js model.json records (--fix OUT.model.json)' : 'none of the formats --fix writes records';
       list.push({
         id: 'activation',
         message: `B's ${kind.name} gates compute ${gate(config.recurrentActivation)} (${b.gateSource}), A's ${gate(a.config.recurrentActivation)} (${a.gateSource}): the same weights, another gate function`,
-        fix: `run both with one gate function: write B's weights with gates computing ${gate(g)}, which ${writes} can say`,
+        fix: `run both with one gate function: B's weights with gates computing ${gate(g)}, which ${writes}`,
         fixed: { kind, params },
         test: { kind, params, config: { ...config, recurrentActivation: g } },
       });

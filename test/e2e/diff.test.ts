@@ -183,8 +183,8 @@ describe('diff names why two model files disagree', () => {
 
     const doc = diff([a, b], 1);
     assert.equal(doc.cause?.id, 'activation');
-    assert.match(doc.cause!.message, /B's LSTM gates compute σ = 1 \/ \(1 \+ exp\(-x\)\) \(.*\), A's hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\)/);
-    assert.match(doc.cause!.fix, /hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\), which a TF\.js model\.json/);
+    assert.match(doc.cause!.message, /B's LSTM gates compute σ = 1 \/ \(1 \+ exp\(-x\)\) \(as .*sigmoid\.model\.json says\), A's hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\) \(as .*lstm\/model\.json says\)/);
+    assert.match(doc.cause!.fix, /hard_sigmoid = clip\(0\.2x \+ 0\.5, 0, 1\), which a TF\.js model\.json records \(--fix OUT\.model\.json\)/);
     const fixed = join(dir, 'fixed.model.json');
     diff([a, b, '--fix', fixed], 1);
     assert.equal(diff([a, fixed], 0).ok, true);
