@@ -1,4 +1,4 @@
-// Assembles the SIMD kernels' WAT text (src/kernels/wasm/wat.ts, with the kinds' simdBackward steps) with wabt and writes the binary,
+// Assembles the SIMD kernels' WAT text (src/kernels/wasm/wat.ts, with the kinds' simdUpdate and simdBackward steps) with wabt and writes the binary,
 // as base64, into src/kernels/wasm/binary.ts (committed: the library needs no assembler at run
 // time, and the browser bundle carries it too). Run after changing the generator:
 //   npm run build:wasm

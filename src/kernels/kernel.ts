@@ -12,7 +12,7 @@
 import { ConfigError } from '../errors.js';
 import { gemm } from './gemm.js';
 import { productsOverRowsF64, transposedThen, type OneProduct } from './over-rows.js';
-import { precision, prepare, prepareGated, prepareStep, productsOverRows, simdMemory, type GateBlock, type StepRun } from './wasm/simd.js';
+import { precision, prepare, prepareGated, prepareStep, productsOverRows, simdMemory, type GateBlock, type GatedProduct, type GatedUpdate, type StepRun } from './wasm/simd.js';
 import type { SimdStep } from './wasm/wat.js';
 
 export const kernelNames = ['js', 'wasm'] as const;
@@ -28,11 +28,8 @@ export interface KernelChoice {
 /** y[yOffset...] = x[xOffset...] W^T + b for `rows` rows, W and b fixed when prepared. */
 export type Product = (x: Float32Array, xOffset: number, rows: number, y: Float32Array, yOffset: number) => void;
 
-/** y = act(gi + h W^T + b) per block of gate columns: the recurrent product fused with the gates. */
-export type GatedProduct = (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number) => void;
-
-export type { GateBlock, StepRun } from './wasm/simd.js';
-export { STEP_SLOTS, stepExport, type SimdStep, type StepSlot } from './wasm/wat.js';
+export type { GateBlock, GatedProduct, GatedStepArgs, GatedUpdate, StepBuffers, StepOffsets, StepRun } from './wasm/simd.js';
+export { STEP_SLOTS, stepExport, type SimdStep, type StepDirection, type StepSlot } from './wasm/wat.js';
 export { ACTIVATIONS } from './wasm/wat.js';
 
 export interface Kernel {
@@ -50,10 +47,15 @@ export interface Kernel {
    */
   productsOverRows(a: Float32Array, M: number, bs: readonly Float32Array[], Ns: readonly number[], rows: number, sums: boolean): Float32Array[];
   /**
-   * The fast mode only (absent on js and wasm exact, whose gates are the kinds' own float64 steps):
-   * the recurrent product fused with the gate activations, in float32 SIMD lanes.
+   * The fast mode only (absent on js and wasm exact, whose steps are the kinds' own float64 ones):
+   * a step's recurrent product fused with the gate activations, gates = act(gi + h W^T + b) per
+   * block of columns, and, given a kind's `simdUpdate` (`update`: its export, stepExport('update',
+   * type)), the kind's state update, all in float32 SIMD lanes in one call. The product's
+   * `updates` says whether its run writes the new h, c (and GRU's gh) too; false when the module
+   * has no such export or the update reads h_{t-1} while inFeatures is not the hidden size
+   * (a projection): then the caller runs the kind's `update` on the gates.
    */
-  prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[]) => GatedProduct;
+  prepareGated?: (w: Float32Array, outFeatures: number, inFeatures: number, b: Float32Array | null, blocks: readonly GateBlock[], update: GatedUpdate | null) => GatedProduct;
   /**
    * The fast mode only: a kind's backward step in float32 lanes (its `simdBackward`, the module's
    * export `name`) over batch rows of `hidden` units, `gates` values per gate-wide row; null when
@@ -98,7 +100,7 @@ function wasmKernel(exact: boolean): Kernel | null {
     ...(exact
       ? {}
       : {
-          prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) => prepareGated(mem, w, N, K, b, blocks),
+          prepareGated: (w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[], update: GatedUpdate | null) => prepareGated(mem, w, N, K, b, blocks, update),
           prepareStep: (name: string, step: SimdStep, B: number, H: number, G: number, option: number) => prepareStep(mem, name, step, B, H, G, option),
         }),
     mark: () => mem.mark,

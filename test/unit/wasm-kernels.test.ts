@@ -5,14 +5,16 @@
  * are the plain kernel's bits, the fast mode's within float32 rounding of the sums. And the
  * committed binary is the generator's text assembled (wabt). The backward pass's sums over rows
  * (A^T B and column sums) and weights prepared transposed, in every mode; each kind's backward step
- * in float32 lanes against its float64 step.
+ * in float32 lanes against its float64 step; each kind's state update in float32 lanes, fused with
+ * the recurrent product, against its float64 update on the same gates.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { gemm } from '../../src/kernels/gemm.js';
 import { kernelFor, product, STEP_SLOTS, stepExport } from '../../src/kernels/kernel.js';
-import { kinds } from '../../src/modules/kinds/index.js';
+import { InternalError } from '../../src/errors.js';
+import { kinds, type CellKind } from '../../src/modules/kinds/index.js';
 import { KERNELS_WASM_BASE64 } from '../../src/kernels/wasm/binary.js';
 import { assembleKernels } from '../../scripts/wasm-assemble.js';
 
@@ -96,7 +98,9 @@ test("the fast mode's gate activations are within 3e-7 of float64 ones, saturate
   const mark = k.mark();
   const y = new Float32Array(N);
   // W = 0 and h = 0: y = act(gi).
-  k.prepareGated!(new Float32Array(N), N, 1, null, blocks)(new Float32Array(1), 0, 1, gi, 0, y, 0);
+  const gated = k.prepareGated!(new Float32Array(N), N, 1, null, blocks, null);
+  assert.equal(gated.updates, false, 'no update given: the gates alone');
+  gated.run({ batch: 1, hPrev: new Float32Array(1), gi, giOffset: 0, cPrev: null, gates: y, gh: null, hOut: new Float32Array(0), cOut: null });
   k.release(mark);
   const exact = [(v: number) => v, (v: number) => 1 / (1 + Math.exp(-v)), Math.tanh, (v: number) => (v > 0 || v !== v ? v : 0)];
   let worst = 0;
@@ -209,9 +213,9 @@ test("each kind's backward step in float32 lanes agrees with its float64 step, r
           const simd = { dgi: new Float32Array(at + B * G), dgh: new Float32Array(at + B * G), dhPrev: new Float32Array(at + B * H), dcPrev: new Float32Array(at + B * H), dcTotal: new Float32Array(at + B * H) };
           const buffers = { ...inputs, ...simd };
           const mark = k.mark();
-          const run = k.prepareStep!(stepExport(kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0);
+          const run = k.prepareStep!(stepExport('backward', kind.type), kind.simdBackward!, B, H, G, nonlinearity === 'relu' ? 1 : 0);
           assert.ok(run, `the module has ${kind.name}'s step (regenerate: npm run build:wasm)`);
-          run(STEP_SLOTS.map((s) => buffers[s]), STEP_SLOTS.map(() => at));
+          run(buffers, Object.fromEntries(STEP_SLOTS.map((s) => [s, at])));
           k.release(mark);
           for (const name of kind.simdBackward!.writes) {
             const want = name === 'dgi' || name === 'dgh' ? sub(js[name]) : js[name as 'dhPrev' | 'dcPrev' | 'dcTotal'];
@@ -225,5 +229,98 @@ test("each kind's backward step in float32 lanes agrees with its float64 step, r
         { numRuns: 40 },
       );
     }
+  }
+});
+
+/** The gates' blocks as the runner hands them to the fused product (σ and tanh; the rawInUpdate gate raw). */
+function blocksOf(kind: CellKind, H: number) {
+  return kind.gates.map((g, i) => ({ start: i * H, end: (i + 1) * H, activation: g.name === kind.rawInUpdate ? ('raw' as const) : g.activation === 'sigmoid' ? ('sigmoid' as const) : ('tanh' as const) }));
+}
+
+test("each kind's state update in float32 lanes, fused with the product, agrees with its float64 update on the same gates", () => {
+  const k = kernelFor({ kernel: 'wasm' });
+  const withSimd = kinds.filter((kind) => kind.simdUpdate);
+  assert.ok(withSimd.length >= 2, 'LSTM and GRU have one');
+  for (const kind of withSimd) {
+    assert.ok(kind.update, `${kind.name}: a simdUpdate is its update in float32 lanes`);
+    const readsH = kind.simdUpdate!.reads.includes('hPrev');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 23 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 2 ** 30 }), (B, H, extra, seed) => {
+        const G = kind.gates.length * H;
+        // K: the hidden size, or (a projection's size) another, for an update that does not read h_{t-1}.
+        const K = readsH ? H : H + extra;
+        const at = 5; // gi from an offset, as the runner's chunk of steps
+        const { x: raw } = operands({ rows: 1, K: G * K + G + B * K + at + B * G + B * H, N: 1, xOffset: 0, bias: false, seed });
+        let used = 0;
+        const take = (n: number, scale = 1) => Float32Array.from(raw.subarray(used, (used += n)), (v) => v * scale);
+        const w = take(G * K, 4 / Math.sqrt(K));
+        const b = take(G);
+        const h = take(B * K, 2);
+        const gi = take(at + B * G, 4);
+        const cPrev = kind.hasCellState ? take(B * H, 6) : null;
+        const blocks = blocksOf(kind, H);
+        const mark = k.mark();
+        const plain = k.prepareGated!(w, G, K, b, blocks, null);
+        const fused = k.prepareGated!(w, G, K, b, blocks, { name: stepExport('update', kind.type), step: kind.simdUpdate!, hidden: H, option: 0 });
+        assert.equal(plain.updates, false);
+        assert.equal(fused.updates, true, `the module has ${kind.name}'s update (regenerate: npm run build:wasm)`);
+        // Reference: the gates alone, then the kind's float64 update.
+        const ref = { gates: new Float32Array(B * G), gh: new Float32Array(B * G), hOut: new Float32Array(B * H), cOut: cPrev ? new Float32Array(B * H) : null };
+        plain.run({ batch: B, hPrev: h, gi, giOffset: at, cPrev, gates: ref.gates, gh: null, hOut: ref.hOut, cOut: ref.cOut });
+        kind.update!({ batch: B, hiddenSize: H, hPrev: h, gi, giOffset: at, cPrev, ...ref });
+        // Every output starts as NaN: what the fused run does not write stays NaN and fails below.
+        const got = { gates: new Float32Array(B * G).fill(NaN), gh: new Float32Array(B * G).fill(NaN), hOut: new Float32Array(B * H).fill(NaN), cOut: cPrev ? new Float32Array(B * H).fill(NaN) : null };
+        fused.run({ batch: B, hPrev: h, gi, giOffset: at, cPrev, ...got });
+        k.release(mark);
+        for (const name of ['gates', 'hOut', 'cOut', ...(kind.gatedRecurrentTerm ? ['gh' as const] : [])] as const) {
+          const want = ref[name];
+          const have = got[name];
+          if (!want || !have) continue;
+          for (let i = 0; i < want.length; i++) {
+            const diff = Math.abs(have[i]! - want[i]!);
+            assert.ok(diff <= 5e-7 * (1 + Math.abs(want[i]!)), `${kind.name} B ${B} H ${H} K ${K} ${name}[${i}]: ${have[i]} vs ${want[i]}`);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }
+});
+
+test('the fused update falls back to the kind\'s own where it cannot run, and writes the gates only when asked', () => {
+  const k = kernelFor({ kernel: 'wasm' });
+  const mark = k.mark();
+  for (const kind of kinds.filter((kd) => kd.simdUpdate)) {
+    const H = 6;
+    const G = kind.gates.length * H;
+    const blocks = blocksOf(kind, H);
+    const w = Float32Array.from({ length: G * H }, (_, i) => Math.sin(i) / 4);
+    const missing = k.prepareGated!(w, G, H, null, blocks, { name: 'update_not_assembled', step: kind.simdUpdate!, hidden: H, option: 0 });
+    assert.equal(missing.updates, false, `${kind.name}: an export the module lacks: the kind's update runs`);
+    if (kind.simdUpdate!.reads.includes('hPrev')) {
+      const projected = k.prepareGated!(new Float32Array(G * (H + 1)), G, H + 1, null, blocks, { name: stepExport('update', kind.type), step: kind.simdUpdate!, hidden: H, option: 0 });
+      assert.equal(projected.updates, false, `${kind.name}: x is not h_{t-1} at the hidden size`);
+    }
+    const fused = k.prepareGated!(w, G, H, null, blocks, { name: stepExport('update', kind.type), step: kind.simdUpdate!, hidden: H, option: 0 });
+    const args = { batch: 2, hPrev: Float32Array.from({ length: 2 * H }, (_, i) => Math.cos(i)), gi: new Float32Array(2 * G).fill(0.25), giOffset: 0, cPrev: kind.hasCellState ? new Float32Array(2 * H).fill(0.5) : null, gh: null, cOut: kind.hasCellState ? new Float32Array(2 * H) : null };
+    const withGates = { ...args, gates: new Float32Array(2 * G), hOut: new Float32Array(2 * H) };
+    const without = { ...args, gates: null, hOut: new Float32Array(2 * H) };
+    fused.run(withGates);
+    fused.run(without);
+    assert.deepEqual(bits(without.hOut), bits(withGates.hOut), `${kind.name}: the same h without the gates copied out`);
+    assert.ok(withGates.hOut.some((v) => v !== 0), `${kind.name}: h written`);
+    assert.throws(() => missing.run(without), InternalError, 'without its update the product must hand the gates on');
+  }
+  k.release(mark);
+});
+
+test('a kind whose h is its gate has one gate, no cell state and no update to run', () => {
+  const withGateH = kinds.filter((kind) => kind.hIsGate);
+  assert.ok(withGateH.length > 0);
+  for (const kind of withGateH) {
+    assert.equal(kind.gates.length, 1, kind.name);
+    assert.equal(kind.hasCellState, false, kind.name);
+    assert.equal(kind.update, undefined, kind.name);
+    assert.equal(kind.simdUpdate, undefined, kind.name);
   }
 });

@@ -12,7 +12,7 @@
  */
 import { InternalError } from '../../errors.js';
 import { KERNELS_WASM_BASE64 } from './binary.js';
-import { ACTIVATIONS, GATE_WIDE_SLOTS, PRECISIONS, STEP_SLOTS, TN_PANEL, WEIGHT_BYTES, type ActivationName, type Precision, type SimdStep } from './wat.js';
+import { ACTIVATIONS, GATE_WIDE_SLOTS, PRECISIONS, STEP_SLOTS, TN_PANEL, WEIGHT_BYTES, type ActivationName, type Precision, type SimdStep, type StepSlot } from './wat.js';
 
 type GemmExport = (x: number, rows: number, K: number, wp: number, N: number, b: number, y: number) => void;
 type GatesExport = (y: number, gi: number, rows: number, N: number, blocks: number, count: number) => void;
@@ -61,6 +61,7 @@ export class SimdMemory {
   private top = BASE;
   private f32 = new Float32Array(0);
   private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
 
   constructor(module: object) {
     const instance = new wasmApi!.Instance(module, {});
@@ -77,15 +78,16 @@ export class SimdMemory {
     this.top = mark;
   }
 
-  /** Makes [0, end) addressable and returns float32 and float64 views of the whole memory. */
-  views(end: number): { f32: Float32Array; f64: Float64Array } {
+  /** Makes [0, end) addressable and returns float32, float64 and int32 views of the whole memory. */
+  views(end: number): { f32: Float32Array; f64: Float64Array; i32: Int32Array } {
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
     if (this.f32.buffer !== this.memory.buffer) {
       this.f32 = new Float32Array(this.memory.buffer);
       this.f64 = new Float64Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
     }
-    return { f32: this.f32, f64: this.f64 };
+    return { f32: this.f32, f64: this.f64, i32: this.i32 };
   }
 
   /** `bytes` at the top, kept until release(mark) below it. */
@@ -250,8 +252,10 @@ export function productsOverRows(mem: SimdMemory, a: Float32Array, M: number, bs
   return out;
 }
 
-/** A backward step's buffers in STEP_SLOTS order (null: not used), each read or written from its offset. */
-export type StepRun = (buffers: readonly (Float32Array | null)[], offsets: readonly number[]) => void;
+/** A step's buffers by slot (absent or null: not used), and the offset each is read or written from (absent: 0). */
+export type StepBuffers = Partial<Record<StepSlot, Float32Array | null>>;
+export type StepOffsets = Partial<Record<StepSlot, number>>;
+export type StepRun = (buffers: Readonly<StepBuffers>, offsets: Readonly<StepOffsets>) => void;
 
 /**
  * A kind's backward step in float32 lanes, the export `name` (src/kernels/wasm/wat.ts's
@@ -270,9 +274,13 @@ export function prepareStep(mem: SimdMemory, name: string, step: SimdStep, B: nu
   const writes = STEP_SLOTS.flatMap((slot, i) => (step.writes.includes(slot) ? [i] : []));
   return (buffers, offsets) => {
     const { f32 } = mem.views(mem.mark);
-    for (const i of reads) f32.set(buffers[i]!.subarray(offsets[i]!, offsets[i]! + size(i)), at[i]! >> 2);
+    for (const i of reads) {
+      const slot = STEP_SLOTS[i]!;
+      const from = offsets[slot] ?? 0;
+      f32.set(buffers[slot]!.subarray(from, from + size(i)), at[i]! >> 2);
+    }
     run(B, H, G, table, option);
-    for (const i of writes) buffers[i]!.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + size(i)), offsets[i]!);
+    for (const i of writes) buffers[STEP_SLOTS[i]!]!.set(f32.subarray(at[i]! >> 2, (at[i]! >> 2) + size(i)), offsets[STEP_SLOTS[i]!] ?? 0);
   };
 }
 
@@ -284,10 +292,74 @@ export interface GateBlock {
 }
 
 /**
- * The fast mode's recurrent product fused with the gates: y = act(gi + h W^T + b) per block of
- * columns, W (N, K) packed once (float32 panels), the blocks' table beside it.
+ * One step's buffers for the fused product, by the names of a kind's state update (UpdateArgs in
+ * src/modules/kinds/kind.ts, which adds the hidden size), each from index 0 but gi: read hPrev
+ * (batch, K) as the product's x, gi (batch, N) from giOffset, and cPrev (batch, hidden) when the
+ * update reads it; written the gates (batch, N) and, when the update runs in the module, hOut and
+ * cOut (batch, hidden) and gh (batch, N). gates and gh may be null when the update runs and they
+ * are not wanted (not copied out).
  */
-export function prepareGated(mem: SimdMemory, w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[]) {
+export interface GatedStepArgs {
+  batch: number;
+  hPrev: Float32Array;
+  gi: Float32Array;
+  giOffset: number;
+  cPrev: Float32Array | null;
+  gates: Float32Array | null;
+  gh: Float32Array | null;
+  hOut: Float32Array;
+  cOut: Float32Array | null;
+}
+
+/** A kind's state update for the fused product: its simdUpdate, the module's export of it, the hidden size and the step's option. */
+export interface GatedUpdate {
+  name: string;
+  step: SimdStep;
+  hidden: number;
+  option: number;
+}
+
+/** The fused product: `run` writes the gates and, when `updates`, the kind's new state (else the caller runs the kind's update). */
+export interface GatedProduct {
+  readonly updates: boolean;
+  run(args: GatedStepArgs): void;
+}
+
+type ForwardSlot = Extract<StepSlot, keyof GatedStepArgs>;
+
+/**
+ * Where each buffer of a fused update lives in the product's memory: the product's output (the
+ * gates), its gi, its x (h_{t-1}, when K is the hidden size), or a region of its own.
+ */
+const FUSED_REGION: Readonly<Record<ForwardSlot, 'y' | 'gi' | 'x' | 'own'>> = { gates: 'y', gi: 'gi', hPrev: 'x', gh: 'own', cPrev: 'own', hOut: 'own', cOut: 'own' };
+const isForwardSlot = (slot: StepSlot): slot is ForwardSlot => slot in FUSED_REGION;
+
+/**
+ * The update's export and the slots it uses, or null when it cannot run here: the module has no
+ * such export (a kind added since the binary was assembled), or the update reads h_{t-1} but the
+ * product's x is not h_{t-1} at the hidden size (K is the projection's size).
+ */
+function fusedUpdate(mem: SimdMemory, update: GatedUpdate, K: number) {
+  const run = mem.exports[update.name as keyof SimdMemory['exports']] as unknown as ((B: number, H: number, G: number, table: number, option: number) => void) | undefined;
+  const { reads, writes } = update.step;
+  if (typeof run !== 'function' || (reads.includes('hPrev') && K !== update.hidden)) return null;
+  for (const slot of [...reads, ...writes]) {
+    if (!isForwardSlot(slot)) throw new InternalError(`${update.name}: expected the slots of a state update (${Object.keys(FUSED_REGION).join(', ')}), got ${slot}`);
+    const region = FUSED_REGION[slot];
+    if (writes.includes(slot) && (region === 'gi' || region === 'x')) throw new InternalError(`${update.name}: expected writes to the gates or the state, got ${slot}`);
+  }
+  const own = (list: readonly StepSlot[]) => STEP_SLOTS.flatMap((slot, i) => (list.includes(slot) && FUSED_REGION[slot as ForwardSlot] === 'own' ? [i] : []));
+  return { run, own: own([...reads, ...writes]), ownReads: own(reads), ownWrites: own(writes) };
+}
+
+/**
+ * The fast mode's recurrent product fused with the gates: gates = act(gi + h W^T + b) per block
+ * of columns, W (N, K) packed once (float32 panels), the blocks' table beside it; then, given a
+ * kind's simdUpdate the module has, the kind's state update in the same call (fusedUpdate says
+ * when it cannot). Each call copies in h (the product's x, which is the update's h_{t-1}), gi and
+ * what else the update reads (c_{t-1}), and copies out the gates and what the update writes.
+ */
+export function prepareGated(mem: SimdMemory, w: Float32Array, N: number, K: number, b: Float32Array | null, blocks: readonly GateBlock[], update: GatedUpdate | null): GatedProduct {
   const p = precision('f32');
   const size = packedBytes(p, N, K);
   const at = mem.push(size.weights);
@@ -296,17 +368,43 @@ export function prepareGated(mem: SimdMemory, w: Float32Array, N: number, K: num
   const table = mem.push(blocks.length * 12);
   const words = new Int32Array(blocks.flatMap((k) => [k.start, k.end, ACTIVATIONS.indexOf(k.activation)]));
   new Int32Array(mem.views(table + words.byteLength).f32.buffer, table, words.length).set(words);
-  const { gemm_f32: run, gates_f32: gates } = mem.exports;
-  return (h: Float32Array, hOffset: number, rows: number, gi: Float32Array, giOffset: number, y: Float32Array, yOffset: number): void => {
+  const { gemm_f32: gemm, gates_f32: gates } = mem.exports;
+  const fused = update ? fusedUpdate(mem, update, K) : null;
+  const H = update?.hidden ?? 0;
+  const width = (i: number): number => (GATE_WIDE_SLOTS.includes(STEP_SLOTS[i]!) ? N : H);
+  // The update's pointer table, in STEP_SLOTS order (0 for the slots it does not use), per call.
+  const pointers = new Int32Array(STEP_SLOTS.length);
+  const slotIndex = (slot: ForwardSlot): number => STEP_SLOTS.indexOf(slot);
+  const [gatesSlot, giSlot, hSlot] = [slotIndex('gates'), slotIndex('gi'), slotIndex('hPrev')];
+  const run = (args: GatedStepArgs): void => {
+    const rows = args.batch;
     if (rows === 0) return;
     const xAt = mem.mark;
     const yAt = align(xAt + rows * K * 4);
     const gAt = align(yAt + rows * N * 4);
-    const { f32 } = mem.views(gAt + rows * N * 4);
-    f32.set(h.subarray(hOffset, hOffset + rows * K), xAt >> 2);
-    f32.set(gi.subarray(giOffset, giOffset + rows * N), gAt >> 2);
-    run(xAt, rows, K, at, N, biasAt, yAt);
+    let end = gAt + rows * N * 4;
+    if (fused) {
+      for (const i of fused.own) {
+        pointers[i] = align(end);
+        end = pointers[i]! + rows * width(i) * 4;
+      }
+      pointers[gatesSlot] = yAt;
+      pointers[giSlot] = gAt;
+      pointers[hSlot] = xAt;
+      end = align(end);
+    }
+    const { f32, i32 } = mem.views(end + STEP_SLOTS.length * 4);
+    f32.set(args.hPrev.subarray(0, rows * K), xAt >> 2);
+    f32.set(args.gi.subarray(args.giOffset, args.giOffset + rows * N), gAt >> 2);
+    gemm(xAt, rows, K, at, N, biasAt, yAt);
     gates(yAt, gAt, rows, N, table, blocks.length);
-    y.set(f32.subarray(yAt >> 2, (yAt >> 2) + rows * N), yOffset);
+    if (fused) {
+      for (const i of fused.ownReads) f32.set(args[STEP_SLOTS[i] as ForwardSlot]!.subarray(0, rows * width(i)), pointers[i]! >> 2);
+      i32.set(pointers, end >> 2);
+      fused.run(rows, H, N, end, update!.option);
+      for (const i of fused.ownWrites) args[STEP_SLOTS[i] as ForwardSlot]?.set(f32.subarray(pointers[i]! >> 2, (pointers[i]! >> 2) + rows * width(i)));
+    } else if (!args.gates) throw new InternalError('the gated product without its update: expected a buffer for the gates, got null');
+    args.gates?.set(f32.subarray(yAt >> 2, (yAt >> 2) + rows * N));
   };
+  return { updates: fused !== null, run };
 }

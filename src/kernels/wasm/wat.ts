@@ -415,19 +415,21 @@ ${perAct}
 }
 
 /**
- * The buffers of an element-wise backward step, by the names of the backward contract
- * (BackwardStepArgs in src/modules/kinds/kind.ts), in the order of the pointer table the step's
- * export reads. A row of the gate-wide ones is gates × hidden values, of the others hidden.
+ * The buffers of a kind's element-wise step in float32 lanes, forward (the state update: UpdateArgs
+ * in src/modules/kinds/kind.ts) and backward (BackwardStepArgs), by those contracts' names, in the
+ * order of the pointer table the step's export reads. A row of the gate-wide ones is gates ×
+ * hidden values, of the others hidden.
  */
-export const STEP_SLOTS = ['gates', 'gh', 'hPrev', 'cPrev', 'c', 'dh', 'dc', 'dgi', 'dgh', 'dhPrev', 'dcPrev', 'dcTotal'] as const;
+export const STEP_SLOTS = ['gates', 'gh', 'gi', 'hPrev', 'cPrev', 'hOut', 'cOut', 'c', 'dh', 'dc', 'dgi', 'dgh', 'dhPrev', 'dcPrev', 'dcTotal'] as const;
 export type StepSlot = (typeof STEP_SLOTS)[number];
-export const GATE_WIDE_SLOTS: readonly StepSlot[] = ['gates', 'gh', 'dgi', 'dgh'];
+export const GATE_WIDE_SLOTS: readonly StepSlot[] = ['gates', 'gh', 'gi', 'dgi', 'dgh'];
 
 /**
- * A kind's backward step in float32 lanes (the fast mode): the body for four units at a time,
- * written with `load(slot, gate)` (a v128 of the slot's values at these units, in gate block
- * `gate` for a gate-wide slot) and `store(slot, value, gate)`; the body may read the export's i32
- * `$option` (the module's nonlinearity: 1 for relu) and call the activations ($act_tanh, ...).
+ * A kind's step in float32 lanes (the fast mode), its state update or its backward step: the body
+ * for four units at a time, written with `load(slot, gate)` (a v128 of the slot's values at these
+ * units, in gate block `gate` for a gate-wide slot) and `store(slot, value, gate)`; the body may
+ * read the export's i32 `$option` (the module's nonlinearity: 1 for relu) and call the activations
+ * ($act_tanh, ...). A slot both read and written is read before it is stored, unit by unit.
  */
 export interface SimdStep {
   /** The v128 locals the body sets. */
@@ -442,6 +444,7 @@ export const lanes4 = {
   mul: (...xs: string[]): string => xs.reduce((a, b) => `(f32x4.mul ${a} ${b})`),
   add: (a: string, b: string): string => `(f32x4.add ${a} ${b})`,
   sub: (a: string, b: string): string => `(f32x4.sub ${a} ${b})`,
+  zero: '(v128.const f32x4 0 0 0 0)',
   /** 1 - x. */
   oneMinus: (x: string): string => `(f32x4.sub (v128.const f32x4 1 1 1 1) ${x})`,
   get: (local: string): string => `(local.get $${local})`,
@@ -494,7 +497,8 @@ ${units(1, lane)}
 
 /**
  * The whole module's text: its memory (grown by the host), a gemm per precision, the backward
- * pass's A^T B and column sums, the gates, and the kinds' backward steps (`steps`, by export name).
+ * pass's A^T B and column sums, the gates, and the kinds' steps, forward and backward (`steps`,
+ * by export name).
  */
 export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = []): string {
   const parts = ['(module', '(memory (export "memory") 1)'];
@@ -509,5 +513,8 @@ export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = 
   return parts.join('\n') + '\n';
 }
 
-/** The export name of a kind's backward step (its `type`). */
-export const stepExport = (type: string): string => `backward_${type.replace(/[^a-z0-9]/g, '_')}`;
+/** The directions a kind's step runs in float32 lanes: its state update (`simdUpdate`) and its derivative (`simdBackward`). */
+export type StepDirection = 'update' | 'backward';
+
+/** The export name of a kind's step (by its `type`) in a direction: update_lstm, backward_lstm, ... */
+export const stepExport = (direction: StepDirection, type: string): string => `${direction}_${type.replace(/[^a-z0-9]/g, '_')}`;

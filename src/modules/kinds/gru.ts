@@ -69,6 +69,23 @@ export const gruKind = defineKind({
       }
     }
   },
+  // The same in float32 lanes. The fused product copies out the whole of gh: its blocks r and z get
+  // zeros, as `update` leaves them in the runner's zeroed buffer.
+  simdUpdate: {
+    locals: ['ghn', 'z', 'n'],
+    reads: ['gates', 'gi', 'hPrev'],
+    writes: ['gates', 'gh', 'hOut'],
+    body: (load, store) => [
+      v.set('ghn', load('gates', 2)),
+      v.set('z', load('gates', 1)),
+      store('gh', v.zero, 0),
+      store('gh', v.zero, 1),
+      store('gh', v.get('ghn'), 2),
+      v.set('n', v.tanh(v.add(load('gi', 2), v.mul(load('gates', 0), v.get('ghn'))))),
+      store('gates', v.get('n'), 2),
+      store('hOut', v.add(v.mul(v.oneMinus(v.get('z')), v.get('n')), v.mul(v.get('z'), load('hPrev')))),
+    ].join('\n'),
+  },
   backward: ({ batch, hiddenSize: H, gates, gatesOffset, gh, ghOffset, hPrev, dh, dgi, dgiOffset, dgh, dghOffset, dhPrev }: BackwardStepArgs): void => {
     const G = 3 * H;
     for (let b = 0; b < batch; b++) {

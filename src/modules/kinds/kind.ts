@@ -13,6 +13,14 @@
  * W_ih, or whose parameters differ from PyTorch's weight_ih / weight_hh / bias_ih / bias_hh /
  * weight_hr layout.
  *
+ * Update contract (the fast mode): the fast kernel computes the gates with the recurrent product
+ * (gates = act(gi + gh) per gate, in float32 lanes), and `update` then writes the new h and c from
+ * them (UpdateArgs), as `step` would. `simdUpdate` is the same update in float32 lanes, which the
+ * kernel runs in the same call as the product (src/kernels/kernel.ts, prepareGated) where it can:
+ * it reads h_{t-1} there as the product's input, so not with a projection, and the module must
+ * have been assembled with it (`npm run build:wasm`); elsewhere `update` runs. A kind whose h_t is
+ * its one gate's activation says so with `hIsGate` and needs neither.
+ *
  * Backward contract: `backward` is the step's derivative, for the pass that runs time in reverse
  * (src/modules/run/backward.ts). Given dL/dh_t (the total: from the loss, the layer above and the
  * later steps, already taken back through weight_hr when projecting), dL/dc_t from the later steps
@@ -33,7 +41,7 @@
  * part is hidden_size wide, h_{t-1} proj_size).
  */
 import type { Nonlinearity } from '../../kernels/activations.js';
-import type { Product } from '../../kernels/kernel.js';
+import type { GatedStepArgs, Product } from '../../kernels/kernel.js';
 import type { SimdStep } from '../../kernels/wasm/wat.js';
 
 /** What a gate does, in words the explain catalogues translate. */
@@ -110,23 +118,16 @@ export interface StepArgs {
 }
 
 /**
- * What a kind's `update` reads and writes: `gates` (batch, gates * hiddenSize), activated, in the
+ * What a kind's `update` reads and writes, the buffers of the fast kernel's fused product
+ * (GatedStepArgs, src/kernels/kernel.ts): `gates` (batch, gates * hiddenSize), activated, in the
  * order of `gates` (the `rawInUpdate` gate's block holding gh instead, which the update replaces
- * by the gate's activation and copies into `gh`, for the backward pass).
+ * by the gate's activation and copies into `gh`'s same block, for the backward pass); gi from
+ * `giOffset`; h_{t-1} and c_{t-1}; written hOut and cOut (batch, hiddenSize).
  */
-export interface UpdateArgs {
-  batch: number;
+export interface UpdateArgs extends GatedStepArgs {
   hiddenSize: number;
   gates: Float32Array;
-  /** x_t W_ih^T + b_ih, (batch, gates * hiddenSize), from `giOffset`. */
-  gi: Float32Array;
-  giOffset: number;
-  /** Written, the `rawInUpdate` gate's block only: its h_{t-1} W_hh^T + b_hh. */
   gh: Float32Array;
-  hPrev: Float32Array;
-  cPrev: Float32Array | null;
-  hOut: Float32Array;
-  cOut: Float32Array | null;
 }
 
 /** A layer's recurrent weights, handed to the step of a kind that multiplies h by a gate before W_hh. */
@@ -279,8 +280,8 @@ export interface CellKind<T extends string = string> {
   /**
    * For a kind whose every gate is its activation of gi + gh (no gated recurrent term, nothing of
    * the recurrent product in the step): the step's state update from the gates already activated
-   * (the fast kernel computes them with the recurrent product, src/kernels/kernel.ts). Absent:
-   * the step always runs.
+   * (the fast kernel computes them with the recurrent product, src/kernels/kernel.ts). Absent,
+   * without `hIsGate`: the step always runs.
    */
   readonly update?: ((args: UpdateArgs) => void) | undefined;
   /**
@@ -289,12 +290,22 @@ export interface CellKind<T extends string = string> {
    */
   readonly rawInUpdate?: string | undefined;
   /**
+   * `update` in float32 lanes (the update contract above), assembled into the fast kernel's module
+   * as the export named by stepExport('update', type). Absent: the fast mode runs `update`.
+   */
+  readonly simdUpdate?: SimdStep | undefined;
+  /**
+   * h_t is the activation of the kind's one gate (the Elman RNN's h): with the fast kernel's gates
+   * the runner takes h from them, and the kind needs no `update`.
+   */
+  readonly hIsGate?: boolean | undefined;
+  /**
    * The step's derivative (the backward contract above); null for a kind the backward pass cannot run.
    */
   readonly backward: ((args: BackwardStepArgs) => void) | null;
   /**
    * `backward` in float32 lanes, for the fast kernel (assembled into its module as the export
-   * named by stepExport(type)): the same derivative, on the buffers it names. A kind that does not
+   * named by stepExport('backward', type)): the same derivative, on the buffers it names. A kind that does not
    * write `dhPrev` has no direct part (it stays zero). Absent: the fast mode runs `backward` too.
    */
   readonly simdBackward?: SimdStep | undefined;

@@ -71,6 +71,17 @@ export const lstmKind = defineKind({
       }
     }
   },
+  // The same in float32 lanes: c_t in float32, tanh(c_t) from the fast mode's tanh.
+  simdUpdate: {
+    locals: ['c'],
+    reads: ['gates', 'cPrev'],
+    writes: ['cOut', 'hOut'],
+    body: (load, store) => [
+      v.set('c', v.add(v.mul(load('gates', 1), load('cPrev')), v.mul(load('gates', 0), load('gates', 2)))),
+      store('cOut', v.get('c')),
+      store('hOut', v.mul(load('gates', 3), v.tanh(v.get('c')))),
+    ].join('\n'),
+  },
   backward: ({ batch, hiddenSize: H, gates, gatesOffset, cPrev, c, dh, dc, dgi, dgiOffset, dhPrev, dcPrev, dcTotal }: BackwardStepArgs): void => {
     const G = 4 * H;
     for (let b = 0; b < batch; b++) {

@@ -5,7 +5,7 @@
  */
 import { relu, tanh } from '../../kernels/activations.js';
 import { lanes4 as v } from '../../kernels/wasm/wat.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
 
 export const rnnKind = defineKind({
   type: 'rnn',
@@ -31,9 +31,8 @@ export const rnnKind = defineKind({
     else for (let i = 0; i < n; i++) hOut[i] = relu(gi[giOffset + i]! + gh[i]!);
     gates?.set(hOut.subarray(0, n));
   },
-  update({ batch, hiddenSize, gates, hOut }: UpdateArgs): void {
-    hOut.set(gates.subarray(0, batch * hiddenSize));
-  },
+  // h_t is the gate's activation: the fast kernel's gates are h, with no update to run.
+  hIsGate: true,
   backward: ({ batch, hiddenSize, gates, gatesOffset, dh, dgi, dgiOffset, dhPrev, nonlinearity }: BackwardStepArgs): void => {
     const n = batch * hiddenSize;
     // The saved activation is h_t itself; its derivative is a function of it.

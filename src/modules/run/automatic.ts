@@ -14,11 +14,11 @@
  * (src/modules/trace-stats.ts) instead.
  */
 import { applyMask } from '../../kernels/dropout.js';
-import { ACTIVATIONS, kernelFor, type GateBlock, type Kernel } from '../../kernels/kernel.js';
+import { ACTIVATIONS, kernelFor, stepExport, type GateBlock, type GatedStepArgs, type Kernel } from '../../kernels/kernel.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { recurrentActivationOf, type RecurrentConfig } from '../layer/config.js';
 import type { PreparedInput } from '../layer/prepare.js';
-import { stepRecurrent, type CellKind, type StepArgs } from '../kinds/index.js';
+import { stepRecurrent, type CellKind, type StepArgs, type UpdateArgs } from '../kinds/index.js';
 import { layerWeights } from '../layer/parameters.js';
 import type { Direction, LayerTrace, RawResult } from '../layer/result.js';
 import { accumulateStep, emptyStats, statsAt, type TraceStats } from '../layer/trace-stats.js';
@@ -117,14 +117,17 @@ function layers(
   const hN = new Float32Array(L * D * B * Hr);
   const cN = kind.hasCellState ? new Float32Array(L * D * B * H) : null;
   const gh = new Float32Array(B * G);
-  const hFull = new Float32Array(B * H);
-  const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
-  const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
   // The fast kernel activates the gates with the recurrent product when the kind can update its
-  // state from them; the other kernels (and kinds) run the kind's own float64 step.
-  const blocks = kernel.prepareGated && kind.update ? gateBlocks(kind, config, H) : null;
+  // state from them (and runs the update too, with its simdUpdate); the other kernels (and kinds)
+  // run the kind's own float64 step.
+  const blocks = kernel.prepareGated && (kind.update || kind.hIsGate) ? gateBlocks(kind, config, H) : null;
   const gateValues = (onStep && options.gates) || save || blocks ? new Float32Array(B * G) : null;
   const stepGates = onStep && options.gates ? gateValues : null;
+  // The gates the step must hand on when the fused product also updates the state.
+  const gatesWanted = stepGates !== null || save !== undefined;
+  const hFull = blocks && kind.hIsGate ? gateValues! : new Float32Array(B * H);
+  const cNew = kind.hasCellState ? new Float32Array(B * H) : null;
+  const hProj = config.projSize > 0 ? new Float32Array(B * Hr) : hFull;
   // Without a full trace, one step's h and c, for the observer.
   const hStep = keepTrace ? null : new Float32Array(B * Hr);
   const cStep = keepTrace || !kind.hasCellState ? null : new Float32Array(B * H);
@@ -150,7 +153,8 @@ function layers(
       const inF = w.inFeatures;
       kernel.release(mark);
       const projectInput = kernel.prepare(w.weightIh, G, inF, w.biasIh);
-      const recurGated = blocks ? kernel.prepareGated!(w.weightHh, G, Hr, w.biasHh, blocks) : null;
+      const update = kind.simdUpdate ? { name: stepExport('update', kind.type), step: kind.simdUpdate, hidden: H, option: config.nonlinearity === 'relu' ? 1 : 0 } : null;
+      const recurGated = blocks ? kernel.prepareGated!(w.weightHh, G, Hr, w.biasHh, blocks, update) : null;
       const recur = recurGated ? null : kernel.prepare(w.weightHh, G, Hr, w.biasHh);
       const project = w.weightHr ? kernel.prepare(w.weightHr, Hr, H, null) : null;
       if (gi.length !== chunk * B * G) gi = new Float32Array(chunk * B * G);
@@ -161,6 +165,9 @@ function layers(
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
       const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
+      const updateArgs: UpdateArgs = { batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew };
+      // What the fused product writes when it runs the update: the gates and gh only if wanted.
+      const fusedArgs: GatedStepArgs = recurGated?.updates ? { ...updateArgs, gates: gatesWanted ? gateValues : null, gh: save?.gh[idx] ? gh : null } : updateArgs;
       const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: stepRecurrent(kind, w, H, Hr, kernel.prepare) };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
@@ -172,8 +179,9 @@ function layers(
         }
         args.giOffset = (t - chunkStart) * B * G;
         if (recurGated) {
-          recurGated(h, 0, B, gi, args.giOffset, gateValues!, 0);
-          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: args.giOffset, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew });
+          fusedArgs.giOffset = updateArgs.giOffset = args.giOffset;
+          recurGated.run(fusedArgs);
+          if (!recurGated.updates) kind.update?.(updateArgs);
         } else {
           recur!(h, 0, B, gh, 0);
           kind.step(args);

@@ -24,7 +24,7 @@
  * directions: dGI (and dGH) and H_prev over every step, dX, and the layer's input and dL/d(out).
  * Runs on one thread.
  */
-import { kernelFor, stepExport, type Kernel } from '../../kernels/kernel.js';
+import { kernelFor, stepExport, type Kernel, type StepBuffers, type StepOffsets } from '../../kernels/kernel.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CellKind } from '../kinds/index.js';
 import { type RecurrentConfig } from '../layer/config.js';
@@ -169,8 +169,11 @@ export function runBackward(
       const recurT = kernel.prepareTransposed(w.weightHh, G, Hr);
       const projectT = proj ? kernel.prepareTransposed(w.weightHr!, Hr, H) : null;
       // The fast kernel runs the kind's step in float32 lanes when the kind has one.
-      const simdStep = kind.simdBackward && kernel.prepareStep ? kernel.prepareStep(stepExport(kind.type), kind.simdBackward, B, H, G, config.nonlinearity === 'relu' ? 1 : 0) : null;
+      const simdStep = kind.simdBackward && kernel.prepareStep ? kernel.prepareStep(stepExport('backward', kind.type), kind.simdBackward, B, H, G, config.nonlinearity === 'relu' ? 1 : 0) : null;
       const addDirect = !simdStep || kind.simdBackward!.writes.includes('dhPrev');
+      // Its buffers by slot (the backward contract's names); those that change with t are set at each step.
+      const stepBuffers: StepBuffers = { gates: saves.gates[idx]!, gh: saves.gh[idx] ?? null, hPrev: hPrevAll, dgi, dgh, dhPrev: direct, dcTotal };
+      const stepOffsets: StepOffsets = {};
       const trace = forward.layers[idx]!;
       const hTrace = trace.h.data;
       const cTrace = trace.c?.data ?? null;
@@ -222,9 +225,16 @@ export function runBackward(
         const dhAt = dhFull ? 0 : stepAt;
         const c = cTrace ? cTrace.subarray(t * B * H, (t + 1) * B * H) : null;
         if (simdStep) {
-          // In STEP_SLOTS' order: gates, gh, hPrev, cPrev, c, dh, dc, dgi, dgh, dhPrev, dcPrev, dcTotal.
           const gatesAt = t * B * G;
-          simdStep([saves.gates[idx]!, saves.gh[idx] ?? null, hPrevAll, cPrev, c, dh, cCarry, dgi, dgh, direct, cNext, dcTotal], [gatesAt, gatesAt, stepAt, 0, 0, dhAt, 0, gatesAt, gatesAt, 0, 0, 0]);
+          stepBuffers.cPrev = cPrev;
+          stepBuffers.c = c;
+          stepBuffers.dh = dh;
+          stepBuffers.dc = cCarry;
+          stepBuffers.dcPrev = cNext;
+          stepOffsets.gates = stepOffsets.gh = stepOffsets.dgi = stepOffsets.dgh = gatesAt;
+          stepOffsets.hPrev = stepAt;
+          stepOffsets.dh = dhAt;
+          simdStep(stepBuffers, stepOffsets);
         } else {
           kind.backward!({
             batch: B,
