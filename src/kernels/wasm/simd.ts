@@ -349,7 +349,7 @@ function fusedUpdate(mem: SimdMemory, update: GatedUpdate, K: number) {
     if (writes.includes(slot) && (region === 'gi' || region === 'x')) throw new InternalError(`${update.name}: expected writes to the gates or the state, got ${slot}`);
   }
   const own = (list: readonly StepSlot[]) => STEP_SLOTS.flatMap((slot, i) => (list.includes(slot) && FUSED_REGION[slot as ForwardSlot] === 'own' ? [i] : []));
-  return { run, own: own([...reads, ...writes]), ownReads: own(reads), ownWrites: own(writes) };
+  return { run, option: update.option, own: own([...reads, ...writes]), ownReads: own(reads), ownWrites: own(writes) };
 }
 
 /**
@@ -401,7 +401,7 @@ export function prepareGated(mem: SimdMemory, w: Float32Array, N: number, K: num
     if (fused) {
       for (const i of fused.ownReads) f32.set(args[STEP_SLOTS[i] as ForwardSlot]!.subarray(0, rows * width(i)), pointers[i]! >> 2);
       i32.set(pointers, end >> 2);
-      fused.run(rows, H, N, end, update!.option);
+      fused.run(rows, H, N, end, fused.option);
       for (const i of fused.ownWrites) args[STEP_SLOTS[i] as ForwardSlot]?.set(f32.subarray(pointers[i]! >> 2, (pointers[i]! >> 2) + rows * width(i)));
     } else if (!args.gates) throw new InternalError('the gated product without its update: expected a buffer for the gates, got null');
     args.gates?.set(f32.subarray(yAt >> 2, (yAt >> 2) + rows * N));

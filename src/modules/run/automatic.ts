@@ -4,7 +4,9 @@
  * them for short sequences, chunks of GI_ROWS rows otherwise, which keeps gi small); then each
  * step adds h_{t-1} W_hh^T + b_hh and applies the kind's gates. The products run on the chosen
  * kernel (src/kernels/kernel.ts), each weight prepared once per layer and direction; the time loop
- * allocates nothing.
+ * allocates nothing. In the fast mode a step is one call of the kernel: the recurrent product, the
+ * gates and, for a kind with a `simdUpdate`, its state update, in float32 lanes; a kind with only
+ * `update` runs it on the gates the call wrote.
  *
  * Shape: layer input (seqLen * batch, inFeatures) | gi (chunk * batch, gates * hidden) |
  *        gh (batch, gates * hidden) | layer output (seqLen, batch, D * realHidden)
@@ -165,9 +167,10 @@ function layers(
       const c = input.c0 ? input.c0.slice(idx * B * H, (idx + 1) * B * H) : null;
       const hTrace = keepTrace ? new Float32Array(T * B * Hr) : hStep!;
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
-      const updateArgs: UpdateArgs = { batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew };
-      // What the fused product writes when it runs the update: the gates and gh only if wanted.
-      const fusedArgs: GatedStepArgs = recurGated?.updates ? { ...updateArgs, gates: gatesWanted ? gateValues : null, gh: save?.gh[idx] ? gh : null } : updateArgs;
+      // The fused product's buffers, the kind's update's; when the product runs the update itself,
+      // it copies out the gates and gh only where they are wanted.
+      const updateArgs: UpdateArgs | null = recurGated ? { batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew } : null;
+      const fusedArgs: GatedStepArgs | null = updateArgs && recurGated?.updates ? { ...updateArgs, gates: gatesWanted ? gateValues : null, gh: save?.gh[idx] ? gh : null } : updateArgs;
       const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: stepRecurrent(kind, w, H, Hr, kernel.prepare) };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
@@ -178,7 +181,7 @@ function layers(
           projectInput(layerIn, chunkStart * B * inF, steps * B, gi, 0);
         }
         args.giOffset = (t - chunkStart) * B * G;
-        if (recurGated) {
+        if (recurGated && updateArgs && fusedArgs) {
           fusedArgs.giOffset = updateArgs.giOffset = args.giOffset;
           recurGated.run(fusedArgs);
           if (!recurGated.updates) kind.update?.(updateArgs);
