@@ -305,8 +305,9 @@ export interface CellKind<T extends string = string> {
   readonly backward: ((args: BackwardStepArgs) => void) | null;
   /**
    * `backward` in float32 lanes, for the fast kernel (assembled into its module as the export
-   * named by stepExport('backward', type)): the same derivative, on the buffers it names. A kind that does not
-   * write `dhPrev` has no direct part (it stays zero). Absent: the fast mode runs `backward` too.
+   * named by stepExport('backward', type)): the same derivative, on the buffers it names. A kind
+   * that does not write `dhPrev` has no direct part (it stays zero). Absent: the fast mode runs
+   * `backward` too.
    */
   readonly simdBackward?: SimdStep | undefined;
 }
