@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { gemm } from '../../src/kernels/gemm.js';
 import { kernelFor, product, STEP_SLOTS, stepExport } from '../../src/kernels/kernel.js';
 import { InternalError } from '../../src/errors.js';
+import { Recurrent, Tensor } from '../../src/index.js';
 import { kinds, type CellKind } from '../../src/modules/kinds/index.js';
 import { KERNELS_WASM_BASE64 } from '../../src/kernels/wasm/binary.js';
 import { assembleKernels } from '../../scripts/wasm-assemble.js';
@@ -322,5 +323,28 @@ test('a kind whose h is its gate has one gate, no cell state and no update to ru
     assert.equal(kind.hasCellState, false, kind.name);
     assert.equal(kind.update, undefined, kind.name);
     assert.equal(kind.simdUpdate, undefined, kind.name);
+  }
+});
+
+test("the fast forward pass: the gates an observer sees agree with the js kernel's, and asking for them changes no output bit", () => {
+  for (const kind of kinds) {
+    const module = new Recurrent(kind, { inputSize: 5, hiddenSize: 7, numLayers: 2, bidirectional: true, seed: 4 }).eval();
+    const x = Tensor.zeros([6, 3, 5]);
+    for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(i * 0.7) * 2;
+    const seen = (kernel: 'js' | 'wasm') => {
+      const gates: Float32Array[] = [];
+      const r = module.forward(x, { kernel, threads: 1, onStep: (_l, _d, _t, _h, _c, g) => gates.push(Float32Array.from(g!)), gates: true });
+      return { r, gates };
+    };
+    const fast = seen('wasm');
+    const js = seen('js');
+    const plain = module.forward(x, { kernel: 'wasm', threads: 1 });
+    assert.deepEqual(bits(plain.out.data), bits(fast.r.out.data), `${kind.name}: out with and without the observer`);
+    assert.deepEqual(bits(plain.hN.data), bits(fast.r.hN.data), `${kind.name}: h_n with and without the observer`);
+    assert.equal(fast.gates.length, js.gates.length);
+    fast.gates.forEach((g, step) => {
+      for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i]! - js.gates[step]![i]!) <= 1e-5, `${kind.name} step ${step} gate value ${i}: ${g[i]} vs ${js.gates[step]![i]}`);
+    });
+    for (let i = 0; i < plain.out.size; i++) assert.ok(Math.abs(plain.out.data[i]! - js.r.out.data[i]!) <= 1e-5, `${kind.name} out[${i}]`);
   }
 });
