@@ -21,6 +21,8 @@ import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } 
 /** r ⊙ h_{t-1} and W_hn (r ⊙ h_{t-1}) + b_hn, (batch, hidden), reused across steps. */
 let gated = new Float32Array(0);
 let recurrentN = new Float32Array(0);
+/** r (batch, hidden) in float64, computed once per step for both of its uses. */
+let reset = new Float64Array(0);
 /** da_n and q = W_hn^T da_n of one batch row, reused across steps. */
 let dan = new Float64Array(0);
 let q = new Float64Array(0);
@@ -48,10 +50,14 @@ export const gruResetBeforeKind = defineKind({
   wording: { rankSuffix: 'instead' },
   step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
-    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H));
+    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
     for (let b = 0; b < batch; b++) {
       const xi = giOffset + b * G;
-      for (let k = 0; k < H; k++) gated[b * H + k] = sigmoid(gi[xi + k]! + gh[b * G + k]!) * hPrev[b * H + k]!;
+      for (let k = 0; k < H; k++) {
+        const r = sigmoid(gi[xi + k]! + gh[b * G + k]!);
+        reset[b * H + k] = r;
+        gated[b * H + k] = r * hPrev[b * H + k]!;
+      }
     }
     // W_hn (r ⊙ h) + b_hn: rows 2H..3H of W_hh, for every batch row at once.
     recurrent!.product(gated, 0, batch, recurrentN, 0);
@@ -59,7 +65,7 @@ export const gruResetBeforeKind = defineKind({
       const row = b * G;
       const xi = giOffset + row;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(gi[xi + j]! + gh[row + j]!);
+        const r = reset[b * H + j]!;
         const z = sigmoid(gi[xi + H + j]! + gh[row + H + j]!);
         const n = tanh(gi[xi + 2 * H + j]! + recurrentN[b * H + j]!);
         hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
