@@ -16,7 +16,7 @@
  */
 import { tanh } from '../../kernels/activations.js';
 import { gruKind } from './gru.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 /** r ⊙ h_{t-1} and W_hn (r ⊙ h_{t-1}) + b_hn, (batch, hidden), reused across steps. */
 let gated = new Float32Array(0);
@@ -74,6 +74,30 @@ export const gruResetBeforeKind = defineKind({
           gates[row + H + j] = z;
           gates[row + 2 * H + j] = n;
         }
+      }
+    }
+  },
+  // The fast mode's gated product (r and z activated; n's block is W_hn h + b_hn, which n does not
+  // read, kept as gh as the step keeps it), then n's own product over r ⊙ h, as the step does.
+  rawInUpdate: 'n',
+  update({ batch, hiddenSize: H, gates, gi, giOffset, gh, hPrev, hOut, recurrent }: UpdateArgs): void {
+    const G = 3 * H;
+    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let k = 0; k < H; k++) {
+        gated[b * H + k] = gates[row + k]! * hPrev[b * H + k]!;
+        gh[row + 2 * H + k] = gates[row + 2 * H + k]!;
+      }
+    }
+    recurrent!.product(gated, 0, batch, recurrentN, 0);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let j = 0; j < H; j++) {
+        const z = gates[row + H + j]!;
+        const n = tanh(gi[giOffset + row + 2 * H + j]! + recurrentN[b * H + j]!);
+        gates[row + 2 * H + j] = n;
+        hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
       }
     }
   },

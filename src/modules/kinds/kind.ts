@@ -127,6 +127,8 @@ export interface UpdateArgs {
   cPrev: Float32Array | null;
   hOut: Float32Array;
   cOut: Float32Array | null;
+  /** As StepArgs.recurrent: for a kind with `recurrentInStep`, its gate's product. */
+  recurrent: StepRecurrent | null;
 }
 
 /** A layer's recurrent weights, handed to the step of a kind that multiplies h by a gate before W_hh. */

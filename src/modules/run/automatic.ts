@@ -173,7 +173,7 @@ function layers(
         args.giOffset = (t - chunkStart) * B * G;
         if (recurGated) {
           recurGated(h, 0, B, gi, args.giOffset, gateValues!, 0);
-          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: args.giOffset, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew });
+          kind.update!({ batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: args.giOffset, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, recurrent: args.recurrent });
         } else {
           recur!(h, 0, B, gh, 0);
           kind.step(args);
