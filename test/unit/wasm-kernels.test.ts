@@ -67,6 +67,26 @@ test('wasm exact equals the plain kernel bit for bit; wasm fast is within float3
   );
 });
 
+test('a row gives the same bits whether its product has 1, 2 or 5 rows (the wide tiles of 1 and 2 rows against the one-panel tiles)', () => {
+  const many = fc.record({ K: fc.integer({ min: 1, max: 40 }), N: fc.integer({ min: 1, max: 90 }), bias: fc.boolean(), seed: fc.integer({ min: 1, max: 2 ** 30 }) });
+  for (const exact of [false, true]) {
+    const k = kernelFor({ kernel: 'wasm', exact });
+    fc.assert(
+      fc.property(many, (s) => {
+        const { x, w, b } = operands({ rows: 5, K: s.K, N: s.N, xOffset: 0, bias: s.bias, seed: s.seed });
+        const all = new Float32Array(5 * s.N);
+        product(k, x, 0, 5, s.K, w, s.N, b, all, 0);
+        for (const rows of [1, 2]) {
+          const part = new Float32Array(rows * s.N);
+          product(k, x, 0, rows, s.K, w, s.N, b, part, 0);
+          assert.deepEqual(bits(part), bits(all.subarray(0, rows * s.N)), `${k.label}: ${rows} row(s), K ${s.K}, N ${s.N}`);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  }
+});
+
 test('prepared weights stay valid while later ones are prepared and freed', () => {
   const k = kernelFor({ kernel: 'wasm', exact: true });
   const mark = k.mark();

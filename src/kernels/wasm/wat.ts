@@ -107,8 +107,64 @@ function tile(p: Precision, rows: number): string {
 }
 
 /**
+ * The products of 1 or 2 rows (the recurrent step at batch 1 or 2) run m adjacent full panels per
+ * tile: a one-panel tile has only 2 (or 4) accumulators, each a chain of dependent adds, which the
+ * add's latency bounds; m panels give rows × m × 2 independent chains. Each output is still its
+ * sum over k in order, plus the bias: the one-panel tile's bits.
+ */
+export const WIDE_TILES: readonly { rows: number; panels: number }[] = [
+  { rows: 1, panels: 4 },
+  { rows: 2, panels: 2 },
+];
+
+/** tile_<p>_<rows>x<m>(x, K, wp, b, y, N): `rows` rows of x (stride K) times m full panels from wp on. */
+function wideTile(p: Precision, rows: number, m: number): string {
+  const rs = range(rows);
+  const qs = range(m);
+  const vs = vectors(p);
+  const acc = (r: number, q: number, v: number): string => `$a${r}_${q}_${v}`;
+  const panelBytes = p.panel * WEIGHT_BYTES;
+  const n = lanes(p);
+  const lines: string[] = [];
+  lines.push(`(func $tile_${p.name}_${rows}x${m} (param $x i32) (param $K i32) (param $wp i32) (param $b i32) (param $y i32) (param $N i32)`);
+  lines.push(`  (local $k i32) (local $stride i32) ${vs.map((v) => `(local $w${v} v128)`).join(' ')}`);
+  lines.push(`  ${qs.map((q) => `(local $p${q} i32)`).join(' ')}`);
+  for (const r of rs) lines.push(`  (local $x${r} i32) (local $s${r} v128) ${qs.flatMap((q) => vs.map((v) => `(local ${acc(r, q, v)} v128)`)).join(' ')}`);
+  lines.push(`  (local.set $stride (i32.mul (local.get $K) (i32.const ${panelBytes})))`);
+  for (const q of qs) lines.push(`  (local.set $p${q} (i32.add (local.get $wp) (i32.mul (local.get $stride) (i32.const ${q}))))`);
+  for (const r of rs) lines.push(`  (local.set $x${r} (i32.add (local.get $x) (i32.mul (local.get $K) (i32.const ${r * p.bytes}))))`);
+  lines.push('  (local.set $k (local.get $K))');
+  lines.push('  (block $done (loop $next');
+  lines.push('    (br_if $done (i32.eqz (local.get $k)))');
+  for (const r of rs) {
+    lines.push(`    (local.set $s${r} ${splat(p, `$x${r}`)})`);
+    lines.push(`    (local.set $x${r} (i32.add (local.get $x${r}) (i32.const ${p.bytes})))`);
+  }
+  for (const q of qs) {
+    for (const v of vs) lines.push(`    (local.set $w${v} ${p.name === 'f32' ? `(v128.load offset=${v * 16} (local.get $p${q}))` : `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${v * 8} (local.get $p${q})))`})`);
+    for (const r of rs) for (const v of vs) lines.push(`    (local.set ${acc(r, q, v)} (${vec(p)}.add (local.get ${acc(r, q, v)}) (${vec(p)}.mul (local.get $s${r}) (local.get $w${v}))))`);
+    lines.push(`    (local.set $p${q} (i32.add (local.get $p${q}) (i32.const ${panelBytes})))`);
+  }
+  lines.push('    (local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  lines.push('    (br $next)))');
+  lines.push('  (if (local.get $b) (then');
+  for (const r of rs) for (const q of qs) for (const v of vs) lines.push(`    (local.set ${acc(r, q, v)} (${vec(p)}.add (local.get ${acc(r, q, v)}) (v128.load offset=${q * p.panel * p.bytes + v * 16} (local.get $b))))`);
+  lines.push('  ))');
+  for (const r of rs) {
+    lines.push(`  (local.set $k ${r === 0 ? '(local.get $y)' : `(i32.add (local.get $y) (i32.mul (local.get $N) (i32.const ${r * 4})))`})`);
+    for (const q of qs) {
+      if (p.name === 'f32') lines.push(`  ${vs.map((v) => `(v128.store offset=${q * p.panel * 4 + v * 16} (local.get $k) (local.get ${acc(r, q, v)}))`).join(' ')}`);
+      else for (const j of range(p.panel)) lines.push(`  (f32.store offset=${(q * p.panel + j) * 4} (local.get $k) ${laneValue(p, acc(r, q, Math.floor(j / n)), j % n)})`);
+    }
+  }
+  lines.push(')');
+  return lines.join('\n');
+}
+
+/**
  * gemm_<p>(x, rows, K, wp, N, b, y): y (rows, N) = x (rows, K) W^T + b, W packed (see simd.ts).
- * For each panel, the blocks of p.rows rows, then the rows left over in one shorter tile.
+ * For each panel, the blocks of p.rows rows, then the rows left over in one shorter tile; a product
+ * of 1 or 2 rows first runs its full panels m at a time (WIDE_TILES).
  */
 function driver(p: Precision): string {
   const panelBytes = p.panel * WEIGHT_BYTES;
@@ -118,6 +174,14 @@ function driver(p: Precision): string {
   (local $o i32) (local $r i32) (local $ncols i32) (local $full i32) (local $xr i32) (local $yr i32) (local $bp i32)
   (local.set $full (i32.sub (local.get $rows) (i32.rem_u (local.get $rows) (i32.const ${p.rows}))))
   (local.set $bp (local.get $b))
+${WIDE_TILES.map(({ rows, panels: m }) => `  (if (i32.eq (local.get $rows) (i32.const ${rows})) (then
+    (block $wide${rows}done (loop $wide${rows}next
+      (br_if $wide${rows}done (i32.gt_u (i32.add (local.get $o) (i32.const ${m * p.panel})) (local.get $N)))
+      (call $tile_${p.name}_${rows}x${m} (local.get $x) (local.get $K) (local.get $wp) (local.get $bp) (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $N))
+      (local.set $wp (i32.add (local.get $wp) (i32.mul (local.get $K) (i32.const ${m * panelBytes}))))
+      (if (local.get $b) (then (local.set $bp (i32.add (local.get $bp) (i32.const ${m * biasBytes})))))
+      (local.set $o (i32.add (local.get $o) (i32.const ${m * p.panel})))
+      (br $wide${rows}next)))))`).join('\n')}
   (block $panels (loop $panel
     (br_if $panels (i32.ge_u (local.get $o) (local.get $N)))
     (local.set $ncols (i32.sub (local.get $N) (local.get $o)))
@@ -504,6 +568,7 @@ export function kernelsWat(steps: readonly { name: string; step: SimdStep }[] = 
   const parts = ['(module', '(memory (export "memory") 1)'];
   for (const p of PRECISIONS) {
     for (const rows of range(p.rows).map((i) => i + 1)) parts.push(tile(p, rows));
+    for (const { rows, panels } of WIDE_TILES) parts.push(wideTile(p, rows, panels));
     parts.push(driver(p));
   }
   parts.push(PACK, PACK_ROWS, tnTile(), TN_DRIVER, COLSUM);

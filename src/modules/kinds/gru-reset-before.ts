@@ -16,11 +16,13 @@
  */
 import { tanh } from '../../kernels/activations.js';
 import { gruKind } from './gru.js';
-import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs } from './kind.js';
+import { defineKind, PYTORCH_PARAMETERS, type BackwardStepArgs, type StepArgs, type UpdateArgs } from './kind.js';
 
 /** r ⊙ h_{t-1} and W_hn (r ⊙ h_{t-1}) + b_hn, (batch, hidden), reused across steps. */
 let gated = new Float32Array(0);
 let recurrentN = new Float32Array(0);
+/** r (batch, hidden) in float64, computed once per step for both of its uses. */
+let reset = new Float64Array(0);
 /** da_n and q = W_hn^T da_n of one batch row, reused across steps. */
 let dan = new Float64Array(0);
 let q = new Float64Array(0);
@@ -48,10 +50,14 @@ export const gruResetBeforeKind = defineKind({
   wording: { rankSuffix: 'instead' },
   step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
-    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H));
+    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
     for (let b = 0; b < batch; b++) {
       const xi = giOffset + b * G;
-      for (let k = 0; k < H; k++) gated[b * H + k] = sigmoid(gi[xi + k]! + gh[b * G + k]!) * hPrev[b * H + k]!;
+      for (let k = 0; k < H; k++) {
+        const r = sigmoid(gi[xi + k]! + gh[b * G + k]!);
+        reset[b * H + k] = r;
+        gated[b * H + k] = r * hPrev[b * H + k]!;
+      }
     }
     // W_hn (r ⊙ h) + b_hn: rows 2H..3H of W_hh, for every batch row at once.
     recurrent!.product(gated, 0, batch, recurrentN, 0);
@@ -59,7 +65,7 @@ export const gruResetBeforeKind = defineKind({
       const row = b * G;
       const xi = giOffset + row;
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(gi[xi + j]! + gh[row + j]!);
+        const r = reset[b * H + j]!;
         const z = sigmoid(gi[xi + H + j]! + gh[row + H + j]!);
         const n = tanh(gi[xi + 2 * H + j]! + recurrentN[b * H + j]!);
         hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
@@ -68,6 +74,30 @@ export const gruResetBeforeKind = defineKind({
           gates[row + H + j] = z;
           gates[row + 2 * H + j] = n;
         }
+      }
+    }
+  },
+  // The fast mode's gated product (r and z activated; n's block is W_hn h + b_hn, which n does not
+  // read, kept as gh as the step keeps it), then n's own product over r ⊙ h, as the step does.
+  rawInUpdate: 'n',
+  update({ batch, hiddenSize: H, gates, gi, giOffset, gh, hPrev, hOut, recurrent }: UpdateArgs): void {
+    const G = 3 * H;
+    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let k = 0; k < H; k++) {
+        gated[b * H + k] = gates[row + k]! * hPrev[b * H + k]!;
+        gh[row + 2 * H + k] = gates[row + 2 * H + k]!;
+      }
+    }
+    recurrent!.product(gated, 0, batch, recurrentN, 0);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      for (let j = 0; j < H; j++) {
+        const z = gates[row + H + j]!;
+        const n = tanh(gi[giOffset + row + 2 * H + j]! + recurrentN[b * H + j]!);
+        gates[row + 2 * H + j] = n;
+        hOut[b * H + j] = (1 - z) * n + z * hPrev[b * H + j]!;
       }
     }
   },

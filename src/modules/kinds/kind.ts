@@ -128,6 +128,8 @@ export interface UpdateArgs extends GatedStepArgs {
   hiddenSize: number;
   gates: Float32Array;
   gh: Float32Array;
+  /** As StepArgs.recurrent: for a kind with `recurrentInStep`, its gate's product. */
+  recurrent: StepRecurrent | null;
 }
 
 /** A layer's recurrent weights, handed to the step of a kind that multiplies h by a gate before W_hh. */

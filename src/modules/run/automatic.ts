@@ -169,9 +169,10 @@ function layers(
       const cTrace = c ? (keepTrace ? new Float32Array(T * B * H) : cStep) : null;
       // The fused product's buffers, the kind's update's; when the product runs the update itself,
       // it copies out the gates and gh only where they are wanted.
-      const updateArgs: UpdateArgs | null = recurGated ? { batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew } : null;
+      const recurrent = stepRecurrent(kind, w, H, Hr, kernel.prepare);
+      const updateArgs: UpdateArgs | null = recurGated ? { batch: B, hiddenSize: H, gates: gateValues!, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, recurrent } : null;
       const fusedArgs: GatedStepArgs | null = updateArgs && recurGated?.updates ? { ...updateArgs, gates: gatesWanted ? gateValues : null, gh: save?.gh[idx] ? gh : null } : updateArgs;
-      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent: stepRecurrent(kind, w, H, Hr, kernel.prepare) };
+      const args: StepArgs = { batch: B, hiddenSize: H, gi, giOffset: 0, gh, hPrev: h, cPrev: c, hOut: hFull, cOut: cNew, gates: gateValues, nonlinearity: config.nonlinearity, recurrentActivation: recurrentActivationOf(config), recurrent };
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
         if (s % chunk === 0) {
