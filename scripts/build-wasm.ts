@@ -2,7 +2,7 @@
 // as base64, into src/kernels/wasm/binary.ts (committed: the library needs no assembler at run
 // time, and the browser bundle carries it too). Run after changing the generator:
 //   npm run build:wasm
-// test/unit/wasm-binary.test.ts fails while the committed binary is not this text's.
+// test/unit/wasm-kernels.test.ts fails while the committed binary is not this text's.
 import { writeFileSync } from 'node:fs';
 import { assembleKernels } from './wasm-assemble.js';
 
