@@ -288,7 +288,7 @@ test("each kind's state update in float32 lanes, fused with the product, agrees 
         // Reference: the gates alone, then the kind's float64 update.
         const ref = { gates: new Float32Array(B * G), gh: new Float32Array(B * G), hOut: new Float32Array(B * H), cOut: cPrev ? new Float32Array(B * H) : null };
         plain.run({ batch: B, hPrev: h, gi, giOffset: at, cPrev, gates: ref.gates, gh: null, hOut: ref.hOut, cOut: ref.cOut });
-        kind.update!({ batch: B, hiddenSize: H, hPrev: h, gi, giOffset: at, cPrev, ...ref });
+        kind.update!({ batch: B, hiddenSize: H, hPrev: h, gi, giOffset: at, cPrev, recurrent: null, ...ref });
         // Every output starts as NaN: what the fused run does not write stays NaN and fails below.
         const got = { gates: new Float32Array(B * G).fill(NaN), gh: new Float32Array(B * G).fill(NaN), hOut: new Float32Array(B * H).fill(NaN), cOut: cPrev ? new Float32Array(B * H).fill(NaN) : null };
         fused.run({ batch: B, hPrev: h, gi, giOffset: at, cPrev, ...got });
