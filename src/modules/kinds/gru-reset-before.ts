@@ -23,6 +23,13 @@ let gated = new Float32Array(0);
 let recurrentN = new Float32Array(0);
 /** r (batch, hidden) in float64, computed once per step for both of its uses. */
 let reset = new Float64Array(0);
+/** Grows the forward step's buffers to n values each. */
+function ensureBuffers(n: number): void {
+  if (gated.length >= n) return;
+  gated = new Float32Array(n);
+  recurrentN = new Float32Array(n);
+  reset = new Float64Array(n);
+}
 /** da_n and q = W_hn^T da_n of one batch row, reused across steps. */
 let dan = new Float64Array(0);
 let q = new Float64Array(0);
@@ -50,7 +57,7 @@ export const gruResetBeforeKind = defineKind({
   wording: { rankSuffix: 'instead' },
   step({ batch, hiddenSize: H, gi, giOffset, gh, hPrev, hOut, gates, recurrent, recurrentActivation: sigmoid }: StepArgs): void {
     const G = 3 * H;
-    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
+    ensureBuffers(batch * H);
     for (let b = 0; b < batch; b++) {
       const xi = giOffset + b * G;
       for (let k = 0; k < H; k++) {
@@ -82,7 +89,7 @@ export const gruResetBeforeKind = defineKind({
   rawInUpdate: 'n',
   update({ batch, hiddenSize: H, gates, gi, giOffset, gh, hPrev, hOut, recurrent }: UpdateArgs): void {
     const G = 3 * H;
-    if (gated.length < batch * H) (gated = new Float32Array(batch * H)), (recurrentN = new Float32Array(batch * H)), (reset = new Float64Array(batch * H));
+    ensureBuffers(batch * H);
     for (let b = 0; b < batch; b++) {
       const row = b * G;
       for (let k = 0; k < H; k++) {
